@@ -1,0 +1,197 @@
+//! The register map of `sushi_top`'s AXI4-Lite slave: written once here, generated into
+//! `hw/gen/sushi_regs.vh` for the RTL and `hw/gen/registers.md` for people.
+//!
+//! Every register is 32 bits at a byte offset in a 4 KiB window. 64-bit counters are LO/HI pairs:
+//! reading LO latches HI, so a host reads LO first (see [`read_counter`](crate::bus::read_counter)).
+
+/// Who may do what to a register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read-only; a write gets SLVERR.
+    Ro,
+    /// Read-write.
+    Rw,
+    /// Read-only bits and write-1-to-clear bits.
+    RoW1c,
+}
+
+impl Access {
+    /// Short form used in generated files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Ro => "RO",
+            Access::Rw => "RW",
+            Access::RoW1c => "RO/W1C",
+        }
+    }
+}
+
+/// One register of the map.
+#[derive(Debug, Clone, Copy)]
+pub struct Register {
+    /// Name without prefix; `REG_<name>` in Verilog.
+    pub name: &'static str,
+    /// Byte offset.
+    pub offset: u32,
+    /// Access rule.
+    pub access: Access,
+    /// What it holds.
+    pub doc: &'static str,
+}
+
+macro_rules! register_map {
+    ($($name:ident = $offset:literal, $access:ident, $doc:literal;)*) => {
+        $(#[doc = $doc] pub const $name: u32 = $offset;)*
+        /// Every register, in offset order.
+        pub const REGISTERS: &[Register] = &[
+            $(Register { name: stringify!($name), offset: $offset, access: Access::$access, doc: $doc },)*
+        ];
+    };
+}
+
+register_map! {
+    ID = 0x000, Ro, "magic 0x53555348 (\"SUSH\")";
+    VERSION = 0x004, Ro, "register map version";
+    CONFIG_HASH = 0x008, Ro, "FNV-1a 32 of the RTL parameters of the hw config";
+    CTRL = 0x010, Rw, "control bits (CTRL_*)";
+    STATUS = 0x014, RoW1c, "status bits (STATUS_*)";
+    SCRATCH = 0x018, Rw, "free for bus tests";
+    COPY_SRC = 0x020, Rw, "memcpy source byte address";
+    COPY_DST = 0x024, Rw, "memcpy destination byte address";
+    COPY_LEN = 0x028, Rw, "memcpy length in bytes";
+    CYCLES_LO = 0x040, Ro, "cycles since reset";
+    CYCLES_HI = 0x044, Ro, "";
+    BUSY_CYCLES_LO = 0x048, Ro, "cycles with STATUS.BUSY set";
+    BUSY_CYCLES_HI = 0x04c, Ro, "";
+    DRAM_READ_BYTES_LO = 0x050, Ro, "bytes moved on the AXI R channel (beats x bus bytes)";
+    DRAM_READ_BYTES_HI = 0x054, Ro, "";
+    DRAM_WRITE_BYTES_LO = 0x058, Ro, "bytes moved on the AXI W channel (beats x bus bytes)";
+    DRAM_WRITE_BYTES_HI = 0x05c, Ro, "";
+    READ_WAIT_CYCLES_LO = 0x060, Ro, "busy cycles with reads outstanding and no R beat accepted";
+    READ_WAIT_CYCLES_HI = 0x064, Ro, "";
+    WRITE_WAIT_CYCLES_LO = 0x068, Ro, "busy cycles with AW or W valid and not ready";
+    WRITE_WAIT_CYCLES_HI = 0x06c, Ro, "";
+}
+
+/// Value of the `ID` register.
+pub const ID_MAGIC: u32 = 0x5355_5348;
+/// Value of the `VERSION` register; bumped whenever the map changes incompatibly.
+pub const REGMAP_VERSION: u32 = 1;
+
+/// A named bit or bit field of a register.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// Verilog constant name (`<REGISTER>_<FIELD>`), which holds the field's lowest bit index.
+    pub name: &'static str,
+    /// Lowest bit.
+    pub lsb: u32,
+    /// Width in bits.
+    pub bits: u32,
+    /// What it does.
+    pub doc: &'static str,
+}
+
+impl Field {
+    /// The field's bits in place.
+    pub const fn mask(self) -> u32 {
+        (((1u64 << self.bits) - 1) as u32) << self.lsb
+    }
+    /// Extracts the field from a register value.
+    pub const fn get(self, value: u32) -> u32 {
+        (value & self.mask()) >> self.lsb
+    }
+}
+
+/// CTRL: start a memcpy of COPY_LEN bytes; reads 0; ignored while busy.
+pub const CTRL_COPY_START: Field =
+    Field { name: "CTRL_COPY_START", lsb: 0, bits: 1, doc: "W: start a memcpy of COPY_LEN bytes; reads 0; ignored while busy" };
+/// CTRL: drive `irq` while STATUS.DONE is set.
+pub const CTRL_IRQ_ENABLE: Field =
+    Field { name: "CTRL_IRQ_ENABLE", lsb: 1, bits: 1, doc: "RW: drive irq while STATUS.DONE is set" };
+/// CTRL: zero every counter but CYCLES.
+pub const CTRL_COUNTERS_CLEAR: Field =
+    Field { name: "CTRL_COUNTERS_CLEAR", lsb: 2, bits: 1, doc: "W: zero every counter but CYCLES; reads 0" };
+/// STATUS: a job is running.
+pub const STATUS_BUSY: Field = Field { name: "STATUS_BUSY", lsb: 0, bits: 1, doc: "RO: a job is running" };
+/// STATUS: the last job finished.
+pub const STATUS_DONE: Field =
+    Field { name: "STATUS_DONE", lsb: 1, bits: 1, doc: "W1C: the last job finished (with or without error)" };
+/// STATUS: the last job failed.
+pub const STATUS_ERROR: Field = Field {
+    name: "STATUS_ERROR",
+    lsb: 2,
+    bits: 1,
+    doc: "W1C: the last job failed; clearing it also clears ERROR_CODE",
+};
+/// STATUS: the [`ErrorCode`] of the first failure.
+pub const STATUS_ERROR_CODE: Field =
+    Field { name: "STATUS_ERROR_CODE", lsb: 8, bits: 4, doc: "RO: ERR_* code of the first failure" };
+
+/// Every field, grouped by register.
+pub const FIELDS: &[(&str, &[Field])] = &[
+    ("CTRL", &[CTRL_COPY_START, CTRL_IRQ_ENABLE, CTRL_COUNTERS_CLEAR]),
+    ("STATUS", &[STATUS_BUSY, STATUS_DONE, STATUS_ERROR, STATUS_ERROR_CODE]),
+];
+
+/// Why a job failed, as reported in STATUS.ERROR_CODE. Faults of the modelled hardware are
+/// values, not host errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum ErrorCode {
+    /// No error.
+    None,
+    /// An R beat carried SLVERR or DECERR.
+    AxiRead,
+    /// A B response carried SLVERR or DECERR.
+    AxiWrite,
+    /// A code this host does not know (a newer design?).
+    Unknown(u32),
+}
+
+/// Every error code: (Verilog name, value, meaning).
+pub const ERROR_CODES: &[(&str, u32, &str)] = &[
+    ("ERR_NONE", 0, "no error"),
+    ("ERR_AXI_READ", 1, "an R beat carried SLVERR or DECERR"),
+    ("ERR_AXI_WRITE", 2, "a B response carried SLVERR or DECERR"),
+];
+
+impl ErrorCode {
+    /// Decodes STATUS.ERROR_CODE.
+    pub fn from_bits(code: u32) -> Self {
+        match code {
+            0 => ErrorCode::None,
+            1 => ErrorCode::AxiRead,
+            2 => ErrorCode::AxiWrite,
+            other => ErrorCode::Unknown(other),
+        }
+    }
+}
+
+/// AXI response codes (RRESP/BRESP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum AxiResp {
+    /// Normal access success.
+    Okay,
+    /// Exclusive access success (never used by SUSHI).
+    ExOkay,
+    /// Slave error: the slave was reached but refused the access.
+    SlvErr,
+    /// Decode error: no slave at that address.
+    DecErr,
+}
+
+impl AxiResp {
+    /// Decodes the 2-bit response.
+    pub fn from_bits(bits: u8) -> Self {
+        match bits & 3 {
+            0 => AxiResp::Okay,
+            1 => AxiResp::ExOkay,
+            2 => AxiResp::SlvErr,
+            _ => AxiResp::DecErr,
+        }
+    }
+}
+
+/// Looks a register up by offset.
+pub fn by_offset(offset: u32) -> Option<&'static Register> {
+    REGISTERS.iter().find(|r| r.offset == offset)
+}
