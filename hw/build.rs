@@ -10,10 +10,19 @@ fn main() {
         .expect("hw/configs must exist")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .map(|p| (p.file_stem().expect("file has a stem").to_string_lossy().into_owned(), p))
+        .map(|p| {
+            (
+                p.file_stem()
+                    .expect("file has a stem")
+                    .to_string_lossy()
+                    .into_owned(),
+                p,
+            )
+        })
         .collect();
     names.sort();
-    let mut out = String::from("/// Built-in configs: (name, file name, TOML text), sorted by name.\n");
+    let mut out =
+        String::from("/// Built-in configs: (name, file name, TOML text), sorted by name.\n");
     out.push_str("pub(crate) const BUILTIN: &[(&str, &str, &str)] = &[\n");
     for (name, path) in &names {
         println!("cargo:rerun-if-changed={}", path.display());
@@ -23,6 +32,7 @@ fn main() {
         ));
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin_configs.rs");
+    let dest =
+        PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin_configs.rs");
     fs::write(dest, out).expect("write builtin_configs.rs");
 }

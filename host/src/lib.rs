@@ -1,1 +1,11 @@
-//! placeholder
+//! # sushi-host: the host runtime
+//!
+//! The driver ([`driver::Accel`]) speaks to any [`sushi_hw::Bus`]: the Verilator RTL simulation
+//! (behind the default cargo feature `rtl`, from `sushi-sim`), and later the functional model and
+//! a board. Everything here but [`backend::open_rtl`] builds without Verilator
+//! (`--no-default-features`).
+#![deny(missing_docs)]
+
+pub mod backend;
+pub mod dma_check;
+pub mod driver;

@@ -1,1 +1,333 @@
-fn main() {}
+//! `sushi`: the command-line front end. Glue only: parsing, printing, errors for people.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use sushi_hw::{DEFAULT_CONFIG, HwConfig};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sushi",
+    version,
+    about = "SUSHI: SubGraph Stationary tinyML accelerator co-design toolkit"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The main job: open the simulated accelerator, check it, and run a verified DMA copy,
+    /// printing what it did in cycles and bytes.
+    Demo(DmaArgs),
+    /// Hardware configs and generated files.
+    #[command(subcommand)]
+    Hw(HwCommand),
+    /// Simulator measurements.
+    #[command(subcommand)]
+    Sim(SimCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum HwCommand {
+    /// List the built-in configs.
+    List,
+    /// Show one config with its derived values.
+    Show {
+        /// Config name or path to a .toml file.
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Regenerate the files under hw/gen/ from the configs and the register map.
+    Gen {
+        /// The hw/ directory of the repository.
+        #[arg(long, default_value_os_t = default_hw_dir())]
+        hw_dir: PathBuf,
+        /// Only check; exit with an error when a file is stale.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SimCommand {
+    /// A long verified DMA copy on the RTL; reports simulated cycles per second.
+    Dma(DmaArgs),
+}
+
+#[derive(Debug, Args)]
+struct DmaArgs {
+    /// Config name or path to a .toml file.
+    #[arg(long, default_value = DEFAULT_CONFIG)]
+    config: String,
+    /// Bytes to copy.
+    #[arg(long, default_value_t = 1 << 20)]
+    bytes: u64,
+    /// Seed of the data and of the random AXI stalls.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Random stall probability on every AXI channel, per mille (0 = only latency and bandwidth).
+    #[arg(long, default_value_t = 0)]
+    stall_permille: u16,
+    /// Write a VCD trace here (needs a build with `--features sushi-sim/vcd`).
+    #[arg(long)]
+    vcd: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn default_hw_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../hw")
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Demo(args) => dma(&args, true),
+        Command::Sim(SimCommand::Dma(args)) => dma(&args, false),
+        Command::Hw(HwCommand::List) => {
+            for name in HwConfig::builtin_names() {
+                let cfg = HwConfig::builtin(name)?;
+                let marker = if name == DEFAULT_CONFIG {
+                    " (default)"
+                } else {
+                    ""
+                };
+                println!("{name:<12} {}{marker}", cfg.spec.device.description);
+            }
+            Ok(())
+        }
+        Command::Hw(HwCommand::Show { config, json }) => {
+            let cfg = HwConfig::load(&config)?;
+            #[derive(Serialize)]
+            struct Shown<'a> {
+                name: &'a str,
+                source: &'a str,
+                spec: &'a sushi_hw::HwSpec,
+                derived: sushi_hw::Derived,
+            }
+            let shown = Shown {
+                name: &cfg.name,
+                source: &cfg.source,
+                spec: &cfg.spec,
+                derived: cfg.derived(),
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&shown)?);
+            } else {
+                println!(
+                    "{}",
+                    toml::to_string_pretty(&shown).context("render config")?
+                );
+            }
+            Ok(())
+        }
+        Command::Hw(HwCommand::Gen { hw_dir, check }) => {
+            if !hw_dir.join("configs").is_dir() {
+                bail!(
+                    "{} is not the hw/ directory of a SUSHI checkout (no configs/ in it); pass --hw-dir",
+                    hw_dir.display()
+                );
+            }
+            let stale = sushi_hw::generate::check(&hw_dir, !check)
+                .with_context(|| format!("writing generated files under {}", hw_dir.display()))?;
+            match (stale.is_empty(), check) {
+                (true, _) => println!("hw/gen is up to date"),
+                (false, true) => bail!("stale generated files (run `sushi hw gen`): {stale:?}"),
+                (false, false) => println!("regenerated: {stale:?}"),
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(not(feature = "rtl"))]
+fn dma(_args: &DmaArgs, _human: bool) -> Result<()> {
+    bail!(
+        "this `sushi` was built without the RTL backend (cargo feature `rtl`); rebuild with default features"
+    )
+}
+
+#[cfg(feature = "rtl")]
+fn dma(args: &DmaArgs, human: bool) -> Result<()> {
+    use std::time::Instant;
+    use sushi_host::dma_check::{CopyPlan, copy_bound_cycles, copy_budget_cycles, verified_copy};
+    use sushi_host::driver::Accel;
+    use sushi_sim::{SimOptions, Stalls};
+
+    let cfg = HwConfig::load(&args.config)?;
+    let opts = SimOptions {
+        seed: args.seed,
+        stalls: Stalls::uniform(args.stall_permille),
+        ..SimOptions::default()
+    };
+    let mut sim = sushi_host::backend::open_rtl(&cfg, &opts)?;
+    if let Some(path) = &args.vcd {
+        sim.trace_to(path)?;
+    }
+    let region_bytes = cfg.spec.dram.bytes;
+    let plan = CopyPlan::awkward(region_bytes, args.bytes);
+    if plan.dst_offset + plan.len + sushi_host::dma_check::GUARD_BYTES > region_bytes {
+        bail!(
+            "--bytes {} does not fit twice (with guards) in config `{}`'s {} byte DRAM region; use at most {}",
+            args.bytes,
+            cfg.name,
+            region_bytes,
+            region_bytes / 2 - 3 * sushi_host::dma_check::GUARD_BYTES
+        );
+    }
+    let mut accel = Accel::open(sim, &cfg).context("opening the simulated accelerator")?;
+    let start_cycle = accel.bus().cycle();
+    let wall = Instant::now();
+    let outcome = verified_copy(
+        &mut accel,
+        plan,
+        args.seed,
+        copy_budget_cycles(&cfg, args.bytes),
+    )?;
+    let wall_s = wall.elapsed().as_secs_f64();
+    let sim = accel.into_bus();
+    let sim_cycles = sim.cycle() - start_cycle;
+    let stats = sim.stats();
+
+    let c = &outcome.report.counters;
+    let d = cfg.derived();
+    let bound_cycles = copy_bound_cycles(&cfg, args.bytes);
+    let report = DmaReport {
+        config: cfg.name.clone(),
+        backend: "rtl",
+        bytes: args.bytes,
+        seed: args.seed,
+        stall_permille: args.stall_permille,
+        verified: outcome.verified(),
+        mismatched_bytes: outcome.mismatched_bytes,
+        guard_bytes_touched: outcome.guard_bytes_touched,
+        busy_cycles: c.busy_cycles,
+        copy_us: d.cycles_to_us(c.busy_cycles),
+        dram_read_bytes: c.dram_read_bytes,
+        dram_write_bytes: c.dram_write_bytes,
+        read_wait_cycles: c.read_wait_cycles,
+        write_wait_cycles: c.write_wait_cycles,
+        copy_bytes_per_cycle: args.bytes as f64 / c.busy_cycles.max(1) as f64,
+        bound_cycles: bound_cycles.ceil() as u64,
+        bound_ratio: c.busy_cycles as f64 / bound_cycles.max(1.0),
+        ar_bursts: stats.ar_bursts,
+        aw_bursts: stats.aw_bursts,
+        max_reads_outstanding: stats.max_reads_outstanding,
+        max_writes_outstanding: stats.max_writes_outstanding,
+        protocol_violations: stats.violations,
+        sim_cycles,
+        wall_seconds: wall_s,
+        sim_cycles_per_second: sim_cycles as f64 / wall_s.max(1e-9),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_dma(&report, &cfg, human);
+    }
+    if !report.verified {
+        bail!(
+            "the copy was wrong: {} destination bytes differ, {} guard bytes changed",
+            report.mismatched_bytes,
+            report.guard_bytes_touched
+        );
+    }
+    Ok(())
+}
+
+#[cfg(feature = "rtl")]
+#[derive(Debug, Serialize)]
+struct DmaReport {
+    config: String,
+    backend: &'static str,
+    bytes: u64,
+    seed: u64,
+    stall_permille: u16,
+    verified: bool,
+    mismatched_bytes: u64,
+    guard_bytes_touched: u64,
+    busy_cycles: u64,
+    copy_us: f64,
+    dram_read_bytes: u64,
+    dram_write_bytes: u64,
+    read_wait_cycles: u64,
+    write_wait_cycles: u64,
+    copy_bytes_per_cycle: f64,
+    bound_cycles: u64,
+    bound_ratio: f64,
+    ar_bursts: u64,
+    aw_bursts: u64,
+    max_reads_outstanding: u64,
+    max_writes_outstanding: u64,
+    protocol_violations: u64,
+    sim_cycles: u64,
+    wall_seconds: f64,
+    sim_cycles_per_second: f64,
+}
+
+#[cfg(feature = "rtl")]
+fn print_dma(r: &DmaReport, cfg: &HwConfig, human: bool) {
+    if human {
+        println!("SUSHI demo: the accelerator's RTL, simulated cycle by cycle (Verilator)");
+        println!("config      {cfg}");
+        println!(
+            "device      ID, register map and config hash {:08x} checked",
+            cfg.derived().config_hash
+        );
+        println!();
+    }
+    let verdict = if r.verified {
+        "verified, guards untouched"
+    } else {
+        "WRONG"
+    };
+    println!(
+        "memcpy      {} bytes, src and dst unaligned: {verdict}",
+        r.bytes
+    );
+    println!(
+        "time        {} cycles = {:.1} us at {} MHz ({:.2} bytes/cycle)",
+        r.busy_cycles, r.copy_us, cfg.spec.clock.freq_mhz, r.copy_bytes_per_cycle
+    );
+    println!(
+        "bound       {} cycles (bus width, shared DRAM bandwidth, reads in flight): measured/bound = {:.3}",
+        r.bound_cycles, r.bound_ratio
+    );
+    println!(
+        "DRAM        {} bytes read, {} bytes written",
+        r.dram_read_bytes, r.dram_write_bytes
+    );
+    println!(
+        "AXI         {} read bursts, {} write bursts, up to {} reads / {} writes outstanding, {} protocol violations",
+        r.ar_bursts,
+        r.aw_bursts,
+        r.max_reads_outstanding,
+        r.max_writes_outstanding,
+        r.protocol_violations
+    );
+    println!(
+        "waits       {} read-wait cycles, {} write-wait cycles",
+        r.read_wait_cycles, r.write_wait_cycles
+    );
+    println!(
+        "simulation  {} cycles in {:.2} s: {:.0} simulated cycles per second",
+        r.sim_cycles, r.wall_seconds, r.sim_cycles_per_second
+    );
+}

@@ -16,17 +16,17 @@ localparam [11:0] REG_COPY_SRC = 12'h020; // RW: memcpy source byte address
 localparam [11:0] REG_COPY_DST = 12'h024; // RW: memcpy destination byte address
 localparam [11:0] REG_COPY_LEN = 12'h028; // RW: memcpy length in bytes
 localparam [11:0] REG_CYCLES_LO = 12'h040; // RO: cycles since reset
-localparam [11:0] REG_CYCLES_HI = 12'h044; // RO
+localparam [11:0] REG_CYCLES_HI = 12'h044; // RO: high word of CYCLES_LO, latched when LO is read
 localparam [11:0] REG_BUSY_CYCLES_LO = 12'h048; // RO: cycles with STATUS.BUSY set
-localparam [11:0] REG_BUSY_CYCLES_HI = 12'h04c; // RO
+localparam [11:0] REG_BUSY_CYCLES_HI = 12'h04c; // RO: high word of BUSY_CYCLES_LO, latched when LO is read
 localparam [11:0] REG_DRAM_READ_BYTES_LO = 12'h050; // RO: bytes moved on the AXI R channel (beats x bus bytes)
-localparam [11:0] REG_DRAM_READ_BYTES_HI = 12'h054; // RO
+localparam [11:0] REG_DRAM_READ_BYTES_HI = 12'h054; // RO: high word of DRAM_READ_BYTES_LO, latched when LO is read
 localparam [11:0] REG_DRAM_WRITE_BYTES_LO = 12'h058; // RO: bytes moved on the AXI W channel (beats x bus bytes)
-localparam [11:0] REG_DRAM_WRITE_BYTES_HI = 12'h05c; // RO
+localparam [11:0] REG_DRAM_WRITE_BYTES_HI = 12'h05c; // RO: high word of DRAM_WRITE_BYTES_LO, latched when LO is read
 localparam [11:0] REG_READ_WAIT_CYCLES_LO = 12'h060; // RO: busy cycles with reads outstanding and no R beat accepted
-localparam [11:0] REG_READ_WAIT_CYCLES_HI = 12'h064; // RO
+localparam [11:0] REG_READ_WAIT_CYCLES_HI = 12'h064; // RO: high word of READ_WAIT_CYCLES_LO, latched when LO is read
 localparam [11:0] REG_WRITE_WAIT_CYCLES_LO = 12'h068; // RO: busy cycles with AW or W valid and not ready
-localparam [11:0] REG_WRITE_WAIT_CYCLES_HI = 12'h06c; // RO
+localparam [11:0] REG_WRITE_WAIT_CYCLES_HI = 12'h06c; // RO: high word of WRITE_WAIT_CYCLES_LO, latched when LO is read
 
 // Constants.
 localparam [31:0] ID_MAGIC = 32'h53555348;

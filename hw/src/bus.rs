@@ -19,7 +19,10 @@ pub struct DramRegion {
 impl DramRegion {
     /// True when `[addr, addr + len)` lies inside the region.
     pub fn contains(&self, addr: u64, len: u64) -> bool {
-        addr >= self.base && addr.checked_add(len).is_some_and(|end| end <= self.base + self.bytes)
+        addr >= self.base
+            && addr
+                .checked_add(len)
+                .is_some_and(|end| end <= self.base + self.bytes)
     }
 }
 
@@ -36,7 +39,9 @@ pub struct WaitOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BusError {
     /// The register slave answered with an error response.
-    #[error("register {kind} at offset {offset:#05x} got {resp:?} (offset unmapped, or a write to a read-only register)")]
+    #[error(
+        "register {kind} at offset {offset:#05x} got {resp:?} (offset unmapped, or a write to a read-only register)"
+    )]
     RegResponse {
         /// `read` or `write`.
         kind: &'static str,
@@ -46,7 +51,9 @@ pub enum BusError {
         resp: AxiResp,
     },
     /// A register access did not complete within its cycle budget (a hung slave).
-    #[error("register {kind} at offset {offset:#05x} did not complete within {cycles} cycles (cycle {at_cycle})")]
+    #[error(
+        "register {kind} at offset {offset:#05x} did not complete within {cycles} cycles (cycle {at_cycle})"
+    )]
     RegTimeout {
         /// `read` or `write`.
         kind: &'static str,

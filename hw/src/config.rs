@@ -216,9 +216,14 @@ impl HwConfig {
             return Self::builtin(name_or_path);
         }
         let path = Path::new(name_or_path);
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
-        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         Self::from_toml_str(&name, name_or_path, &text)
     }
 
@@ -228,7 +233,11 @@ impl HwConfig {
             path: source.to_string(),
             message: e.to_string().trim_end().to_string(),
         })?;
-        let cfg = HwConfig { name: name.to_string(), source: source.to_string(), spec };
+        let cfg = HwConfig {
+            name: name.to_string(),
+            source: source.to_string(),
+            spec,
+        };
         cfg.validate()?;
         Ok(cfg)
     }
@@ -256,14 +265,24 @@ impl HwConfig {
         if !FAMILIES.contains(&s.device.synth_family.as_str()) {
             return Err(bad(
                 "device.synth_family",
-                format!("is `{}`; use one of {}", s.device.synth_family, FAMILIES.join(", ")),
+                format!(
+                    "is `{}`; use one of {}",
+                    s.device.synth_family,
+                    FAMILIES.join(", ")
+                ),
             ));
         }
         if !(1..=1000).contains(&s.clock.freq_mhz) {
-            return Err(bad("clock.freq_mhz", format!("is {}; use 1..=1000", s.clock.freq_mhz)));
+            return Err(bad(
+                "clock.freq_mhz",
+                format!("is {}; use 1..=1000", s.clock.freq_mhz),
+            ));
         }
         if s.array.rows == 0 || s.array.cols == 0 {
-            return Err(bad("array.rows", "and `array.cols` must both be at least 1".into()));
+            return Err(bad(
+                "array.rows",
+                "and `array.cols` must both be at least 1".into(),
+            ));
         }
         let macs = u64::from(s.array.rows) * u64::from(s.array.cols);
         if macs > u64::from(s.device.dsps) {
@@ -279,16 +298,25 @@ impl HwConfig {
         if a.addr_bits != 32 {
             return Err(bad(
                 "axi.addr_bits",
-                format!("is {}; only 32 is supported (the register map holds 32-bit addresses)", a.addr_bits),
+                format!(
+                    "is {}; only 32 is supported (the register map holds 32-bit addresses)",
+                    a.addr_bits
+                ),
             ));
         }
         if ![4, 8, 16].contains(&a.data_bytes) {
-            return Err(bad("axi.data_bytes", format!("is {}; use 4, 8 or 16", a.data_bytes)));
+            return Err(bad(
+                "axi.data_bytes",
+                format!("is {}; use 4, 8 or 16", a.data_bytes),
+            ));
         }
         if !pow2(a.max_burst_beats.into()) || a.max_burst_beats > 256 {
             return Err(bad(
                 "axi.max_burst_beats",
-                format!("is {}; use a power of two from 1 to 256 (AXI4 INCR limit)", a.max_burst_beats),
+                format!(
+                    "is {}; use a power of two from 1 to 256 (AXI4 INCR limit)",
+                    a.max_burst_beats
+                ),
             ));
         }
         if a.max_burst_beats * a.data_bytes > 4096 {
@@ -309,39 +337,61 @@ impl HwConfig {
             }
         }
         let d = &s.dram;
-        if d.bytes % 4096 != 0 || d.bytes < 65536 || d.bytes > (1 << 30) {
+        if !d.bytes.is_multiple_of(4096) || d.bytes < 65536 || d.bytes > (1 << 30) {
             return Err(bad(
                 "dram.bytes",
-                format!("is {}; use a multiple of 4096 from 64 KiB to 1 GiB", d.bytes),
+                format!(
+                    "is {}; use a multiple of 4096 from 64 KiB to 1 GiB",
+                    d.bytes
+                ),
             ));
         }
         if d.read_latency_cycles == 0 || d.read_latency_cycles > 10_000 {
-            return Err(bad("dram.read_latency_cycles", format!("is {}; use 1..=10000", d.read_latency_cycles)));
+            return Err(bad(
+                "dram.read_latency_cycles",
+                format!("is {}; use 1..=10000", d.read_latency_cycles),
+            ));
         }
         if d.write_latency_cycles == 0 || d.write_latency_cycles > 10_000 {
-            return Err(bad("dram.write_latency_cycles", format!("is {}; use 1..=10000", d.write_latency_cycles)));
+            return Err(bad(
+                "dram.write_latency_cycles",
+                format!("is {}; use 1..=10000", d.write_latency_cycles),
+            ));
         }
         if d.bandwidth_mbytes_per_s == 0 {
-            return Err(bad("dram.bandwidth_mbytes_per_s", "must be at least 1".into()));
+            return Err(bad(
+                "dram.bandwidth_mbytes_per_s",
+                "must be at least 1".into(),
+            ));
         }
-        for (field, v) in [("dram.read_acceptance", d.read_acceptance), ("dram.write_acceptance", d.write_acceptance)] {
+        for (field, v) in [
+            ("dram.read_acceptance", d.read_acceptance),
+            ("dram.write_acceptance", d.write_acceptance),
+        ] {
             if !(1..=64).contains(&v) {
                 return Err(bad(field, format!("is {v}; use 1..=64")));
             }
         }
         for (field, v) in [
             ("buffers.activation_bytes", s.buffers.activation_bytes),
-            ("buffers.weight_staging_bytes", s.buffers.weight_staging_bytes),
+            (
+                "buffers.weight_staging_bytes",
+                s.buffers.weight_staging_bytes,
+            ),
             ("buffers.pb_bytes", s.buffers.pb_bytes),
         ] {
             if v == 0 || v % u64::from(a.data_bytes) != 0 {
                 return Err(bad(
                     field,
-                    format!("is {v}; use a positive multiple of `axi.data_bytes` ({})", a.data_bytes),
+                    format!(
+                        "is {v}; use a positive multiple of `axi.data_bytes` ({})",
+                        a.data_bytes
+                    ),
                 ));
             }
         }
-        let onchip = s.buffers.activation_bytes + s.buffers.weight_staging_bytes + s.buffers.pb_bytes;
+        let onchip =
+            s.buffers.activation_bytes + s.buffers.weight_staging_bytes + s.buffers.pb_bytes;
         if onchip > s.device.bram_bytes {
             return Err(bad(
                 "buffers",

@@ -42,7 +42,11 @@ impl RtlParam {
     /// The value as a Verilog literal: decimal, or sized hex when it would not fit a signed
     /// 32-bit integer (tools read unsized decimals as `integer`).
     pub fn verilog_literal(&self) -> String {
-        if self.value > i32::MAX as u64 { format!("32'h{:08x}", self.value) } else { self.value.to_string() }
+        if self.value > i32::MAX as u64 {
+            format!("32'h{:08x}", self.value)
+        } else {
+            self.value.to_string()
+        }
     }
 }
 
@@ -51,15 +55,36 @@ impl Derived {
     pub fn of(spec: &HwSpec) -> Self {
         let a = &spec.axi;
         let mut rtl_params = vec![
-            RtlParam { name: "AddrBits", value: a.addr_bits.into() },
-            RtlParam { name: "DataBytes", value: a.data_bytes.into() },
-            RtlParam { name: "MaxBurstBeats", value: a.max_burst_beats.into() },
-            RtlParam { name: "MaxOutstandingReads", value: a.max_outstanding_reads.into() },
-            RtlParam { name: "MaxOutstandingWrites", value: a.max_outstanding_writes.into() },
+            RtlParam {
+                name: "AddrBits",
+                value: a.addr_bits.into(),
+            },
+            RtlParam {
+                name: "DataBytes",
+                value: a.data_bytes.into(),
+            },
+            RtlParam {
+                name: "MaxBurstBeats",
+                value: a.max_burst_beats.into(),
+            },
+            RtlParam {
+                name: "MaxOutstandingReads",
+                value: a.max_outstanding_reads.into(),
+            },
+            RtlParam {
+                name: "MaxOutstandingWrites",
+                value: a.max_outstanding_writes.into(),
+            },
         ];
-        let canonical: String = rtl_params.iter().map(|p| format!("{}={};", p.name, p.value)).collect();
+        let canonical: String = rtl_params
+            .iter()
+            .map(|p| format!("{}={};", p.name, p.value))
+            .collect();
         let config_hash = fnv1a32(canonical.as_bytes());
-        rtl_params.push(RtlParam { name: "ConfigHash", value: config_hash.into() });
+        rtl_params.push(RtlParam {
+            name: "ConfigHash",
+            value: config_hash.into(),
+        });
 
         let freq = u64::from(spec.clock.freq_mhz);
         let bw = u64::from(spec.dram.bandwidth_mbytes_per_s);

@@ -28,9 +28,18 @@ pub fn all_files() -> Vec<GeneratedFile> {
         .map(|n| HwConfig::builtin(n).expect("built-in configs validate (tested)"))
         .collect();
     let mut files = vec![
-        GeneratedFile { path: "gen/sushi_regs.vh".into(), contents: verilog_regs() },
-        GeneratedFile { path: "gen/registers.md".into(), contents: registers_md() },
-        GeneratedFile { path: "gen/configs.md".into(), contents: configs_md(&configs) },
+        GeneratedFile {
+            path: "gen/sushi_regs.vh".into(),
+            contents: verilog_regs(),
+        },
+        GeneratedFile {
+            path: "gen/registers.md".into(),
+            contents: registers_md(),
+        },
+        GeneratedFile {
+            path: "gen/configs.md".into(),
+            contents: configs_md(&configs),
+        },
     ];
     for cfg in &configs {
         files.push(GeneratedFile {
@@ -66,7 +75,9 @@ pub fn check(hw_dir: &Path, update: bool) -> std::io::Result<Vec<PathBuf>> {
 }
 
 fn comment_block(prefix: &str, text: &str) -> String {
-    text.lines().map(|l| format!("{prefix} {l}\n").replace(" \n", "\n")).collect()
+    text.lines()
+        .map(|l| format!("{prefix} {l}\n").replace(" \n", "\n"))
+        .collect()
 }
 
 /// `hw/gen/sushi_regs.vh`: the register map as Verilog `localparam`s, included inside modules.
@@ -81,7 +92,11 @@ pub fn verilog_regs() -> String {
     s.push_str("// 64-bit counters are LO/HI pairs: reading LO latches HI, so read LO first.\n");
     s.push_str("// Included inside module bodies (Verilog-2005 has no packages).\n\n// Register offsets.\n");
     for r in REGISTERS {
-        let doc = if r.doc.is_empty() { String::new() } else { format!(": {}", r.doc) };
+        let doc = if r.doc.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", r.doc)
+        };
         let _ = writeln!(
             s,
             "localparam [11:0] REG_{} = 12'h{:03x}; // {}{}",
@@ -92,12 +107,27 @@ pub fn verilog_regs() -> String {
         );
     }
     let _ = writeln!(s, "\n// Constants.");
-    let _ = writeln!(s, "localparam [31:0] ID_MAGIC = 32'h{:08x};", regs::ID_MAGIC);
-    let _ = writeln!(s, "localparam [31:0] REGMAP_VERSION = 32'd{};", regs::REGMAP_VERSION);
+    let _ = writeln!(
+        s,
+        "localparam [31:0] ID_MAGIC = 32'h{:08x};",
+        regs::ID_MAGIC
+    );
+    let _ = writeln!(
+        s,
+        "localparam [31:0] REGMAP_VERSION = 32'd{};",
+        regs::REGMAP_VERSION
+    );
     for (reg, fields) in FIELDS {
         let _ = writeln!(s, "\n// {reg} fields: bit index of the lowest bit.");
         for f in *fields {
-            let _ = writeln!(s, "localparam integer {}{} = {}; // {}", f.name, lsb_suffix(f), f.lsb, f.doc);
+            let _ = writeln!(
+                s,
+                "localparam integer {}{} = {}; // {}",
+                f.name,
+                lsb_suffix(f),
+                f.lsb,
+                f.doc
+            );
             if f.bits > 1 {
                 let _ = writeln!(s, "localparam integer {}_BITS = {};", f.name, f.bits);
             }
@@ -121,22 +151,42 @@ fn lsb_suffix(f: &regs::Field) -> &'static str {
 /// `hw/gen/registers.md`: the register map for people.
 pub fn registers_md() -> String {
     let mut s = comment_block("<!--", HEADER_NOTE).replace('\n', " -->\n");
-    let _ = writeln!(s, "\n# sushi_top register map (version {})\n", regs::REGMAP_VERSION);
+    let _ = writeln!(
+        s,
+        "\n# sushi_top register map (version {})\n",
+        regs::REGMAP_VERSION
+    );
     s.push_str("AXI4-Lite, 32-bit registers, byte offsets in a 4 KiB window. ");
     s.push_str("Unmapped offsets answer DECERR; writes to read-only registers answer SLVERR. ");
     s.push_str("64-bit counters are LO/HI pairs: reading LO latches HI, so read LO first.\n\n");
     s.push_str("| offset | register | access | meaning |\n|---|---|---|---|\n");
     for r in REGISTERS {
-        let _ = writeln!(s, "| `{:#05x}` | `{}` | {} | {} |", r.offset, r.name, r.access.as_str(), r.doc);
+        let _ = writeln!(
+            s,
+            "| `{:#05x}` | `{}` | {} | {} |",
+            r.offset,
+            r.name,
+            r.access.as_str(),
+            r.doc
+        );
     }
     for (reg, fields) in FIELDS {
-        let _ = writeln!(s, "\n## {reg} fields\n\n| bits | field | meaning |\n|---|---|---|");
+        let _ = writeln!(
+            s,
+            "\n## {reg} fields\n\n| bits | field | meaning |\n|---|---|---|"
+        );
         for f in *fields {
-            let bits = if f.bits == 1 { format!("{}", f.lsb) } else { format!("{}:{}", f.lsb + f.bits - 1, f.lsb) };
+            let bits = if f.bits == 1 {
+                format!("{}", f.lsb)
+            } else {
+                format!("{}:{}", f.lsb + f.bits - 1, f.lsb)
+            };
             let _ = writeln!(s, "| {bits} | `{}` | {} |", f.name, f.doc);
         }
     }
-    s.push_str("\n## Error codes (STATUS.ERROR_CODE)\n\n| code | name | meaning |\n|---|---|---|\n");
+    s.push_str(
+        "\n## Error codes (STATUS.ERROR_CODE)\n\n| code | name | meaning |\n|---|---|---|\n",
+    );
     for (name, value, doc) in ERROR_CODES {
         let _ = writeln!(s, "| {value} | `{name}` | {doc} |");
     }
@@ -177,7 +227,11 @@ pub fn configs_md(configs: &[HwConfig]) -> String {
 /// `hw/gen/<config>/params.f`: `-G` flags for Verilator (`verilator -f ...`).
 pub fn verilator_params(cfg: &HwConfig) -> String {
     let mut s = comment_block("//", HEADER_NOTE);
-    let _ = writeln!(s, "// sushi_top parameters for config `{}`: verilator -f hw/gen/{}/params.f", cfg.name, cfg.name);
+    let _ = writeln!(
+        s,
+        "// sushi_top parameters for config `{}`: verilator -f hw/gen/{}/params.f",
+        cfg.name, cfg.name
+    );
     for p in &cfg.derived().rtl_params {
         let _ = writeln!(s, "-G{}={}", p.name, p.verilog_literal());
     }
@@ -190,7 +244,12 @@ pub fn yosys_params(cfg: &HwConfig) -> String {
     let mut s = comment_block("#", HEADER_NOTE);
     let _ = writeln!(s, "# sushi_top parameters for config `{}`.", cfg.name);
     for p in &cfg.derived().rtl_params {
-        let _ = writeln!(s, "chparam -set {} {} sushi_top", p.name, p.verilog_literal());
+        let _ = writeln!(
+            s,
+            "chparam -set {} {} sushi_top",
+            p.name,
+            p.verilog_literal()
+        );
     }
     s
 }

@@ -60,17 +60,17 @@ register_map! {
     COPY_DST = 0x024, Rw, "memcpy destination byte address";
     COPY_LEN = 0x028, Rw, "memcpy length in bytes";
     CYCLES_LO = 0x040, Ro, "cycles since reset";
-    CYCLES_HI = 0x044, Ro, "";
+    CYCLES_HI = 0x044, Ro, "high word of CYCLES_LO, latched when LO is read";
     BUSY_CYCLES_LO = 0x048, Ro, "cycles with STATUS.BUSY set";
-    BUSY_CYCLES_HI = 0x04c, Ro, "";
+    BUSY_CYCLES_HI = 0x04c, Ro, "high word of BUSY_CYCLES_LO, latched when LO is read";
     DRAM_READ_BYTES_LO = 0x050, Ro, "bytes moved on the AXI R channel (beats x bus bytes)";
-    DRAM_READ_BYTES_HI = 0x054, Ro, "";
+    DRAM_READ_BYTES_HI = 0x054, Ro, "high word of DRAM_READ_BYTES_LO, latched when LO is read";
     DRAM_WRITE_BYTES_LO = 0x058, Ro, "bytes moved on the AXI W channel (beats x bus bytes)";
-    DRAM_WRITE_BYTES_HI = 0x05c, Ro, "";
+    DRAM_WRITE_BYTES_HI = 0x05c, Ro, "high word of DRAM_WRITE_BYTES_LO, latched when LO is read";
     READ_WAIT_CYCLES_LO = 0x060, Ro, "busy cycles with reads outstanding and no R beat accepted";
-    READ_WAIT_CYCLES_HI = 0x064, Ro, "";
+    READ_WAIT_CYCLES_HI = 0x064, Ro, "high word of READ_WAIT_CYCLES_LO, latched when LO is read";
     WRITE_WAIT_CYCLES_LO = 0x068, Ro, "busy cycles with AW or W valid and not ready";
-    WRITE_WAIT_CYCLES_HI = 0x06c, Ro, "";
+    WRITE_WAIT_CYCLES_HI = 0x06c, Ro, "high word of WRITE_WAIT_CYCLES_LO, latched when LO is read";
 }
 
 /// Value of the `ID` register.
@@ -103,19 +103,40 @@ impl Field {
 }
 
 /// CTRL: start a memcpy of COPY_LEN bytes; reads 0; ignored while busy.
-pub const CTRL_COPY_START: Field =
-    Field { name: "CTRL_COPY_START", lsb: 0, bits: 1, doc: "W: start a memcpy of COPY_LEN bytes; reads 0; ignored while busy" };
+pub const CTRL_COPY_START: Field = Field {
+    name: "CTRL_COPY_START",
+    lsb: 0,
+    bits: 1,
+    doc: "W: start a memcpy of COPY_LEN bytes; reads 0; ignored while busy",
+};
 /// CTRL: drive `irq` while STATUS.DONE is set.
-pub const CTRL_IRQ_ENABLE: Field =
-    Field { name: "CTRL_IRQ_ENABLE", lsb: 1, bits: 1, doc: "RW: drive irq while STATUS.DONE is set" };
+pub const CTRL_IRQ_ENABLE: Field = Field {
+    name: "CTRL_IRQ_ENABLE",
+    lsb: 1,
+    bits: 1,
+    doc: "RW: drive irq while STATUS.DONE is set",
+};
 /// CTRL: zero every counter but CYCLES.
-pub const CTRL_COUNTERS_CLEAR: Field =
-    Field { name: "CTRL_COUNTERS_CLEAR", lsb: 2, bits: 1, doc: "W: zero every counter but CYCLES; reads 0" };
+pub const CTRL_COUNTERS_CLEAR: Field = Field {
+    name: "CTRL_COUNTERS_CLEAR",
+    lsb: 2,
+    bits: 1,
+    doc: "W: zero every counter but CYCLES; reads 0",
+};
 /// STATUS: a job is running.
-pub const STATUS_BUSY: Field = Field { name: "STATUS_BUSY", lsb: 0, bits: 1, doc: "RO: a job is running" };
+pub const STATUS_BUSY: Field = Field {
+    name: "STATUS_BUSY",
+    lsb: 0,
+    bits: 1,
+    doc: "RO: a job is running",
+};
 /// STATUS: the last job finished.
-pub const STATUS_DONE: Field =
-    Field { name: "STATUS_DONE", lsb: 1, bits: 1, doc: "W1C: the last job finished (with or without error)" };
+pub const STATUS_DONE: Field = Field {
+    name: "STATUS_DONE",
+    lsb: 1,
+    bits: 1,
+    doc: "W1C: the last job finished (with or without error)",
+};
 /// STATUS: the last job failed.
 pub const STATUS_ERROR: Field = Field {
     name: "STATUS_ERROR",
@@ -124,13 +145,23 @@ pub const STATUS_ERROR: Field = Field {
     doc: "W1C: the last job failed; clearing it also clears ERROR_CODE",
 };
 /// STATUS: the [`ErrorCode`] of the first failure.
-pub const STATUS_ERROR_CODE: Field =
-    Field { name: "STATUS_ERROR_CODE", lsb: 8, bits: 4, doc: "RO: ERR_* code of the first failure" };
+pub const STATUS_ERROR_CODE: Field = Field {
+    name: "STATUS_ERROR_CODE",
+    lsb: 8,
+    bits: 4,
+    doc: "RO: ERR_* code of the first failure",
+};
 
 /// Every field, grouped by register.
 pub const FIELDS: &[(&str, &[Field])] = &[
-    ("CTRL", &[CTRL_COPY_START, CTRL_IRQ_ENABLE, CTRL_COUNTERS_CLEAR]),
-    ("STATUS", &[STATUS_BUSY, STATUS_DONE, STATUS_ERROR, STATUS_ERROR_CODE]),
+    (
+        "CTRL",
+        &[CTRL_COPY_START, CTRL_IRQ_ENABLE, CTRL_COUNTERS_CLEAR],
+    ),
+    (
+        "STATUS",
+        &[STATUS_BUSY, STATUS_DONE, STATUS_ERROR, STATUS_ERROR_CODE],
+    ),
 ];
 
 /// Why a job failed, as reported in STATUS.ERROR_CODE. Faults of the modelled hardware are

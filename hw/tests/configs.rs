@@ -16,7 +16,10 @@ fn every_builtin_config_validates_and_the_default_is_one_of_them() {
     let names = HwConfig::builtin_names();
     assert!(names.contains(&DEFAULT_CONFIG));
     for required in ["tiny", "zynq7020", "tangnano9k"] {
-        assert!(names.contains(&required), "missing built-in config {required}");
+        assert!(
+            names.contains(&required),
+            "missing built-in config {required}"
+        );
     }
     for name in names {
         let cfg = HwConfig::builtin(name).unwrap_or_else(|e| panic!("{e}"));
@@ -50,7 +53,10 @@ fn missing_key_is_an_error_naming_the_key() {
 #[test]
 fn malformed_toml_is_an_error_with_a_line() {
     let err = parse("[clock\nfreq_mhz = 100").unwrap_err().to_string();
-    assert!(err.starts_with("probe.toml:") && err.contains("line 1"), "{err}");
+    assert!(
+        err.starts_with("probe.toml:") && err.contains("line 1"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -72,17 +78,41 @@ fn cross_field_rules_name_the_offending_key() {
     let tiny = builtin_text("tiny");
     let cases = [
         ("data_bytes = 4", "data_bytes = 6", "axi.data_bytes"),
-        ("max_burst_beats = 8", "max_burst_beats = 12", "axi.max_burst_beats"),
-        ("max_burst_beats = 8", "max_burst_beats = 2048", "axi.max_burst_beats"),
-        ("max_outstanding_reads = 2", "max_outstanding_reads = 0", "axi.max_outstanding_reads"),
+        (
+            "max_burst_beats = 8",
+            "max_burst_beats = 12",
+            "axi.max_burst_beats",
+        ),
+        (
+            "max_burst_beats = 8",
+            "max_burst_beats = 2048",
+            "axi.max_burst_beats",
+        ),
+        (
+            "max_outstanding_reads = 2",
+            "max_outstanding_reads = 0",
+            "axi.max_outstanding_reads",
+        ),
         ("addr_bits = 32", "addr_bits = 64", "axi.addr_bits"),
         ("bytes = 1048576", "bytes = 1000000", "dram.bytes"),
         ("pb_bytes = 8192", "pb_bytes = 8190", "buffers.pb_bytes"),
         ("pb_bytes = 8192", "pb_bytes = 100000000", "buffers"),
         ("rows = 2", "rows = 200", "array.rows"),
-        ("synth_family = \"xc7\"", "synth_family = \"asic\"", "device.synth_family"),
-        ("bandwidth_mbytes_per_s = 1575", "bandwidth_mbytes_per_s = 0", "dram.bandwidth_mbytes_per_s"),
-        ("energy_pj_per_byte = 2.5", "energy_pj_per_byte = 500.0", "sram.energy_pj_per_byte"),
+        (
+            "synth_family = \"xc7\"",
+            "synth_family = \"asic\"",
+            "device.synth_family",
+        ),
+        (
+            "bandwidth_mbytes_per_s = 1575",
+            "bandwidth_mbytes_per_s = 0",
+            "dram.bandwidth_mbytes_per_s",
+        ),
+        (
+            "energy_pj_per_byte = 2.5",
+            "energy_pj_per_byte = 500.0",
+            "sram.energy_pj_per_byte",
+        ),
     ];
     for (from, to, field) in cases {
         assert!(tiny.contains(from), "fixture drifted: {from}");
@@ -103,7 +133,8 @@ fn config_hash_depends_on_rtl_parameters_only() {
     let tiny = builtin_text("tiny");
     let base = parse(&tiny).expect("tiny parses").derived().config_hash;
     // A memory timing number does not change the hardware, so the hash stays.
-    let slower = parse(&tiny.replace("read_latency_cycles = 24", "read_latency_cycles = 40")).expect("valid");
+    let slower = parse(&tiny.replace("read_latency_cycles = 24", "read_latency_cycles = 40"))
+        .expect("valid");
     assert_eq!(slower.derived().config_hash, base);
     // A bus parameter does change it.
     let wider = parse(&tiny.replace("data_bytes = 4", "data_bytes = 8")).expect("valid");
@@ -128,6 +159,11 @@ fn a_config_file_path_loads_like_a_name() {
     let by_path = HwConfig::load(&path).expect("loads");
     let by_name = HwConfig::builtin("tiny").expect("loads");
     assert_eq!(by_path.spec, by_name.spec);
-    let err = HwConfig::load("/nonexistent/x.toml").unwrap_err().to_string();
-    assert!(err.contains("cannot read hw config /nonexistent/x.toml"), "{err}");
+    let err = HwConfig::load("/nonexistent/x.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cannot read hw config /nonexistent/x.toml"),
+        "{err}"
+    );
 }

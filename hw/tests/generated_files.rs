@@ -15,7 +15,14 @@ fn committed_generated_files_are_fresh() {
 fn verilog_header_names_every_register_and_field() {
     let vh = sushi_hw::generate::verilog_regs();
     for r in sushi_hw::regs::REGISTERS {
-        assert!(vh.contains(&format!("localparam [11:0] REG_{} = 12'h{:03x};", r.name, r.offset)), "{}", r.name);
+        assert!(
+            vh.contains(&format!(
+                "localparam [11:0] REG_{} = 12'h{:03x};",
+                r.name, r.offset
+            )),
+            "{}",
+            r.name
+        );
     }
     assert!(vh.contains("localparam integer STATUS_ERROR_CODE_LSB = 8;"));
     assert!(vh.contains("localparam integer STATUS_ERROR_CODE_BITS = 4;"));
@@ -28,6 +35,11 @@ fn register_offsets_are_unique_aligned_and_in_the_4k_window() {
     for r in sushi_hw::regs::REGISTERS {
         assert_eq!(r.offset % 4, 0, "{} is not word aligned", r.name);
         assert!(r.offset < 4096, "{} is outside the 4 KiB window", r.name);
-        assert!(seen.insert(r.offset), "{} reuses offset {:#x}", r.name, r.offset);
+        assert!(
+            seen.insert(r.offset),
+            "{} reuses offset {:#x}",
+            r.name,
+            r.offset
+        );
     }
 }

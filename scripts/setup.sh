@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what SUSHI needs on a fresh Debian bookworm machine, and nothing that is already there:
+#   verilator (>= 5.006)  simulates the RTL (sushi-sim's build script runs it)
+#   libclang-dev          bindgen's libclang, to generate the Rust bindings of the C++ shim
+# Rust (cargo) and a C++ compiler are expected on the machine.
+set -euo pipefail
+
+missing=()
+command -v verilator >/dev/null 2>&1 || missing+=(verilator)
+# bindgen loads libclang.so at build time; libclang-dev also brings clang's own headers.
+if ! ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 && ! ldconfig -p 2>/dev/null | grep -q 'libclang\.so '; then
+  missing+=(libclang-dev)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found; install Rust (https://rustup.rs)" >&2; exit 1; }
+echo "setup: $(verilator --version | head -n1); $(cargo --version)" >&2
