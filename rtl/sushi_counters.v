@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// sushi_counters: the 64-bit performance counters of the register map.
+//
+// Contract:
+// - All counters are zero after reset and wrap modulo 2^64.
+// - cycles_o counts every cycle since reset; clear_i does not affect it.
+// - busy_cycles_o +1 per cycle with busy_i; dram_read_bytes_o / dram_write_bytes_o +DataBytes
+//   per cycle with rd_beat_i / wr_beat_i (an R / W handshake); read_wait_cycles_o and
+//   write_wait_cycles_o +1 per cycle with rd_wait_i / wr_wait_i (the caller qualifies these).
+// - clear_i (one-cycle pulse) zeroes every counter except cycles_o at the next edge; it wins
+//   over an increment in the same cycle.
+// - Outputs are registers: an event in cycle t is visible from cycle t+1.
+
+`default_nettype none
+
+module sushi_counters #(
+  // AXI data bus width in bytes: the byte count of one R or W beat
+  parameter integer DataBytes = 8
+) (
+  input  wire        clk_i,
+  input  wire        rst_ni,
+  input  wire        clear_i,
+  input  wire        busy_i,
+  input  wire        rd_beat_i,
+  input  wire        wr_beat_i,
+  input  wire        rd_wait_i,
+  input  wire        wr_wait_i,
+  output wire [63:0] cycles_o,
+  output wire [63:0] busy_cycles_o,
+  output wire [63:0] dram_read_bytes_o,
+  output wire [63:0] dram_write_bytes_o,
+  output wire [63:0] read_wait_cycles_o,
+  output wire [63:0] write_wait_cycles_o
+);
+
+  localparam [63:0] BeatBytes = {32'd0, DataBytes};
+
+  reg [63:0] cycles_q;
+  reg [63:0] busy_cycles_q;
+  reg [63:0] dram_read_bytes_q;
+  reg [63:0] dram_write_bytes_q;
+  reg [63:0] read_wait_cycles_q;
+  reg [63:0] write_wait_cycles_q;
+
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      cycles_q <= 64'd0;
+    end else begin
+      cycles_q <= cycles_q + 64'd1;
+    end
+  end
+
+  always @(posedge clk_i) begin
+    if (!rst_ni || clear_i) begin
+      busy_cycles_q       <= 64'd0;
+      dram_read_bytes_q   <= 64'd0;
+      dram_write_bytes_q  <= 64'd0;
+      read_wait_cycles_q  <= 64'd0;
+      write_wait_cycles_q <= 64'd0;
+    end else begin
+      if (busy_i) begin
+        busy_cycles_q <= busy_cycles_q + 64'd1;
+      end
+      if (rd_beat_i) begin
+        dram_read_bytes_q <= dram_read_bytes_q + BeatBytes;
+      end
+      if (wr_beat_i) begin
+        dram_write_bytes_q <= dram_write_bytes_q + BeatBytes;
+      end
+      if (rd_wait_i) begin
+        read_wait_cycles_q <= read_wait_cycles_q + 64'd1;
+      end
+      if (wr_wait_i) begin
+        write_wait_cycles_q <= write_wait_cycles_q + 64'd1;
+      end
+    end
+  end
+
+  assign cycles_o            = cycles_q;
+  assign busy_cycles_o       = busy_cycles_q;
+  assign dram_read_bytes_o   = dram_read_bytes_q;
+  assign dram_write_bytes_o  = dram_write_bytes_q;
+  assign read_wait_cycles_o  = read_wait_cycles_q;
+  assign write_wait_cycles_o = write_wait_cycles_q;
+
+endmodule
+
+`default_nettype wire
