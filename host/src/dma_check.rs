@@ -45,6 +45,8 @@ pub struct CopyOutcome {
     pub mismatched_bytes: u64,
     /// Guard bytes that changed.
     pub guard_bytes_touched: u64,
+    /// Wall-clock seconds the copy itself took (simulation speed; not a hardware figure).
+    pub copy_wall_seconds: f64,
 }
 
 impl CopyOutcome {
@@ -85,7 +87,9 @@ pub fn verified_copy<B: Bus>(
         .bus()
         .write_dram(guard_lo, &vec![GUARD_VALUE; guarded_len as usize])?;
     accel.bus().write_dram(src, &data)?;
+    let wall = std::time::Instant::now();
     let report = accel.memcpy(src, dst, len, max_cycles)?;
+    let copy_wall_seconds = wall.elapsed().as_secs_f64();
     let mut after = vec![0u8; guarded_len as usize];
     accel.bus().read_dram(guard_lo, &mut after)?;
     let head = (dst - guard_lo) as usize;
@@ -101,6 +105,7 @@ pub fn verified_copy<B: Bus>(
         report,
         mismatched_bytes,
         guard_bytes_touched,
+        copy_wall_seconds,
     })
 }
 
