@@ -7,8 +7,8 @@ set -euo pipefail
 
 missing=()
 command -v verilator >/dev/null 2>&1 || missing+=(verilator)
-# bindgen loads libclang.so at build time; libclang-dev also brings clang's own headers.
-if ! ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 && ! ldconfig -p 2>/dev/null | grep -q 'libclang\.so '; then
+# bindgen loads libclang.so at build time and needs clang's own headers (stddef.h): libclang-dev.
+if ! ls /usr/lib/llvm-*/lib/libclang.so /usr/lib/llvm-*/lib/clang/*/include/stddef.h >/dev/null 2>&1; then
   missing+=(libclang-dev)
 fi
 if [ ${#missing[@]} -gt 0 ]; then

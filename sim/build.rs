@@ -6,7 +6,8 @@
 //!    profile: at -O0 the models simulate about 15x slower.
 //! 3. Compile the Verilator runtime into its own static library, cached in OUT_DIR under a key of
 //!    Verilator version, files and flags, so an RTL edit does not recompile it.
-//! 4. Run bindgen over the plain-C header `csrc/sushi_sim.h` only.
+//! 4. Run bindgen over the plain-C header `csrc/sushi_sim.h` only (first, so that a missing
+//!    libclang stops the build at once).
 //!
 //! Knobs: `SUSHI_SIM_CONFIGS=tiny,zynq7020` builds only those models (all built-in configs by
 //! default); the cargo feature `vcd` compiles tracing in; `VERILATOR_ROOT` overrides the root.
@@ -52,6 +53,38 @@ fn main() {
     let version = verilator_version();
     let root = verilator_root();
     let inc = root.join("include");
+
+    // Bindings for the C header first: a missing libclang should stop the build in seconds,
+    // not after the C++ has compiled.
+    let header = manifest.join("csrc/sushi_sim.h");
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {})); // bindgen panics when libclang is missing
+    let bindings = std::panic::catch_unwind(|| {
+        bindgen::Builder::default()
+            .header(header.to_string_lossy())
+            .allowlist_function("sushi_sim_.*")
+            .allowlist_type("SushiSim.*")
+            .allowlist_var("SUSHI_SIM_.*")
+            .derive_default(true)
+            .generate()
+    });
+    std::panic::set_hook(quiet);
+    match bindings {
+        Ok(Ok(b)) => b
+            .write_to_file(out.join("bindings.rs"))
+            .expect("write bindings.rs"),
+        Ok(Err(e)) => fail(&format!("bindgen could not parse csrc/sushi_sim.h: {e}")),
+        Err(payload) => {
+            let detail = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("");
+            fail(&format!(
+                "bindgen needs libclang, which was not found: {SETUP_HINT}\n({detail})"
+            ))
+        }
+    }
 
     let configs = selected_configs();
     let mut rtl: Vec<PathBuf> = fs::read_dir(&rtl_dir)
@@ -194,27 +227,6 @@ fn main() {
     }
     println!("cargo:rustc-link-search=native={}", rt_dir.display());
     println!("cargo:rustc-link-lib=static=verilated_runtime");
-
-    // 4. Bindings for the C header.
-    let header = manifest.join("csrc/sushi_sim.h");
-    let bindings = std::panic::catch_unwind(|| {
-        bindgen::Builder::default()
-            .header(header.to_string_lossy())
-            .allowlist_function("sushi_sim_.*")
-            .allowlist_type("SushiSim.*")
-            .allowlist_var("SUSHI_SIM_.*")
-            .derive_default(true)
-            .generate()
-    });
-    match bindings {
-        Ok(Ok(b)) => b
-            .write_to_file(out.join("bindings.rs"))
-            .expect("write bindings.rs"),
-        Ok(Err(e)) => fail(&format!("bindgen could not parse csrc/sushi_sim.h: {e}")),
-        Err(_) => fail(&format!(
-            "bindgen needs libclang, which was not found: {SETUP_HINT}"
-        )),
-    }
 
     let names: Vec<&str> = configs.iter().map(|c| c.name.as_str()).collect();
     println!(

@@ -1,0 +1,119 @@
+//! The `sushi` CLI on bad input: an error that says what, where and how to fix it, exit code 1,
+//! and never a panic backtrace.
+
+use std::process::{Command, Output};
+
+fn sushi(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sushi"))
+        .args(args)
+        .output()
+        .expect("sushi runs")
+}
+
+fn assert_clean_error(out: &Output, expect: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
+    for e in expect {
+        assert!(stderr.contains(e), "expected {e:?} in: {stderr}");
+    }
+}
+
+fn temp_config(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("sushi-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write temp config");
+    path.to_string_lossy().into_owned()
+}
+
+fn tiny_text() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../hw/configs/tiny.toml"
+    ))
+    .expect("tiny exists")
+}
+
+#[test]
+fn an_unknown_config_name_lists_the_known_ones() {
+    let out = sushi(&["hw", "show", "--config", "zynq9000"]);
+    assert_clean_error(
+        &out,
+        &["unknown hw config `zynq9000`", "tiny", "zynq7020", ".toml"],
+    );
+}
+
+#[test]
+fn malformed_toml_names_the_file_and_line() {
+    let path = temp_config("broken.toml", "[clock\nfreq_mhz = 100\n");
+    let out = sushi(&["hw", "show", "--config", &path]);
+    assert_clean_error(&out, &[&path, "line 1"]);
+}
+
+#[test]
+fn an_unknown_key_names_the_key() {
+    let path = temp_config("typo.toml", &tiny_text().replace("pb_bytes", "pb_bytez"));
+    let out = sushi(&["hw", "show", "--config", &path]);
+    assert_clean_error(&out, &[&path, "unknown field `pb_bytez`"]);
+}
+
+#[test]
+fn a_broken_cross_field_rule_names_the_key_and_the_fix() {
+    let path = temp_config(
+        "wide.toml",
+        &tiny_text().replace("max_burst_beats = 8", "max_burst_beats = 2048"),
+    );
+    let out = sushi(&["hw", "show", "--config", &path]);
+    assert_clean_error(
+        &out,
+        &[&path, "`axi.max_burst_beats`", "power of two from 1 to 256"],
+    );
+}
+
+#[test]
+fn a_missing_config_file_is_a_clear_error() {
+    let out = sushi(&["hw", "show", "--config", "/nonexistent/board.toml"]);
+    assert_clean_error(&out, &["cannot read hw config /nonexistent/board.toml"]);
+}
+
+#[test]
+fn hw_show_prints_the_config_and_its_derived_values_as_json() {
+    let out = sushi(&["hw", "show", "--config", "tiny", "--json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v["name"], "tiny");
+    assert_eq!(v["derived"]["peak_macs_per_cycle"], 8);
+    assert_eq!(v["spec"]["axi"]["data_bytes"], 4);
+}
+
+#[test]
+fn hw_gen_check_agrees_with_the_committed_files() {
+    let out = sushi(&["hw", "gen", "--check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_demo_on_a_config_without_a_built_model_is_a_clear_error() {
+    let path = temp_config("myboard.toml", &tiny_text());
+    let out = sushi(&["demo", "--config", &path]);
+    if cfg!(feature = "rtl") {
+        assert_clean_error(
+            &out,
+            &[
+                "no RTL model was built for hw config `myboard`",
+                "SUSHI_SIM_CONFIGS",
+            ],
+        );
+    } else {
+        assert_clean_error(&out, &["without the RTL backend"]);
+    }
+}
