@@ -167,22 +167,17 @@ fn ctrl_pulses_read_back_zero_and_irq_enable_sticks() {
 fn vcd_tracing_is_opt_in_and_says_how_to_turn_it_on() {
     let mut sim = rtl(&config("tiny"), Stalls::none(), 1);
     let path = std::env::temp_dir().join(format!("sushi-trace-{}.vcd", std::process::id()));
-    match sim.trace_to(&path) {
-        Ok(()) => {
-            assert!(
-                cfg!(feature = "vcd"),
-                "tracing must be off unless the vcd feature is on"
-            );
-            sim.write_reg(regs::SCRATCH, 0x1234_5678).unwrap();
-            drop(sim);
-            let vcd = std::fs::read_to_string(&path).expect("trace written");
-            assert!(vcd.contains("$enddefinitions") && vcd.contains("s_axil_wdata"));
-            let _ = std::fs::remove_file(&path);
-        }
-        Err(e) => {
-            assert!(!cfg!(feature = "vcd"), "{e}");
-            assert_eq!(e, sushi_sim::SimError::TraceUnavailable);
-            assert!(e.to_string().contains("--features sushi-sim/vcd"));
-        }
+    let result = sim.trace_to(&path);
+    if cfg!(feature = "vcd") {
+        result.expect("the vcd feature compiles tracing in");
+        sim.write_reg(regs::SCRATCH, 0x1234_5678).unwrap();
+        drop(sim);
+        let vcd = std::fs::read_to_string(&path).expect("trace written");
+        assert!(vcd.contains("$enddefinitions") && vcd.contains("s_axil_wdata"));
+        let _ = std::fs::remove_file(&path);
+    } else {
+        let e = result.expect_err("tracing is off unless the vcd feature is on");
+        assert_eq!(e, sushi_sim::SimError::TraceUnavailable);
+        assert!(e.to_string().contains("--features sushi-sim/vcd"));
     }
 }
