@@ -9,3 +9,4 @@
 pub mod backend;
 pub mod dma_check;
 pub mod driver;
+pub mod int8;
