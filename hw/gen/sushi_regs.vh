@@ -15,6 +15,8 @@ localparam [11:0] REG_SCRATCH = 12'h018; // RW: free for bus tests
 localparam [11:0] REG_COPY_SRC = 12'h020; // RW: memcpy source byte address
 localparam [11:0] REG_COPY_DST = 12'h024; // RW: memcpy destination byte address
 localparam [11:0] REG_COPY_LEN = 12'h028; // RW: memcpy length in bytes
+localparam [11:0] REG_CMD_BASE = 12'h030; // RW: DRAM byte address of the first command (a multiple of 32)
+localparam [11:0] REG_CMD_LIMIT = 12'h034; // RW: commands the fetcher may read before it must have met END
 localparam [11:0] REG_CYCLES_LO = 12'h040; // RO: cycles since reset
 localparam [11:0] REG_CYCLES_HI = 12'h044; // RO: high word of CYCLES_LO, latched when LO is read
 localparam [11:0] REG_BUSY_CYCLES_LO = 12'h048; // RO: cycles with STATUS.BUSY set
@@ -27,6 +29,26 @@ localparam [11:0] REG_READ_WAIT_CYCLES_LO = 12'h060; // RO: busy cycles with rea
 localparam [11:0] REG_READ_WAIT_CYCLES_HI = 12'h064; // RO: high word of READ_WAIT_CYCLES_LO, latched when LO is read
 localparam [11:0] REG_WRITE_WAIT_CYCLES_LO = 12'h068; // RO: busy cycles with AW or W valid and not ready
 localparam [11:0] REG_WRITE_WAIT_CYCLES_HI = 12'h06c; // RO: high word of WRITE_WAIT_CYCLES_LO, latched when LO is read
+localparam [11:0] REG_MACS_LO = 12'h070; // RO: multiply-accumulates on real (not padding) operands
+localparam [11:0] REG_MACS_HI = 12'h074; // RO: high word of MACS_LO, latched when LO is read
+localparam [11:0] REG_COMPUTE_BUSY_CYCLES_LO = 12'h078; // RO: cycles the compute engine executed a command
+localparam [11:0] REG_COMPUTE_BUSY_CYCLES_HI = 12'h07c; // RO: high word of COMPUTE_BUSY_CYCLES_LO, latched when LO is read
+localparam [11:0] REG_DMA_BUSY_CYCLES_LO = 12'h080; // RO: cycles the DMA engine executed a command
+localparam [11:0] REG_DMA_BUSY_CYCLES_HI = 12'h084; // RO: high word of DMA_BUSY_CYCLES_LO, latched when LO is read
+localparam [11:0] REG_COMPUTE_WAIT_DMA_CYCLES_LO = 12'h088; // RO: cycles a compute command waited for the DMA engine's count
+localparam [11:0] REG_COMPUTE_WAIT_DMA_CYCLES_HI = 12'h08c; // RO: high word of COMPUTE_WAIT_DMA_CYCLES_LO, latched when LO is read
+localparam [11:0] REG_DMA_WAIT_COMPUTE_CYCLES_LO = 12'h090; // RO: cycles a DMA command waited for the compute engine's count
+localparam [11:0] REG_DMA_WAIT_COMPUTE_CYCLES_HI = 12'h094; // RO: high word of DMA_WAIT_COMPUTE_CYCLES_LO, latched when LO is read
+localparam [11:0] REG_DRAM_READ_WEIGHT_BYTES_LO = 12'h098; // RO: DRAM bytes read by LOAD_W and LOAD_PB
+localparam [11:0] REG_DRAM_READ_WEIGHT_BYTES_HI = 12'h09c; // RO: high word of DRAM_READ_WEIGHT_BYTES_LO, latched when LO is read
+localparam [11:0] REG_DRAM_READ_ACT_BYTES_LO = 12'h0a0; // RO: DRAM bytes read by LOAD_ACT
+localparam [11:0] REG_DRAM_READ_ACT_BYTES_HI = 12'h0a4; // RO: high word of DRAM_READ_ACT_BYTES_LO, latched when LO is read
+localparam [11:0] REG_DRAM_WRITE_ACT_BYTES_LO = 12'h0a8; // RO: DRAM bytes written by STORE_ACT
+localparam [11:0] REG_DRAM_WRITE_ACT_BYTES_HI = 12'h0ac; // RO: high word of DRAM_WRITE_ACT_BYTES_LO, latched when LO is read
+localparam [11:0] REG_DRAM_READ_CMD_BYTES_LO = 12'h0b0; // RO: DRAM bytes read by the command fetcher
+localparam [11:0] REG_DRAM_READ_CMD_BYTES_HI = 12'h0b4; // RO: high word of DRAM_READ_CMD_BYTES_LO, latched when LO is read
+localparam [11:0] REG_DRAM_READ_EPI_BYTES_LO = 12'h0b8; // RO: DRAM bytes read by LOAD_EPI
+localparam [11:0] REG_DRAM_READ_EPI_BYTES_HI = 12'h0bc; // RO: high word of DRAM_READ_EPI_BYTES_LO, latched when LO is read
 
 // Constants.
 localparam [31:0] ID_MAGIC = 32'h53555348;
@@ -48,6 +70,9 @@ localparam integer STATUS_ERROR_CODE_BITS = 4;
 localparam [3:0] ERR_NONE = 4'd0; // no error
 localparam [3:0] ERR_AXI_READ = 4'd1; // an R beat carried SLVERR or DECERR
 localparam [3:0] ERR_AXI_WRITE = 4'd2; // a B response carried SLVERR or DECERR
+localparam [3:0] ERR_BAD_OPCODE = 4'd3; // a command's opcode is not one of OP_*
+localparam [3:0] ERR_BAD_COMMAND = 4'd4; // a command's fields are out of range (on-chip address beyond its memory, bad kernel or stride)
+localparam [3:0] ERR_NO_END = 4'd5; // CMD_LIMIT commands were fetched without an END
 
 // AXI response codes.
 localparam [1:0] AXI_RESP_OKAY = 2'b00;

@@ -97,6 +97,8 @@ pub struct BufferSpec {
     pub weight_staging_bytes: u64,
     /// Persistent Buffer: the SubGraph cache that stays on chip across queries, bytes.
     pub pb_bytes: u64,
+    /// Output channels whose epilogue parameters (bias, multiplier, shift) fit on chip at once.
+    pub epilogue_entries: u32,
 }
 
 /// The accelerator's AXI4 master port.
@@ -291,6 +293,24 @@ impl HwConfig {
                 format!(
                     "x `array.cols` = {macs} MACs, but `device.dsps` is {}: the array needs one DSP per MAC; shrink the array",
                     s.device.dsps
+                ),
+            ));
+        }
+        if !s.array.rows.is_multiple_of(s.array.cols) {
+            return Err(bad(
+                "array.rows",
+                format!(
+                    "({}) must be a multiple of `array.cols` ({}): an output group of rows is written as whole channel vectors",
+                    s.array.rows, s.array.cols
+                ),
+            ));
+        }
+        if s.buffers.epilogue_entries < s.array.rows || s.buffers.epilogue_entries > 65536 {
+            return Err(bad(
+                "buffers.epilogue_entries",
+                format!(
+                    "is {}; use `array.rows` ({}) to 65536",
+                    s.buffers.epilogue_entries, s.array.rows
                 ),
             ));
         }

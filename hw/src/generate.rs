@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::commands::{self, EPI_ENTRY_BYTES, FORMATS, HEADER_FIELDS, OPCODES};
 use crate::config::HwConfig;
 use crate::regs::{self, ERROR_CODES, FIELDS, REGISTERS};
 
@@ -39,6 +40,14 @@ pub fn all_files() -> Vec<GeneratedFile> {
         GeneratedFile {
             path: "gen/configs.md".into(),
             contents: configs_md(&configs),
+        },
+        GeneratedFile {
+            path: "gen/sushi_cmds.vh".into(),
+            contents: verilog_cmds(),
+        },
+        GeneratedFile {
+            path: "gen/commands.md".into(),
+            contents: commands_md(),
         },
     ];
     for cfg in &configs {
@@ -158,6 +167,7 @@ pub fn registers_md() -> String {
     );
     s.push_str("AXI4-Lite, 32-bit registers, byte offsets in a 4 KiB window. ");
     s.push_str("Unmapped offsets answer DECERR; writes to read-only registers answer SLVERR. ");
+    s.push_str("CMD_BASE, CMD_LIMIT, CTRL.RUN and the counters from MACS on belong to the datapath (issue 3, in progress): the current RTL answers DECERR for them. ");
     s.push_str("64-bit counters are LO/HI pairs: reading LO latches HI, so read LO first.\n\n");
     s.push_str("| offset | register | access | meaning |\n|---|---|---|---|\n");
     for r in REGISTERS {
@@ -189,6 +199,98 @@ pub fn registers_md() -> String {
     );
     for (name, value, doc) in ERROR_CODES {
         let _ = writeln!(s, "| {value} | `{name}` | {doc} |");
+    }
+    s
+}
+
+/// `hw/gen/sushi_cmds.vh`: opcodes and command field positions as Verilog `localparam`s.
+pub fn verilog_cmds() -> String {
+    let mut s = comment_block("//", HEADER_NOTE);
+    s.push_str("//\n// The command stream (see hw/gen/commands.md and hw/docs/datapath-design.md): eight 32-bit\n");
+    s.push_str("// little-endian words per command. Each field is CMD_<FORMAT>_<NAME>_{WORD,LSB,BITS}.\n\n");
+    let _ = writeln!(
+        s,
+        "localparam integer COMMAND_BYTES = {};",
+        commands::COMMAND_BYTES
+    );
+    let _ = writeln!(
+        s,
+        "localparam integer EPI_ENTRY_BYTES = {EPI_ENTRY_BYTES};\n\n// Opcodes."
+    );
+    for op in OPCODES {
+        let _ = writeln!(
+            s,
+            "localparam [7:0] OP_{} = 8'h{:02x}; // {:?}: {}",
+            op.name, op.code, op.engine, op.doc
+        );
+    }
+    let mut emit = |prefix: &str, fields: &[commands::CmdField]| {
+        for fl in fields {
+            let _ = writeln!(
+                s,
+                "localparam integer CMD_{prefix}_{}_WORD = {}; // {}",
+                fl.name, fl.word, fl.doc
+            );
+            let _ = writeln!(
+                s,
+                "localparam integer CMD_{prefix}_{}_LSB = {};",
+                fl.name, fl.lsb
+            );
+            let _ = writeln!(
+                s,
+                "localparam integer CMD_{prefix}_{}_BITS = {};",
+                fl.name, fl.bits
+            );
+        }
+    };
+    emit("HDR", HEADER_FIELDS);
+    for (name, _, fields) in FORMATS {
+        emit(name, fields);
+    }
+    s
+}
+
+/// `hw/gen/commands.md`: the command stream for people.
+pub fn commands_md() -> String {
+    let mut s = comment_block("<!--", HEADER_NOTE).replace('\n', " -->\n");
+    s.push_str("\n# SUSHI command stream\n\n");
+    let _ = writeln!(
+        s,
+        "Status: the encoding is fixed; the golden model and the RTL datapath that execute it are issue 3's work in progress.\n"
+    );
+    let _ = writeln!(
+        s,
+        "Each command is {} bytes: eight little-endian 32-bit words. Word 0 holds the opcode and the wait count; a command starts only when the *other* engine has completed `WAIT_COUNT` commands. An EPI entry is {EPI_ENTRY_BYTES} bytes: bias (i32), multiplier m (i32), shift s (u8), zeros. Design: `hw/docs/datapath-design.md`.\n",
+        commands::COMMAND_BYTES
+    );
+    s.push_str("| opcode | code | engine | format | meaning |\n|---|---|---|---|---|\n");
+    for op in OPCODES {
+        let _ = writeln!(
+            s,
+            "| `{}` | `{:#04x}` | {:?} | {:?} | {} |",
+            op.name, op.code, op.engine, op.format, op.doc
+        );
+    }
+    let mut table = |title: &str, fields: &[commands::CmdField]| {
+        let _ = writeln!(
+            s,
+            "\n## {title}\n\n| word | bits | field | meaning |\n|---|---|---|---|"
+        );
+        for fl in fields {
+            let _ = writeln!(
+                s,
+                "| {} | {}:{} | `{}` | {} |",
+                fl.word,
+                fl.lsb + fl.bits - 1,
+                fl.lsb,
+                fl.name,
+                fl.doc
+            );
+        }
+    };
+    table("Word 0 (every command)", HEADER_FIELDS);
+    for (name, format, fields) in FORMATS {
+        table(&format!("Format {name} ({format:?})"), fields);
     }
     s
 }

@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod bus;
+pub mod commands;
 pub mod config;
 pub mod derived;
 pub mod generate;

@@ -59,6 +59,8 @@ register_map! {
     COPY_SRC = 0x020, Rw, "memcpy source byte address";
     COPY_DST = 0x024, Rw, "memcpy destination byte address";
     COPY_LEN = 0x028, Rw, "memcpy length in bytes";
+    CMD_BASE = 0x030, Rw, "DRAM byte address of the first command (a multiple of 32)";
+    CMD_LIMIT = 0x034, Rw, "commands the fetcher may read before it must have met END";
     CYCLES_LO = 0x040, Ro, "cycles since reset";
     CYCLES_HI = 0x044, Ro, "high word of CYCLES_LO, latched when LO is read";
     BUSY_CYCLES_LO = 0x048, Ro, "cycles with STATUS.BUSY set";
@@ -71,6 +73,26 @@ register_map! {
     READ_WAIT_CYCLES_HI = 0x064, Ro, "high word of READ_WAIT_CYCLES_LO, latched when LO is read";
     WRITE_WAIT_CYCLES_LO = 0x068, Ro, "busy cycles with AW or W valid and not ready";
     WRITE_WAIT_CYCLES_HI = 0x06c, Ro, "high word of WRITE_WAIT_CYCLES_LO, latched when LO is read";
+    MACS_LO = 0x070, Ro, "multiply-accumulates on real (not padding) operands";
+    MACS_HI = 0x074, Ro, "high word of MACS_LO, latched when LO is read";
+    COMPUTE_BUSY_CYCLES_LO = 0x078, Ro, "cycles the compute engine executed a command";
+    COMPUTE_BUSY_CYCLES_HI = 0x07c, Ro, "high word of COMPUTE_BUSY_CYCLES_LO, latched when LO is read";
+    DMA_BUSY_CYCLES_LO = 0x080, Ro, "cycles the DMA engine executed a command";
+    DMA_BUSY_CYCLES_HI = 0x084, Ro, "high word of DMA_BUSY_CYCLES_LO, latched when LO is read";
+    COMPUTE_WAIT_DMA_CYCLES_LO = 0x088, Ro, "cycles a compute command waited for the DMA engine's count";
+    COMPUTE_WAIT_DMA_CYCLES_HI = 0x08c, Ro, "high word of COMPUTE_WAIT_DMA_CYCLES_LO, latched when LO is read";
+    DMA_WAIT_COMPUTE_CYCLES_LO = 0x090, Ro, "cycles a DMA command waited for the compute engine's count";
+    DMA_WAIT_COMPUTE_CYCLES_HI = 0x094, Ro, "high word of DMA_WAIT_COMPUTE_CYCLES_LO, latched when LO is read";
+    DRAM_READ_WEIGHT_BYTES_LO = 0x098, Ro, "DRAM bytes read by LOAD_W and LOAD_PB";
+    DRAM_READ_WEIGHT_BYTES_HI = 0x09c, Ro, "high word of DRAM_READ_WEIGHT_BYTES_LO, latched when LO is read";
+    DRAM_READ_ACT_BYTES_LO = 0x0a0, Ro, "DRAM bytes read by LOAD_ACT";
+    DRAM_READ_ACT_BYTES_HI = 0x0a4, Ro, "high word of DRAM_READ_ACT_BYTES_LO, latched when LO is read";
+    DRAM_WRITE_ACT_BYTES_LO = 0x0a8, Ro, "DRAM bytes written by STORE_ACT";
+    DRAM_WRITE_ACT_BYTES_HI = 0x0ac, Ro, "high word of DRAM_WRITE_ACT_BYTES_LO, latched when LO is read";
+    DRAM_READ_CMD_BYTES_LO = 0x0b0, Ro, "DRAM bytes read by the command fetcher";
+    DRAM_READ_CMD_BYTES_HI = 0x0b4, Ro, "high word of DRAM_READ_CMD_BYTES_LO, latched when LO is read";
+    DRAM_READ_EPI_BYTES_LO = 0x0b8, Ro, "DRAM bytes read by LOAD_EPI";
+    DRAM_READ_EPI_BYTES_HI = 0x0bc, Ro, "high word of DRAM_READ_EPI_BYTES_LO, latched when LO is read";
 }
 
 /// Value of the `ID` register.
@@ -123,6 +145,13 @@ pub const CTRL_COUNTERS_CLEAR: Field = Field {
     bits: 1,
     doc: "W: zero every counter but CYCLES; reads 0",
 };
+/// CTRL: start the command stream at CMD_BASE.
+pub const CTRL_RUN: Field = Field {
+    name: "CTRL_RUN",
+    lsb: 3,
+    bits: 1,
+    doc: "W: start the command stream at CMD_BASE; reads 0; ignored while busy",
+};
 /// STATUS: a job is running.
 pub const STATUS_BUSY: Field = Field {
     name: "STATUS_BUSY",
@@ -174,6 +203,12 @@ pub enum ErrorCode {
     AxiRead,
     /// A B response carried SLVERR or DECERR.
     AxiWrite,
+    /// A command's opcode is not one of `OP_*`.
+    BadOpcode,
+    /// A command's fields are out of range (an on-chip address beyond its memory, kernel 2, ...).
+    BadCommand,
+    /// CMD_LIMIT commands were fetched without an END.
+    NoEnd,
     /// A code this host does not know (a newer design?).
     Unknown(u32),
 }
@@ -183,6 +218,17 @@ pub const ERROR_CODES: &[(&str, u32, &str)] = &[
     ("ERR_NONE", 0, "no error"),
     ("ERR_AXI_READ", 1, "an R beat carried SLVERR or DECERR"),
     ("ERR_AXI_WRITE", 2, "a B response carried SLVERR or DECERR"),
+    ("ERR_BAD_OPCODE", 3, "a command's opcode is not one of OP_*"),
+    (
+        "ERR_BAD_COMMAND",
+        4,
+        "a command's fields are out of range (on-chip address beyond its memory, bad kernel or stride)",
+    ),
+    (
+        "ERR_NO_END",
+        5,
+        "CMD_LIMIT commands were fetched without an END",
+    ),
 ];
 
 impl ErrorCode {
@@ -192,6 +238,9 @@ impl ErrorCode {
             0 => ErrorCode::None,
             1 => ErrorCode::AxiRead,
             2 => ErrorCode::AxiWrite,
+            3 => ErrorCode::BadOpcode,
+            4 => ErrorCode::BadCommand,
+            5 => ErrorCode::NoEnd,
             other => ErrorCode::Unknown(other),
         }
     }

@@ -97,7 +97,13 @@ fn cross_field_rules_name_the_offending_key() {
         ("bytes = 1048576", "bytes = 1000000", "dram.bytes"),
         ("pb_bytes = 8192", "pb_bytes = 8190", "buffers.pb_bytes"),
         ("pb_bytes = 8192", "pb_bytes = 100000000", "buffers"),
-        ("rows = 2", "rows = 200", "array.rows"),
+        ("rows = 4", "rows = 200", "array.rows"),
+        ("rows = 4", "rows = 5", "array.rows"),
+        (
+            "epilogue_entries = 256",
+            "epilogue_entries = 2",
+            "buffers.epilogue_entries",
+        ),
         (
             "synth_family = \"xc7\"",
             "synth_family = \"asic\"",
