@@ -247,3 +247,112 @@ impl<B: Bus> Accel<B> {
         })
     }
 }
+
+/// What running a compiled program returned.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The tensors the program stored, in its order.
+    pub outputs: Vec<(crate::network::TensorId, crate::int8::Act)>,
+    /// Counters of the run (cleared before it started).
+    pub counters: Counters,
+    /// MACs and the DRAM bytes by kind.
+    pub traffic: Traffic,
+    /// Cycles the host waited.
+    pub wait_cycles: u64,
+}
+
+/// Datapath counters of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Traffic {
+    /// MAC slots used on in-bounds positions.
+    pub macs: u64,
+    /// DRAM bytes read by LOAD_W and LOAD_PB.
+    pub dram_read_weight_bytes: u64,
+    /// DRAM bytes read by LOAD_ACT.
+    pub dram_read_act_bytes: u64,
+    /// DRAM bytes written by STORE_ACT.
+    pub dram_write_act_bytes: u64,
+    /// DRAM bytes read by the command fetcher.
+    pub dram_read_cmd_bytes: u64,
+    /// DRAM bytes read by LOAD_EPI.
+    pub dram_read_epi_bytes: u64,
+}
+
+impl<B: Bus> Accel<B> {
+    /// Reads the datapath counters.
+    pub fn traffic(&mut self) -> Result<Traffic, DriverError> {
+        let b: &mut dyn Bus = &mut self.bus;
+        Ok(Traffic {
+            macs: read_counter(b, regs::MACS_LO)?,
+            dram_read_weight_bytes: read_counter(b, regs::DRAM_READ_WEIGHT_BYTES_LO)?,
+            dram_read_act_bytes: read_counter(b, regs::DRAM_READ_ACT_BYTES_LO)?,
+            dram_write_act_bytes: read_counter(b, regs::DRAM_WRITE_ACT_BYTES_LO)?,
+            dram_read_cmd_bytes: read_counter(b, regs::DRAM_READ_CMD_BYTES_LO)?,
+            dram_read_epi_bytes: read_counter(b, regs::DRAM_READ_EPI_BYTES_LO)?,
+        })
+    }
+
+    /// Runs a compiled program whose input is already set: places its image at the start of the
+    /// DMA region, starts the command stream, waits at most `max_cycles`, and reads back the
+    /// stored tensors.
+    pub fn run_program(
+        &mut self,
+        program: &crate::compiler::Program,
+        max_cycles: u64,
+    ) -> Result<RunReport, DriverError> {
+        let region = self.bus.dram();
+        let base = region.base;
+        if program.image.len() as u64 > region.bytes
+            || base + program.image.len() as u64 > u64::from(u32::MAX)
+        {
+            return Err(DriverError::OutsideRegion {
+                what: "program image",
+                addr: base,
+                len: program.image.len() as u64,
+                base: region.base,
+                bytes: region.bytes,
+            });
+        }
+        let image = program.relocated_image(base);
+        self.bus.write_dram(base, &image)?;
+        let ctrl_irq = regs::CTRL_IRQ_ENABLE.mask();
+        self.bus
+            .write_reg(regs::CTRL, ctrl_irq | regs::CTRL_COUNTERS_CLEAR.mask())?;
+        self.bus.write_reg(regs::CMD_BASE, base as u32)?;
+        self.bus
+            .write_reg(regs::CMD_LIMIT, program.commands.len() as u32)?;
+        self.bus
+            .write_reg(regs::CTRL, ctrl_irq | regs::CTRL_RUN.mask())?;
+        let wait = self.bus.wait_idle(max_cycles)?;
+        if !wait.idle {
+            return Err(DriverError::Timeout { cycles: max_cycles });
+        }
+        let status = self.bus.read_reg(regs::STATUS)?;
+        let counters = self.counters()?;
+        let traffic = self.traffic()?;
+        self.bus.write_reg(
+            regs::STATUS,
+            regs::STATUS_DONE.mask() | regs::STATUS_ERROR.mask(),
+        )?;
+        if regs::STATUS_ERROR.get(status) != 0 {
+            let code = ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(status));
+            return Err(DriverError::JobFailed {
+                code,
+                cycles: counters.busy_cycles,
+            });
+        }
+        let mut after = vec![0u8; image.len()];
+        self.bus.read_dram(base, &mut after)?;
+        let outputs = program
+            .outputs
+            .iter()
+            .map(|s| (s.tensor, program.read_output(&after, s)))
+            .collect();
+        Ok(RunReport {
+            outputs,
+            counters,
+            traffic,
+            wait_cycles: wait.cycles,
+        })
+    }
+}

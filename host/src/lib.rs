@@ -7,6 +7,11 @@
 #![deny(missing_docs)]
 
 pub mod backend;
+pub mod compiler;
 pub mod dma_check;
 pub mod driver;
 pub mod int8;
+pub mod layout;
+pub mod model;
+pub mod network;
+pub mod rng;

@@ -25,28 +25,8 @@ pub fn long_run() -> bool {
     std::env::var("SUSHI_LONG").is_ok_and(|v| v != "0")
 }
 
-/// A small deterministic generator for test stimulus (splitmix64).
-#[derive(Debug, Clone)]
-pub struct TestRng(u64);
-
-impl TestRng {
-    /// Seeds the generator.
-    pub fn new(seed: u64) -> Self {
-        TestRng(seed)
-    }
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-}
+/// The deterministic generator of test stimulus.
+pub use sushi_host::rng::SplitMix64 as TestRng;
 
 /// A built-in config by name.
 pub fn config(name: &str) -> HwConfig {

@@ -1,0 +1,182 @@
+//! The golden model executes compiled command streams bit-exactly as the reference kernels
+//! compute the network, on every built-in config; and it refuses broken streams.
+
+use sushi_host::compiler::{Outputs, compile};
+use sushi_host::driver::{Accel, DriverError};
+use sushi_host::model::ModelAccel;
+use sushi_host::network::{RandomSpec, random_network};
+use sushi_host::rng::SplitMix64;
+use sushi_hw::commands::{self, Format};
+use sushi_hw::regs::ErrorCode;
+use sushi_hw::{BusError, HwConfig};
+
+fn seed(test: &str, default: u64) -> u64 {
+    let seed = std::env::var("SUSHI_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default);
+    eprintln!("{test}: seed {seed} (reproduce with SUSHI_TEST_SEED={seed})");
+    seed
+}
+
+fn long() -> bool {
+    std::env::var("SUSHI_LONG").is_ok_and(|v| v != "0")
+}
+
+#[test]
+fn random_networks_run_bit_exact_on_the_golden_model_for_every_config() {
+    let seed = seed("golden model networks", 17);
+    let mut rng = SplitMix64::new(seed);
+    let cases = if long() { 2000 } else { 60 };
+    for name in HwConfig::builtin_names() {
+        let cfg = HwConfig::builtin(name).unwrap();
+        for case in 0..cases {
+            let spec = RandomSpec {
+                max_hw: 11,
+                max_c: 8,
+                body_layers: 1 + rng.below(5) as usize,
+            };
+            let (net, input) = random_network(&mut rng, spec);
+            let what = format!("{name} case {case}");
+            let mut program =
+                compile(&net, &cfg, Outputs::All).unwrap_or_else(|e| panic!("{what}: {e}"));
+            program.set_input(&input);
+            let mut accel = Accel::open(ModelAccel::new(&cfg), &cfg).unwrap();
+            let report = match accel.run_program(&program, 1 << 40) {
+                Ok(r) => r,
+                Err(e) => panic!("{what}: {e} ({:?})\n{net:#?}", accel.bus().fault_detail()),
+            };
+            let reference = net.run_reference(&input);
+            assert_eq!(
+                report.outputs.len(),
+                net.layers.len(),
+                "{what}: every layer stored"
+            );
+            for (tensor, got) in &report.outputs {
+                assert_eq!(
+                    got,
+                    &reference[*tensor],
+                    "{what}: tensor {tensor} ({})",
+                    net.layers[tensor - 1].op()
+                );
+            }
+            assert_eq!(
+                report.traffic.dram_read_weight_bytes, program.weight_bytes as u64,
+                "{what}"
+            );
+            assert_eq!(
+                report.traffic.dram_read_cmd_bytes,
+                (program.commands.len() * commands::COMMAND_BYTES) as u64,
+                "{what}"
+            );
+        }
+    }
+}
+
+fn small_program(cfg: &HwConfig) -> sushi_host::compiler::Program {
+    let mut rng = SplitMix64::new(5);
+    let (net, input) = random_network(
+        &mut rng,
+        RandomSpec {
+            max_hw: 6,
+            max_c: 6,
+            body_layers: 3,
+        },
+    );
+    let mut program = compile(&net, cfg, Outputs::Last).unwrap();
+    program.set_input(&input);
+    program
+}
+
+#[test]
+fn a_missing_wait_is_reported_as_a_race() {
+    let cfg = HwConfig::builtin("tiny").unwrap();
+    let mut program = small_program(&cfg);
+    // Drop the wait of the first compute command: it no longer waits for its loads.
+    let i = program
+        .commands
+        .iter()
+        .position(|c| (c.0[0] & 0xff) >= 0x10)
+        .unwrap();
+    program.commands[i].set(commands::field(Format::Window, "WAIT_COUNT").unwrap(), 0);
+    let err = Accel::open(ModelAccel::new(&cfg), &cfg)
+        .unwrap()
+        .run_program(&program, 1 << 40)
+        .unwrap_err();
+    match err {
+        DriverError::Bus(BusError::Backend(msg)) => assert!(msg.contains("race"), "{msg}"),
+        e => panic!("expected a race, got {e}"),
+    }
+}
+
+#[test]
+fn a_wait_on_a_later_command_is_reported_as_a_deadlock() {
+    let cfg = HwConfig::builtin("tiny").unwrap();
+    let mut program = small_program(&cfg);
+    program.commands[0].set(commands::field(Format::Dma, "WAIT_COUNT").unwrap(), 1);
+    let err = Accel::open(ModelAccel::new(&cfg), &cfg)
+        .unwrap()
+        .run_program(&program, 1 << 40)
+        .unwrap_err();
+    assert!(err.to_string().contains("deadlock"), "{err}");
+}
+
+#[test]
+fn a_bad_opcode_and_a_missing_end_are_hardware_errors() {
+    let cfg = HwConfig::builtin("tiny").unwrap();
+    let mut program = small_program(&cfg);
+    program.commands[1].0[0] = (program.commands[1].0[0] & !0xff) | 0x7f;
+    let err = Accel::open(ModelAccel::new(&cfg), &cfg)
+        .unwrap()
+        .run_program(&program, 1 << 40)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DriverError::JobFailed {
+                code: ErrorCode::BadOpcode,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    let mut program = small_program(&cfg);
+    program.commands.pop(); // the END
+    let err = Accel::open(ModelAccel::new(&cfg), &cfg)
+        .unwrap()
+        .run_program(&program, 1 << 40)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DriverError::JobFailed {
+                code: ErrorCode::NoEnd,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_network_too_big_for_the_activation_buffer_is_refused_with_a_reason() {
+    let cfg = HwConfig::builtin("tiny").unwrap();
+    let mut rng = SplitMix64::new(1);
+    let (mut net, _) = random_network(
+        &mut rng,
+        RandomSpec {
+            max_hw: 4,
+            max_c: 4,
+            body_layers: 1,
+        },
+    );
+    net.input = (64, 64, 8);
+    let err = sushi_host::compiler::compile(&net, &cfg, Outputs::Last)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("activation buffer") || err.contains("layer 0"),
+        "{err}"
+    );
+}
