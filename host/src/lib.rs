@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod backend;
+pub mod compare;
 pub mod compiler;
 pub mod dma_check;
 pub mod driver;

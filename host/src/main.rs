@@ -30,6 +30,34 @@ enum Command {
     /// Simulator measurements.
     #[command(subcommand)]
     Sim(SimCommand),
+    /// Run a network on the reference kernels, the golden model and the RTL, and compare every
+    /// layer's output: where outputs first differ, and by how much.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    /// Config name or path to a .toml file.
+    #[arg(long, default_value = DEFAULT_CONFIG)]
+    config: String,
+    /// A network as JSON (the `sushi_host::network::Network` schema).
+    #[arg(long, conflicts_with = "random")]
+    network: Option<PathBuf>,
+    /// A random network from this seed (every operator, odd shapes).
+    #[arg(long)]
+    random: Option<u64>,
+    /// Seed of the random input.
+    #[arg(long, default_value_t = 1)]
+    input_seed: u64,
+    /// Also run the RTL (needs the datapath in the RTL build).
+    #[arg(long)]
+    rtl: bool,
+    /// Save the network (e.g. a random one) as JSON here.
+    #[arg(long)]
+    save_network: Option<PathBuf>,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +130,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo(args) => dma(&args, true),
         Command::Sim(SimCommand::Dma(args)) => dma(&args, false),
+        Command::Compare(args) => compare(&args),
         Command::Hw(HwCommand::List) => {
             for name in HwConfig::builtin_names() {
                 let cfg = HwConfig::builtin(name)?;
@@ -156,6 +185,113 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn compare(args: &CompareArgs) -> Result<()> {
+    use sushi_host::compare::{LayerDiff, render};
+    use sushi_host::compiler::{Outputs, compile};
+    use sushi_host::driver::Accel;
+    use sushi_host::int8::Act;
+    use sushi_host::model::ModelAccel;
+    use sushi_host::network::{Network, RandomSpec, random_network};
+    use sushi_host::rng::SplitMix64;
+
+    let cfg = HwConfig::load(&args.config)?;
+    let net: Network = match (&args.network, args.random) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{}: not a network in the Network JSON schema",
+                    path.display()
+                )
+            })?
+        }
+        (None, Some(seed)) => {
+            random_network(
+                &mut SplitMix64::new(seed),
+                RandomSpec {
+                    max_hw: 11,
+                    max_c: 8,
+                    body_layers: 6,
+                },
+            )
+            .0
+        }
+        (None, None) => bail!("give a network: --network FILE.json or --random SEED"),
+    };
+    if let Some(path) = &args.save_network {
+        std::fs::write(path, serde_json::to_string(&net)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let (h, w, c) = net.input;
+    let input = Act::from_vec(
+        h,
+        w,
+        c,
+        SplitMix64::new(args.input_seed)
+            .bytes(h * w * c)
+            .into_iter()
+            .map(|b| b as i8)
+            .collect(),
+    );
+    let reference = net.run_reference(&input);
+    let mut program = compile(&net, &cfg, Outputs::All)?;
+    program.set_input(&input);
+    let diffs = |outputs: &[(usize, Act)], against: &dyn Fn(usize) -> Act| -> Vec<LayerDiff> {
+        outputs
+            .iter()
+            .map(|(t, got)| LayerDiff::of(t - 1, net.layers[t - 1].op(), &against(*t), got))
+            .collect()
+    };
+    let model = Accel::open(ModelAccel::new(&cfg), &cfg)?.run_program(&program, u64::MAX)?;
+    let model_vs_ref = diffs(&model.outputs, &|t| reference[t].clone());
+    let mut tables = vec![("golden model vs reference kernels", model_vs_ref)];
+    if args.rtl {
+        let rtl = run_rtl_program(&cfg, &program)?;
+        let by_tensor: std::collections::HashMap<usize, Act> =
+            model.outputs.iter().cloned().collect();
+        tables.push((
+            "RTL vs golden model",
+            diffs(&rtl, &|t| by_tensor[&t].clone()),
+        ));
+    }
+    if args.json {
+        let v: Vec<_> = tables
+            .iter()
+            .map(|(t, d)| serde_json::json!({ "comparison": t, "layers": d }))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        for (title, d) in &tables {
+            println!("{}", render(title, d));
+        }
+    }
+    if tables.iter().any(|(_, d)| d.iter().any(|l| !l.exact())) {
+        bail!("outputs differ (see the tables above)");
+    }
+    Ok(())
+}
+
+#[cfg(feature = "rtl")]
+fn run_rtl_program(
+    cfg: &HwConfig,
+    program: &sushi_host::compiler::Program,
+) -> Result<Vec<(usize, sushi_host::int8::Act)>> {
+    let sim = sushi_host::backend::open_rtl(cfg, &sushi_sim::SimOptions::default())?;
+    let mut accel = sushi_host::driver::Accel::open(sim, cfg)?;
+    Ok(accel.run_program(program, 1 << 34)?.outputs)
+}
+
+#[cfg(not(feature = "rtl"))]
+fn run_rtl_program(
+    _cfg: &HwConfig,
+    _program: &sushi_host::compiler::Program,
+) -> Result<Vec<(usize, sushi_host::int8::Act)>> {
+    bail!(
+        "this `sushi` was built without the RTL backend (cargo feature `rtl`); rebuild with default features"
+    )
 }
 
 #[cfg(not(feature = "rtl"))]
