@@ -16,3 +16,4 @@ pub mod layout;
 pub mod model;
 pub mod network;
 pub mod rng;
+pub mod synth;

@@ -73,6 +73,18 @@ enum HwCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Synthesise sushi_top with Yosys for a config's FPGA family and report its resources.
+    Synth {
+        /// Config name or path to a .toml file.
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: String,
+        /// The repository root (holding rtl/ and hw/gen/).
+        #[arg(long, default_value_os_t = default_repo_dir())]
+        repo_dir: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Regenerate the files under hw/gen/ from the configs and the register map.
     Gen {
         /// The hw/ directory of the repository.
@@ -110,6 +122,10 @@ struct DmaArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+fn default_repo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 fn default_hw_dir() -> PathBuf {
@@ -164,6 +180,52 @@ fn run(cli: Cli) -> Result<()> {
                 println!(
                     "{}",
                     toml::to_string_pretty(&shown).context("render config")?
+                );
+            }
+            Ok(())
+        }
+        Command::Hw(HwCommand::Synth {
+            config,
+            repo_dir,
+            json,
+        }) => {
+            let cfg = HwConfig::load(&config)?;
+            let rtl = repo_dir.join("rtl");
+            if !rtl.is_dir() {
+                bail!(
+                    "{} has no rtl/ directory; pass --repo-dir with a SUSHI checkout",
+                    repo_dir.display()
+                );
+            }
+            eprintln!(
+                "synthesising sushi_top for `{}` ({}), this takes a minute...",
+                cfg.name, cfg.spec.device.fpga_part
+            );
+            let r = sushi_host::synth::synthesize(&cfg, &rtl, &repo_dir.join("hw/gen"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                let x = &r.resources;
+                println!(
+                    "{} on {} ({}):",
+                    r.config, cfg.spec.device.fpga_part, r.pass
+                );
+                println!("  LUT  {:>8}  {:>6.1}%", x.lut, 100.0 * r.lut_fraction);
+                println!("  FF   {:>8}  {:>6.1}%", x.ff, 100.0 * r.ff_fraction);
+                println!("  DSP  {:>8}  {:>6.1}%", x.dsp, 100.0 * r.dsp_fraction);
+                println!(
+                    "  BRAM {:>8.1}  {:>6.1}%  ({} bytes)",
+                    x.bram,
+                    100.0 * r.bram_fraction,
+                    x.bram_bytes
+                );
+                println!(
+                    "  {}",
+                    if r.fits {
+                        "fits the device"
+                    } else {
+                        "does NOT fit the device"
+                    }
                 );
             }
             Ok(())
