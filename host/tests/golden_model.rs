@@ -180,3 +180,56 @@ fn a_network_too_big_for_the_activation_buffer_is_refused_with_a_reason() {
         "{err}"
     );
 }
+
+#[test]
+fn wide_layers_split_into_chunks_and_stay_bit_exact() {
+    // Hundreds of channels on small arrays: weights and epilogue entries no longer fit one half of
+    // WMEM and EPI, so layers split into chunks of output groups (CONV) or channel vectors
+    // (DWCONV, GAP), and single groups larger than a half take the whole buffer.
+    let seed = seed("golden model wide layers", 23);
+    let mut rng = SplitMix64::new(seed);
+    for name in ["tiny", "tangnano9k"] {
+        let cfg = HwConfig::builtin(name).unwrap();
+        let mut chunked = 0;
+        for case in 0..if long() { 200 } else { 12 } {
+            let spec = RandomSpec {
+                max_hw: 3,
+                max_c: 300,
+                body_layers: 1 + rng.below(3) as usize,
+            };
+            let (net, input) = random_network(&mut rng, spec);
+            let what = format!("{name} wide case {case}");
+            let mut program = match compile(&net, &cfg, Outputs::All) {
+                Ok(p) => p,
+                // A 7x7 convolution over hundreds of channels cannot fit one group in WMEM: the
+                // compiler must say so rather than emit something wrong.
+                Err(e @ sushi_host::compiler::CompileError::WeightChunk { .. }) => {
+                    assert!(e.to_string().contains("WMEM holds"), "{e}");
+                    continue;
+                }
+                Err(e) => panic!("{what}: {e}"),
+            };
+            let computes = program
+                .commands
+                .iter()
+                .filter(|c| (c.0[0] & 0xff) >= 0x10)
+                .count();
+            if computes > net.layers.len() {
+                chunked += 1;
+            }
+            program.set_input(&input);
+            let report = Accel::open(ModelAccel::new(&cfg), &cfg)
+                .unwrap()
+                .run_program(&program, 0)
+                .unwrap();
+            let reference = net.run_reference(&input);
+            for (tensor, got) in &report.outputs {
+                assert_eq!(got, &reference[*tensor], "{what}: tensor {tensor}");
+            }
+        }
+        assert!(
+            chunked > 0,
+            "{name}: no network needed chunks; the test lost its point"
+        );
+    }
+}
