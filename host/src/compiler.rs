@@ -1,9 +1,13 @@
 //! The command compiler: a quantised [`Network`] to a command stream and a DRAM image.
 //!
-//! Version 1 keeps every tensor in ACT (a network whose live tensors do not fit is refused with a
-//! clear error; row bands through DRAM come next), streams weights and epilogue parameters through
-//! the two halves of WMEM and EPI (double buffering: a load into one half overlaps compute on the
-//! other), and orders the two engines with completion-count waits only where a hazard exists.
+//! Two residency modes. When the live tensors fit in ACT, every tensor stays on chip from the
+//! layer that produces it to its last reader (only the input is loaded and the requested outputs
+//! stored). When they do not, every tensor lives in DRAM and each layer runs in row bands: load
+//! the input rows a band needs (with its halo), compute the band, store it; bands alternate
+//! between the two halves of ACT so that one band's loads and stores overlap the other's compute.
+//! Weights and epilogue parameters stream through the two halves of WMEM and EPI the same way.
+//! The two engines are ordered with completion-count waits exactly where a hazard exists (the
+//! golden model checks that no two commands race).
 
 use sushi_hw::HwConfig;
 use sushi_hw::commands::{self, Command, Format};
@@ -102,9 +106,9 @@ pub enum CompileError {
     /// The network is malformed.
     #[error(transparent)]
     Network(#[from] crate::network::NetworkError),
-    /// Live tensors do not fit in ACT.
+    /// Even one row band of a layer does not fit in half of ACT.
     #[error(
-        "layer {layer}: the live tensors need {need} bytes of activation buffer, config `{config}` has {have}; row-band tiling through DRAM is not implemented yet, so use a larger config or a smaller input"
+        "layer {layer}: one row band needs {need} bytes of activation buffer, half of config `{config}`'s ACT holds {have}; use a larger config or narrower tensors (column tiling is not implemented)"
     )]
     ActOverflow {
         /// Layer.
@@ -115,6 +119,18 @@ pub enum CompileError {
         have: usize,
         /// Config.
         config: String,
+    },
+    /// A global average pool's whole input does not fit in half of ACT.
+    #[error(
+        "layer {layer}: global average pool needs its whole {need}-byte input on chip at once, half of ACT holds {have}; pool a smaller feature map"
+    )]
+    GapTooLarge {
+        /// Layer.
+        layer: usize,
+        /// Bytes needed.
+        need: usize,
+        /// Bytes available.
+        have: usize,
     },
     /// A shape exceeds a command field.
     #[error("layer {layer}: {what} is {value}, above the command field's limit {limit}")]
@@ -213,7 +229,8 @@ impl ActAlloc {
 #[derive(Debug, Clone, Copy)]
 enum Section {
     Params,
-    Outputs,
+    Input,
+    Tensors,
 }
 
 fn align_up(v: usize) -> usize {
@@ -238,212 +255,87 @@ fn field_limit(
     Ok(value as u32)
 }
 
-/// Compiles `net` for `config`.
-pub fn compile(
-    net: &Network,
-    config: &HwConfig,
-    outputs: Outputs,
-) -> Result<Program, CompileError> {
-    let shapes = net.shapes()?;
-    let array = Array::of(config);
-    let (r_n, c_n) = (array.rows, array.cols);
-    let act_vectors = config.spec.buffers.activation_bytes as usize / c_n;
-    let wmem_half = config.spec.buffers.weight_staging_bytes as usize / array.word_bytes() / 2;
-    let epi_half = config.spec.buffers.epilogue_entries as usize / 2;
-    let n_tensors = shapes.len();
+/// The chunks of a windowed layer: output groups (CONV) or channel vectors (DWCONV, GAP).
+struct Chunk {
+    first: usize,
+    count: usize,
+    weights: Vec<u8>,
+    epi: Vec<u8>,
+}
 
-    // Last reader of every tensor (the final tensor is read by its store).
-    let mut last_use = vec![0usize; n_tensors];
-    for (i, layer) in net.layers.iter().enumerate() {
-        for t in layer.inputs() {
-            last_use[t] = last_use[t].max(i);
-        }
+/// Everything about one windowed layer the emitter needs.
+struct WindowLayer {
+    op: &'static str,
+    input: TensorId,
+    k: usize,
+    stride: usize,
+    clamp: int8::Clamp,
+    chunks: Vec<Chunk>,
+}
+
+/// Where a band of a tensor sits in ACT: its place and the rows it holds.
+#[derive(Debug, Clone, Copy)]
+struct Band {
+    place: TensorPlace,
+    rows: usize,
+}
+
+struct Ctx<'a> {
+    net: &'a Network,
+    shapes: Vec<Shape>,
+    config: &'a HwConfig,
+    array: Array,
+    act_vectors: usize,
+    wmem_half: usize,
+    epi_half: usize,
+    e: Emitter,
+    params: Vec<u8>,
+    dram_refs: Vec<(usize, Section, usize)>,
+    /// Per WMEM/EPI half: the compute count to reach before the half may be overwritten.
+    half_reader: [u32; 2],
+    next_half: usize,
+    weight_bytes: usize,
+}
+
+impl Ctx<'_> {
+    fn vectors_of(&self, s: Shape) -> usize {
+        TensorPlace::vectors_for_rows(s.1, self.array.vectors(s.2), s.0, self.array)
     }
 
-    // Sections of the image: commands first (sized after emission), then parameters, input, outputs.
-    let mut params: Vec<u8> = Vec::new();
-    let vectors_of = |s: Shape| TensorPlace::vectors_for_rows(s.1, array.vectors(s.2), s.0, array);
-    let mut e = Emitter {
-        commands: Vec::new(),
-        dma_done: 0,
-        compute_done: 0,
-    };
-    let mut alloc = ActAlloc {
-        free: vec![(0, act_vectors)],
-    };
-    let mut place: Vec<Option<TensorPlace>> = vec![None; n_tensors];
-    // Per WMEM/EPI half: the compute count that must be reached before it may be overwritten.
-    let mut half_reader = [0u32; 2];
-    let mut next_half = 0usize;
-    // Stores issued: (first vector, vectors, DMA count once done).
-    let mut stores: Vec<(usize, usize, u32)> = Vec::new();
-    // DRAM addresses to patch once the command section's size is known.
-    let mut dram_refs: Vec<(usize, Section, usize)> = Vec::new();
-    let mut stored: Vec<(TensorId, usize)> = Vec::new(); // tensor, offset in the output section
-    let mut out_section = 0usize;
-    let mut weight_bytes = 0usize;
+    fn row_vectors(&self, s: Shape) -> usize {
+        TensorPlace::vectors_for_rows(s.1, self.array.vectors(s.2), 1, self.array)
+    }
 
-    let allocate =
-        |alloc: &mut ActAlloc, layer: usize, shape: Shape| -> Result<TensorPlace, CompileError> {
-            let n = vectors_of(shape);
-            let base = alloc
-                .alloc(n, r_n)
-                .ok_or_else(|| CompileError::ActOverflow {
-                    layer,
-                    need: n * c_n,
-                    have: act_vectors * c_n,
-                    config: config.name.clone(),
-                })?;
-            Ok(TensorPlace {
-                base,
-                w: shape.1,
-                cv: array.vectors(shape.2),
-                row0: 0,
-            })
-        };
-    let wait_for_stores = |stores: &[(usize, usize, u32)], p: &TensorPlace, n: usize| -> u32 {
-        stores
-            .iter()
-            .filter(|(s, len, _)| *s < p.base + n && p.base < s + len)
-            .map(|(_, _, done)| *done)
-            .max()
-            .unwrap_or(0)
-    };
-
-    // The input.
-    let in_place = allocate(&mut alloc, 0, shapes[0])?;
-    let in_vectors = vectors_of(shapes[0]);
-    let load_input = e.push(
-        "LOAD_ACT",
-        0,
-        &[
-            ("SRAM_ADDR", in_place.base as u32),
-            ("COUNT", in_vectors as u32),
-        ],
-    );
-    let input_cmd = e.commands.len() - 1;
-    place[0] = Some(in_place);
-    let mut act_ready = vec![0u32; n_tensors]; // DMA count a reader of this tensor waits for
-    act_ready[0] = load_input;
-
-    for (li, layer) in net.layers.iter().enumerate() {
-        let out_shape = shapes[li + 1];
-        let out_place = allocate(&mut alloc, li, out_shape)?;
-        let out_vectors = vectors_of(out_shape);
-        let mut dma_wait = wait_for_stores(&stores, &out_place, out_vectors);
-        for t in layer.inputs() {
-            dma_wait = dma_wait.max(act_ready[t]);
-        }
-        let in_place_of = |t: TensorId| place[t].expect("inputs are placed before use");
-
-        // Weights and epilogue in chunks through alternating halves.
-        let window = |e: &mut Emitter,
-                      params: &mut Vec<u8>,
-                      dram_refs: &mut Vec<(usize, Section, usize)>,
-                      half_reader: &mut [u32; 2],
-                      next_half: &mut usize,
-                      weight_bytes: &mut usize,
-                      op: &str,
-                      input: TensorId,
-                      k: usize,
-                      stride: usize,
-                      chunks: Vec<(usize, usize, Vec<u8>, Vec<u8>)>, // (first group/vector, count, weights, epi)
-                      clamp: int8::Clamp|
-         -> Result<(), CompileError> {
-            let ip = in_place_of(input);
-            let (ih, iw, _) = shapes[input];
-            for (first, count, w, epi) in chunks {
-                // A chunk that fits half of WMEM alternates halves (its load overlaps compute on
-                // the other half); a larger one takes the whole buffer and waits for both.
-                let words = w.len() / array.word_bytes();
-                if words > 2 * wmem_half {
-                    return Err(CompileError::WeightChunk {
-                        layer: li,
-                        need: words,
-                        have: 2 * wmem_half,
-                    });
-                }
-                let whole = words > wmem_half;
-                let half = if whole { 0 } else { *next_half };
-                *next_half = if whole { 0 } else { half ^ 1 };
-                let free_after = if whole {
-                    half_reader[0].max(half_reader[1])
-                } else {
-                    half_reader[half]
-                };
-                let mut need = dma_wait;
-                if !w.is_empty() {
-                    let off = align_up(params.len());
-                    params.resize(off, 0);
-                    params.extend_from_slice(&w);
-                    *weight_bytes += w.len();
-                    let idx = e.push(
-                        "LOAD_W",
-                        free_after,
-                        &[
-                            ("SRAM_ADDR", (half * wmem_half) as u32),
-                            ("COUNT", words as u32),
-                        ],
-                    );
-                    dram_refs.push((e.commands.len() - 1, Section::Params, off));
-                    need = need.max(idx);
-                }
-                let entries = epi.len() / commands::EPI_ENTRY_BYTES;
-                let off = align_up(params.len());
-                params.resize(off, 0);
-                params.extend_from_slice(&epi);
-                let idx = e.push(
-                    "LOAD_EPI",
-                    free_after,
-                    &[
-                        ("SRAM_ADDR", (half * epi_half) as u32),
-                        ("COUNT", entries as u32),
-                    ],
-                );
-                dram_refs.push((e.commands.len() - 1, Section::Params, off));
-                need = need.max(idx);
-                // CONV chunks split output groups and read every input vector; DWCONV and GAP
-                // chunks split channel vectors, on both sides.
-                let (out_vec, in_vec, groups) = match op {
-                    "CONV" => (first * r_n / c_n, 0, count),
-                    _ => (first, first, count),
-                };
-                let oh = int8::out_size(ih, k, stride);
-                let done = e.push(
-                    op,
-                    need,
-                    &[
-                        ("IN_ADDR", (ip.base + in_vec * r_n) as u32),
-                        ("KERNEL", k as u32),
-                        ("STRIDE", stride as u32),
-                        ("WSRC", 0),
-                        ("IN_H", field_limit(li, "input height", ih, 8)?),
-                        ("IN_W", field_limit(li, "input width", iw, 8)?),
-                        ("IN_CV", field_limit(li, "input channel vectors", ip.cv, 8)?),
-                        ("IN_ROW0", 0),
-                        ("OUT_ADDR", (out_place.base + out_vec * r_n) as u32),
-                        (
-                            "OUT_CV",
-                            field_limit(li, "output channel vectors", out_place.cv, 8)?,
-                        ),
-                        ("OUT_ROW0", 0),
-                        ("OUT_ROWS", field_limit(li, "output rows", oh, 8)?),
-                        ("GROUPS", field_limit(li, "groups", groups, 8)?),
-                        ("W_ADDR", (half * wmem_half) as u32),
-                        ("EPI_ADDR", (half * epi_half) as u32),
-                        ("CLAMP_LO", clamp.lo as u8 as u32),
-                        ("CLAMP_HI", clamp.hi as u8 as u32),
-                    ],
-                );
-                half_reader[half] = done;
-                if whole {
-                    half_reader[1] = done;
-                }
-            }
-            Ok(())
-        };
-
-        match layer {
+    /// Splits a windowed layer into chunks that fit half of WMEM and EPI (or, for one group too
+    /// large for a half, the whole WMEM).
+    fn window_layer(&self, li: usize) -> Option<WindowLayer> {
+        let (r_n, c_n) = (self.array.rows, self.array.cols);
+        let word = self.array.word_bytes();
+        let eb = commands::EPI_ENTRY_BYTES;
+        let split =
+            |units: usize, unit_words: usize, unit_entries: usize, packed: &[u8], epi: &[u8]| {
+                let per = (self.wmem_half / unit_words.max(1))
+                    .min(self.epi_half / unit_entries)
+                    .max(1);
+                (0..units)
+                    .step_by(per)
+                    .map(|f| {
+                        let n = per.min(units - f);
+                        let wb = word * unit_words;
+                        Chunk {
+                            first: f,
+                            count: n,
+                            weights: if packed.is_empty() {
+                                Vec::new()
+                            } else {
+                                packed[f * wb..(f + n) * wb].to_vec()
+                            },
+                            epi: epi[f * unit_entries * eb..(f + n) * unit_entries * eb].to_vec(),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            };
+        Some(match &self.net.layers[li] {
             Layer::Conv {
                 input,
                 k,
@@ -452,43 +344,20 @@ pub fn compile(
                 weights,
                 epi,
             } => {
-                let in_c = shapes[*input].2;
-                let packed = layout::pack_conv_weights(weights, *out_c, in_c, *k, array);
+                let in_c = self.shapes[*input].2;
+                let packed = layout::pack_conv_weights(weights, *out_c, in_c, *k, self.array);
                 let groups = out_c.div_ceil(r_n);
-                let words_per_group = packed.len() / array.word_bytes() / groups;
-                let per_chunk = (wmem_half / words_per_group.max(1))
-                    .min(epi_half / r_n)
-                    .max(1);
-                // (A single group larger than half of WMEM still compiles: it takes the whole buffer.)
+                let unit_words = packed.len() / word / groups;
                 let epi_bytes = layout::pack_epilogue(epi, groups * r_n);
-                let chunks = (0..groups)
-                    .step_by(per_chunk)
-                    .map(|g0| {
-                        let n = per_chunk.min(groups - g0);
-                        let wb = array.word_bytes() * words_per_group;
-                        let eb = commands::EPI_ENTRY_BYTES * r_n;
-                        (
-                            g0,
-                            n,
-                            packed[g0 * wb..(g0 + n) * wb].to_vec(),
-                            epi_bytes[g0 * eb..(g0 + n) * eb].to_vec(),
-                        )
-                    })
-                    .collect();
-                window(
-                    &mut e,
-                    &mut params,
-                    &mut dram_refs,
-                    &mut half_reader,
-                    &mut next_half,
-                    &mut weight_bytes,
-                    "CONV",
-                    *input,
-                    *k,
-                    *stride,
+                let chunks = split(groups, unit_words, r_n, &packed, &epi_bytes);
+                WindowLayer {
+                    op: "CONV",
+                    input: *input,
+                    k: *k,
+                    stride: *stride,
+                    clamp: epi.clamp,
                     chunks,
-                    epi.clamp,
-                )?;
+                }
             }
             Layer::DwConv {
                 input,
@@ -497,178 +366,604 @@ pub fn compile(
                 weights,
                 epi,
             } => {
-                let c = shapes[*input].2;
-                let packed = layout::pack_dw_weights(weights, c, *k, array);
-                let cv = array.vectors(c);
-                let words_per_vector = packed.len() / array.word_bytes() / cv;
-                let per_chunk = (wmem_half / words_per_vector.max(1))
-                    .min(epi_half / c_n)
-                    .max(1);
+                let c = self.shapes[*input].2;
+                let cv = self.array.vectors(c);
+                let packed = layout::pack_dw_weights(weights, c, *k, self.array);
                 let epi_bytes = layout::pack_epilogue(epi, cv * c_n);
-                let chunks = (0..cv)
-                    .step_by(per_chunk)
-                    .map(|v0| {
-                        let n = per_chunk.min(cv - v0);
-                        let wb = array.word_bytes() * words_per_vector;
-                        let eb = commands::EPI_ENTRY_BYTES * c_n;
-                        (
-                            v0,
-                            n,
-                            packed[v0 * wb..(v0 + n) * wb].to_vec(),
-                            epi_bytes[v0 * eb..(v0 + n) * eb].to_vec(),
-                        )
-                    })
-                    .collect();
-                window(
-                    &mut e,
-                    &mut params,
-                    &mut dram_refs,
-                    &mut half_reader,
-                    &mut next_half,
-                    &mut weight_bytes,
-                    "DWCONV",
-                    *input,
-                    *k,
-                    *stride,
+                let chunks = split(cv, packed.len() / word / cv, c_n, &packed, &epi_bytes);
+                WindowLayer {
+                    op: "DWCONV",
+                    input: *input,
+                    k: *k,
+                    stride: *stride,
+                    clamp: epi.clamp,
                     chunks,
-                    epi.clamp,
-                )?;
+                }
             }
             Layer::Gap {
                 input,
                 requant,
                 clamp,
             } => {
-                let c = shapes[*input].2;
-                let cv = array.vectors(c);
+                let c = self.shapes[*input].2;
+                let cv = self.array.vectors(c);
                 let epi = int8::Epilogue {
                     bias: vec![0; c],
                     requant: requant.clone(),
                     clamp: *clamp,
                 };
                 let epi_bytes = layout::pack_epilogue(&epi, cv * c_n);
-                let per_chunk = (epi_half / c_n).max(1);
-                let chunks = (0..cv)
-                    .step_by(per_chunk)
-                    .map(|v0| {
-                        let n = per_chunk.min(cv - v0);
-                        let eb = commands::EPI_ENTRY_BYTES * c_n;
-                        (
-                            v0,
-                            n,
-                            Vec::new(),
-                            epi_bytes[v0 * eb..(v0 + n) * eb].to_vec(),
-                        )
-                    })
-                    .collect();
-                window(
-                    &mut e,
-                    &mut params,
-                    &mut dram_refs,
-                    &mut half_reader,
-                    &mut next_half,
-                    &mut weight_bytes,
-                    "GAP",
-                    *input,
-                    1,
-                    1,
+                let chunks = split(cv, 0, c_n, &[], &epi_bytes);
+                WindowLayer {
+                    op: "GAP",
+                    input: *input,
+                    k: 1,
+                    stride: 1,
+                    clamp: *clamp,
                     chunks,
-                    *clamp,
-                )?;
+                }
             }
-            Layer::Add {
-                a,
-                b,
-                ma,
-                mb,
-                s,
-                clamp,
-            } => {
-                e.push(
-                    "ADD",
-                    dma_wait,
-                    &[
-                        ("A_ADDR", in_place_of(*a).base as u32),
-                        ("B_ADDR", in_place_of(*b).base as u32),
-                        ("OUT_ADDR", out_place.base as u32),
-                        ("VECTORS", out_vectors as u32),
-                        ("MA", *ma as u32),
-                        ("MB", *mb as u32),
-                        ("SHIFT", u32::from(*s)),
-                        ("CLAMP_LO", clamp.lo as u8 as u32),
-                        ("CLAMP_HI", clamp.hi as u8 as u32),
-                    ],
-                );
-            }
-        }
-        place[li + 1] = Some(out_place);
-        let produced_by = e.compute_done;
+            Layer::Add { .. } => return None,
+        })
+    }
 
-        // Store what is asked for, after the compute that produced it.
-        let is_last = li + 1 == n_tensors - 1;
-        if outputs == Outputs::All || is_last {
-            let idx = e.push(
-                "STORE_ACT",
-                produced_by,
+    /// Loads a chunk's weights and epilogue entries into the next half (or the whole WMEM);
+    /// returns the half and the DMA count the compute must wait for.
+    fn load_chunk(&mut self, li: usize, chunk: &Chunk) -> Result<(usize, u32), CompileError> {
+        let words = chunk.weights.len() / self.array.word_bytes();
+        if words > 2 * self.wmem_half {
+            return Err(CompileError::WeightChunk {
+                layer: li,
+                need: words,
+                have: 2 * self.wmem_half,
+            });
+        }
+        let whole = words > self.wmem_half;
+        let half = if whole { 0 } else { self.next_half };
+        self.next_half = if whole { 0 } else { half ^ 1 };
+        let free_after = if whole {
+            self.half_reader[0].max(self.half_reader[1])
+        } else {
+            self.half_reader[half]
+        };
+        if words > 0 {
+            let off = align_up(self.params.len());
+            self.params.resize(off, 0);
+            self.params.extend_from_slice(&chunk.weights);
+            self.weight_bytes += chunk.weights.len();
+            self.e.push(
+                "LOAD_W",
+                free_after,
                 &[
-                    ("SRAM_ADDR", out_place.base as u32),
-                    ("COUNT", out_vectors as u32),
+                    ("SRAM_ADDR", (half * self.wmem_half) as u32),
+                    ("COUNT", words as u32),
                 ],
             );
-            stores.push((out_place.base, out_vectors, idx));
-            stored.push((li + 1, out_section));
-            dram_refs.push((e.commands.len() - 1, Section::Outputs, out_section));
-            out_section = align_up(out_section + out_vectors * c_n);
+            self.dram_refs
+                .push((self.e.commands.len() - 1, Section::Params, off));
         }
-        // Free the inputs whose last reader this was (the final tensor stays).
-        for t in layer.inputs() {
-            if last_use[t] == li {
-                let p = place[t].expect("placed");
-                alloc.release(p.base, vectors_of(shapes[t]), r_n);
-            }
+        let off = align_up(self.params.len());
+        self.params.resize(off, 0);
+        self.params.extend_from_slice(&chunk.epi);
+        let entries = chunk.epi.len() / commands::EPI_ENTRY_BYTES;
+        // The DMA engine runs in order, so waiting for the EPI load covers the weight load too.
+        let need = self.e.push(
+            "LOAD_EPI",
+            free_after,
+            &[
+                ("SRAM_ADDR", (half * self.epi_half) as u32),
+                ("COUNT", entries as u32),
+            ],
+        );
+        self.dram_refs
+            .push((self.e.commands.len() - 1, Section::Params, off));
+        Ok((half, need))
+    }
+
+    /// Emits one windowed compute over output rows `[row0, row0 + rows)`.
+    #[allow(clippy::too_many_arguments)]
+    fn compute(
+        &mut self,
+        li: usize,
+        w: &WindowLayer,
+        chunk: &Chunk,
+        half: usize,
+        wait: u32,
+        input: Band,
+        output: Band,
+        row0: usize,
+    ) -> Result<u32, CompileError> {
+        let (r_n, c_n) = (self.array.rows, self.array.cols);
+        let (ih, iw, _) = self.shapes[w.input];
+        // CONV chunks split output groups and read every input vector; DWCONV and GAP chunks
+        // split channel vectors on both sides.
+        let (out_vec, in_vec) = if w.op == "CONV" {
+            (chunk.first * r_n / c_n, 0)
+        } else {
+            (chunk.first, chunk.first)
+        };
+        let fields = [
+            ("IN_ADDR", (input.place.base + in_vec * r_n) as u32),
+            ("KERNEL", w.k as u32),
+            ("STRIDE", w.stride as u32),
+            ("WSRC", 0),
+            ("IN_H", field_limit(li, "input height", ih, 8)?),
+            ("IN_W", field_limit(li, "input width", iw, 8)?),
+            (
+                "IN_CV",
+                field_limit(li, "input channel vectors", input.place.cv, 8)?,
+            ),
+            (
+                "IN_ROW0",
+                field_limit(li, "input band row", input.place.row0, 8)?,
+            ),
+            ("OUT_ADDR", (output.place.base + out_vec * r_n) as u32),
+            (
+                "OUT_CV",
+                field_limit(li, "output channel vectors", output.place.cv, 8)?,
+            ),
+            ("OUT_ROW0", field_limit(li, "output band row", row0, 8)?),
+            ("OUT_ROWS", field_limit(li, "output rows", output.rows, 8)?),
+            ("GROUPS", field_limit(li, "groups", chunk.count, 8)?),
+            ("W_ADDR", (half * self.wmem_half) as u32),
+            ("EPI_ADDR", (half * self.epi_half) as u32),
+            ("CLAMP_LO", w.clamp.lo as u8 as u32),
+            ("CLAMP_HI", w.clamp.hi as u8 as u32),
+        ];
+        let done = self.e.push(w.op, wait, &fields);
+        self.half_reader[half] = done;
+        if chunk.weights.len() / self.array.word_bytes() > self.wmem_half {
+            self.half_reader[half ^ 1] = done;
         }
-        if last_use[li + 1] == 0 && !is_last {
-            // Produced but never read (a dangling output): free it at once.
-            alloc.release(out_place.base, out_vectors, r_n);
+        Ok(done)
+    }
+
+    fn add_fields(
+        &self,
+        a: usize,
+        b: usize,
+        out: usize,
+        vectors: usize,
+        layer: &Layer,
+    ) -> Vec<(&'static str, u32)> {
+        let Layer::Add {
+            ma, mb, s, clamp, ..
+        } = layer
+        else {
+            unreachable!("add_fields of an ADD")
+        };
+        vec![
+            ("A_ADDR", a as u32),
+            ("B_ADDR", b as u32),
+            ("OUT_ADDR", out as u32),
+            ("VECTORS", vectors as u32),
+            ("MA", *ma as u32),
+            ("MB", *mb as u32),
+            ("SHIFT", u32::from(*s)),
+            ("CLAMP_LO", clamp.lo as u8 as u32),
+            ("CLAMP_HI", clamp.hi as u8 as u32),
+        ]
+    }
+}
+
+/// Compiles `net` for `config`: every tensor on chip when the live ones fit in ACT, row bands
+/// through DRAM otherwise.
+pub fn compile(
+    net: &Network,
+    config: &HwConfig,
+    outputs: Outputs,
+) -> Result<Program, CompileError> {
+    match compile_mode(net, config, outputs, false) {
+        Err(CompileError::ActOverflow { .. }) => compile_mode(net, config, outputs, true),
+        other => other,
+    }
+}
+
+fn compile_mode(
+    net: &Network,
+    config: &HwConfig,
+    outputs: Outputs,
+    banded: bool,
+) -> Result<Program, CompileError> {
+    let shapes = net.shapes()?;
+    let array = Array::of(config);
+    let (r_n, c_n) = (array.rows, array.cols);
+    let mut cx = Ctx {
+        net,
+        shapes: shapes.clone(),
+        config,
+        array,
+        act_vectors: config.spec.buffers.activation_bytes as usize / c_n,
+        wmem_half: config.spec.buffers.weight_staging_bytes as usize / array.word_bytes() / 2,
+        epi_half: config.spec.buffers.epilogue_entries as usize / 2,
+        e: Emitter {
+            commands: Vec::new(),
+            dma_done: 0,
+            compute_done: 0,
+        },
+        params: Vec::new(),
+        dram_refs: Vec::new(),
+        half_reader: [0; 2],
+        next_half: 0,
+        weight_bytes: 0,
+    };
+    let n_tensors = shapes.len();
+    let last = n_tensors - 1;
+    let stored_ids: Vec<TensorId> = match outputs {
+        Outputs::All => (1..n_tensors).collect(),
+        Outputs::Last => vec![last],
+    };
+    // DRAM homes of tensors (offsets in the Tensors section); the input has its own section.
+    let mut home = vec![0usize; n_tensors];
+    let mut tensor_section = 0usize;
+    for t in 1..n_tensors {
+        if banded || stored_ids.contains(&t) {
+            home[t] = tensor_section;
+            tensor_section = align_up(tensor_section + cx.vectors_of(shapes[t]) * c_n);
         }
     }
-    e.push("END", 0, &[]);
+    let in_vectors = cx.vectors_of(shapes[0]);
 
-    // Lay out the image: commands | params | input | outputs.
-    let cmd_bytes = align_up(e.commands.len() * commands::COMMAND_BYTES);
+    if banded {
+        emit_banded(&mut cx, &home)?;
+    } else {
+        emit_resident(&mut cx, &home, &stored_ids)?;
+    }
+    cx.e.push("END", 0, &[]);
+
+    // Lay out the image: commands | params | input | tensors.
+    let cmd_bytes = align_up(cx.e.commands.len() * commands::COMMAND_BYTES);
     let params_off = cmd_bytes;
-    let input_off = align_up(params_off + params.len());
-    let out_off = align_up(input_off + in_vectors * c_n);
+    let input_off = align_up(params_off + cx.params.len());
+    let tensors_off = align_up(input_off + in_vectors * c_n);
     let dram_addr = commands::field(Format::Dma, "DRAM_ADDR").expect("field");
-    for (ci, section, off) in dram_refs {
+    for &(ci, section, off) in &cx.dram_refs {
         let base = match section {
             Section::Params => params_off,
-            Section::Outputs => out_off,
+            Section::Input => input_off,
+            Section::Tensors => tensors_off,
         };
-        e.commands[ci].set(dram_addr, (base + off) as u32);
+        cx.e.commands[ci].set(dram_addr, (base + off) as u32);
     }
-    e.commands[input_cmd].set(dram_addr, input_off as u32);
-    let mut image = vec![0u8; out_off + out_section];
-    for (i, c) in e.commands.iter().enumerate() {
+    let mut image = vec![0u8; tensors_off + tensor_section];
+    for (i, c) in cx.e.commands.iter().enumerate() {
         image[i * commands::COMMAND_BYTES..(i + 1) * commands::COMMAND_BYTES]
             .copy_from_slice(&c.to_bytes());
     }
-    image[params_off..params_off + params.len()].copy_from_slice(&params);
-    let outputs = stored
-        .into_iter()
-        .map(|(tensor, off)| StoredTensor {
-            tensor,
-            offset: out_off + off,
-            shape: shapes[tensor],
-        })
-        .collect();
+    image[params_off..params_off + cx.params.len()].copy_from_slice(&cx.params);
+    let _ = r_n;
     Ok(Program {
         image,
-        commands: e.commands,
+        commands: cx.e.commands,
         input_offset: input_off,
         input_shape: shapes[0],
-        outputs,
+        outputs: stored_ids
+            .into_iter()
+            .map(|t| StoredTensor {
+                tensor: t,
+                offset: tensors_off + home[t],
+                shape: shapes[t],
+            })
+            .collect(),
         array,
-        weight_bytes,
+        weight_bytes: cx.weight_bytes,
     })
+}
+
+/// Every tensor on chip: allocate by liveness, load the input once, store what is asked for.
+fn emit_resident(
+    cx: &mut Ctx<'_>,
+    home: &[usize],
+    stored_ids: &[TensorId],
+) -> Result<(), CompileError> {
+    let shapes = cx.shapes.clone();
+    let (r_n, c_n) = (cx.array.rows, cx.array.cols);
+    let n_tensors = shapes.len();
+    let mut last_use = vec![0usize; n_tensors];
+    for (i, layer) in cx.net.layers.iter().enumerate() {
+        for t in layer.inputs() {
+            last_use[t] = last_use[t].max(i);
+        }
+    }
+    let mut alloc = ActAlloc {
+        free: vec![(0, cx.act_vectors)],
+    };
+    let mut place: Vec<Option<TensorPlace>> = vec![None; n_tensors];
+    let mut stores: Vec<(usize, usize, u32)> = Vec::new(); // (first vector, vectors, DMA count when done)
+    let mut ready = vec![0u32; n_tensors]; // DMA count a reader of the tensor waits for
+    let allocate = |cx: &Ctx<'_>,
+                    alloc: &mut ActAlloc,
+                    layer: usize,
+                    t: TensorId|
+     -> Result<TensorPlace, CompileError> {
+        let n = cx.vectors_of(shapes[t]);
+        let base = alloc
+            .alloc(n, r_n)
+            .ok_or_else(|| CompileError::ActOverflow {
+                layer,
+                need: n * c_n,
+                have: cx.act_vectors * c_n,
+                config: cx.config.name.clone(),
+            })?;
+        Ok(TensorPlace {
+            base,
+            w: shapes[t].1,
+            cv: cx.array.vectors(shapes[t].2),
+            row0: 0,
+        })
+    };
+    let p0 = allocate(cx, &mut alloc, 0, 0)?;
+    ready[0] = cx.e.push(
+        "LOAD_ACT",
+        0,
+        &[
+            ("SRAM_ADDR", p0.base as u32),
+            ("COUNT", cx.vectors_of(shapes[0]) as u32),
+        ],
+    );
+    cx.dram_refs
+        .push((cx.e.commands.len() - 1, Section::Input, 0));
+    place[0] = Some(p0);
+
+    for li in 0..cx.net.layers.len() {
+        let out = li + 1;
+        let op = allocate(cx, &mut alloc, li, out)?;
+        let out_vectors = cx.vectors_of(shapes[out]);
+        // Wait for loads of the inputs and for stores still reading the region being written.
+        let mut wait = stores
+            .iter()
+            .filter(|(s, len, _)| *s < op.base + out_vectors && op.base < s + len)
+            .map(|&(_, _, d)| d)
+            .max()
+            .unwrap_or(0);
+        let layer = &cx.net.layers[li];
+        for t in layer.inputs() {
+            wait = wait.max(ready[t]);
+        }
+        let band = |p: TensorPlace, t: TensorId| Band {
+            place: p,
+            rows: shapes[t].0,
+        };
+        match cx.window_layer(li) {
+            Some(w) => {
+                let ip = place[w.input].expect("inputs are placed before use");
+                for chunk in &w.chunks {
+                    let (half, need) = cx.load_chunk(li, chunk)?;
+                    cx.compute(
+                        li,
+                        &w,
+                        chunk,
+                        half,
+                        wait.max(need),
+                        band(ip, w.input),
+                        band(op, out),
+                        0,
+                    )?;
+                }
+            }
+            None => {
+                let (a, b) = match layer {
+                    Layer::Add { a, b, .. } => (*a, *b),
+                    _ => unreachable!("only ADD is not windowed"),
+                };
+                let (pa, pb) = (place[a].expect("placed"), place[b].expect("placed"));
+                let fields = cx.add_fields(pa.base, pb.base, op.base, out_vectors, layer);
+                cx.e.push("ADD", wait, &fields);
+            }
+        }
+        place[out] = Some(op);
+        if stored_ids.contains(&out) {
+            let produced_by = cx.e.compute_done;
+            let idx = cx.e.push(
+                "STORE_ACT",
+                produced_by,
+                &[("SRAM_ADDR", op.base as u32), ("COUNT", out_vectors as u32)],
+            );
+            cx.dram_refs
+                .push((cx.e.commands.len() - 1, Section::Tensors, home[out]));
+            stores.push((op.base, out_vectors, idx));
+        }
+        for t in cx.net.layers[li].inputs() {
+            if last_use[t] == li {
+                let p = place[t].expect("placed");
+                alloc.release(p.base, cx.vectors_of(shapes[t]), r_n);
+            }
+        }
+        if last_use[out] == 0 && out != n_tensors - 1 {
+            alloc.release(op.base, out_vectors, r_n);
+        }
+    }
+    Ok(())
+}
+
+/// Every tensor in DRAM; each layer in row bands through alternating halves of ACT.
+fn emit_banded(cx: &mut Ctx<'_>, home: &[usize]) -> Result<(), CompileError> {
+    let shapes = cx.shapes.clone();
+    let r_n = cx.array.rows;
+    let c_n = cx.array.cols;
+    let half_vectors = (cx.act_vectors / 2) / r_n * r_n;
+    let mut band_reader = [0u32; 2]; // per ACT half: the compute count to reach before reloading it
+    let mut next_band_half = 0usize;
+    // DRAM location of tensor rows: (section, offset of row 0).
+    let loc = |t: TensorId| {
+        if t == 0 {
+            (Section::Input, 0)
+        } else {
+            (Section::Tensors, home[t])
+        }
+    };
+
+    for li in 0..cx.net.layers.len() {
+        let out = li + 1;
+        let (oh, ow, oc) = shapes[out];
+        let out_rowv = cx.row_vectors(shapes[out]);
+        let out_cv = cx.array.vectors(oc);
+        let out_place = |base: usize, row0: usize| TensorPlace {
+            base,
+            w: ow,
+            cv: out_cv,
+            row0,
+        };
+        let layer = cx.net.layers[li].clone();
+        match cx.window_layer(li) {
+            Some(w) => {
+                let (ih, iw, ic) = shapes[w.input];
+                let in_rowv = cx.row_vectors(shapes[w.input]);
+                let pad = w.k / 2;
+                let gap = w.op == "GAP"; // one output row from every input row: never split
+                let in_rows_for = |y0: usize, n: usize| {
+                    if gap {
+                        return (0, ih);
+                    }
+                    let lo = (y0 * w.stride).saturating_sub(pad);
+                    let hi = ((y0 + n - 1) * w.stride + w.k - pad).min(ih);
+                    (lo, hi)
+                };
+                // The most output rows whose input band (with its halo) and output band fit half of ACT.
+                let band_need = |n: usize| {
+                    let in_rows = if gap {
+                        ih
+                    } else {
+                        ((n - 1) * w.stride + w.k).min(ih)
+                    };
+                    in_rows * in_rowv + n * out_rowv
+                };
+                let rows = (1..=oh)
+                    .take_while(|&n| band_need(n) <= half_vectors)
+                    .last()
+                    .unwrap_or(0);
+                if rows == 0 && gap {
+                    return Err(CompileError::GapTooLarge {
+                        layer: li,
+                        need: band_need(1) * c_n,
+                        have: half_vectors * c_n,
+                    });
+                }
+                if rows == 0 {
+                    return Err(CompileError::ActOverflow {
+                        layer: li,
+                        need: band_need(1) * c_n,
+                        have: half_vectors * c_n,
+                        config: cx.config.name.clone(),
+                    });
+                }
+                // Bands outside, chunks inside: a band's store writes every channel vector of its
+                // rows, so all chunks of the band must be computed first. A single chunk's
+                // weights are loaded once for all bands; several chunks are reloaded per band.
+                let single = if w.chunks.len() == 1 {
+                    Some(cx.load_chunk(li, &w.chunks[0])?)
+                } else {
+                    None
+                };
+                let mut y0 = 0;
+                while y0 < oh {
+                    let n = rows.min(oh - y0);
+                    let (lo, hi) = in_rows_for(y0, n);
+                    let hb = next_band_half;
+                    next_band_half ^= 1;
+                    let base = hb * half_vectors;
+                    let (section, off) = loc(w.input);
+                    let load = cx.e.push(
+                        "LOAD_ACT",
+                        band_reader[hb],
+                        &[
+                            ("SRAM_ADDR", base as u32),
+                            ("COUNT", ((hi - lo) * in_rowv) as u32),
+                        ],
+                    );
+                    cx.dram_refs
+                        .push((cx.e.commands.len() - 1, section, off + lo * in_rowv * c_n));
+                    let in_band = Band {
+                        place: TensorPlace {
+                            base,
+                            w: iw,
+                            cv: cx.array.vectors(ic),
+                            row0: lo,
+                        },
+                        rows: hi - lo,
+                    };
+                    let out_base = base + (hi - lo) * in_rowv;
+                    let out_band = Band {
+                        place: out_place(out_base, y0),
+                        rows: n,
+                    };
+                    let mut done = 0;
+                    for chunk in &w.chunks {
+                        let (half, need) = match single {
+                            Some(loaded) => loaded,
+                            None => cx.load_chunk(li, chunk)?,
+                        };
+                        done =
+                            cx.compute(li, &w, chunk, half, need.max(load), in_band, out_band, y0)?;
+                    }
+                    band_reader[hb] = done;
+                    cx.e.push(
+                        "STORE_ACT",
+                        done,
+                        &[
+                            ("SRAM_ADDR", out_base as u32),
+                            ("COUNT", (n * out_rowv) as u32),
+                        ],
+                    );
+                    cx.dram_refs.push((
+                        cx.e.commands.len() - 1,
+                        Section::Tensors,
+                        home[out] + y0 * out_rowv * c_n,
+                    ));
+                    y0 += n;
+                }
+            }
+            None => {
+                let Layer::Add { a, b, .. } = layer else {
+                    unreachable!("only ADD is not windowed")
+                };
+                let rows = (half_vectors / (3 * out_rowv)).min(oh);
+                if rows == 0 {
+                    return Err(CompileError::ActOverflow {
+                        layer: li,
+                        need: 3 * out_rowv * c_n,
+                        have: half_vectors * c_n,
+                        config: cx.config.name.clone(),
+                    });
+                }
+                let mut y0 = 0;
+                while y0 < oh {
+                    let n = rows.min(oh - y0);
+                    let hb = next_band_half;
+                    next_band_half ^= 1;
+                    let base = hb * half_vectors;
+                    let v = n * out_rowv;
+                    let mut need = 0;
+                    for (i, t) in [a, b].into_iter().enumerate() {
+                        let (section, off) = loc(t);
+                        need = cx.e.push(
+                            "LOAD_ACT",
+                            band_reader[hb],
+                            &[("SRAM_ADDR", (base + i * v) as u32), ("COUNT", v as u32)],
+                        );
+                        cx.dram_refs.push((
+                            cx.e.commands.len() - 1,
+                            section,
+                            off + y0 * out_rowv * c_n,
+                        ));
+                    }
+                    let fields = cx.add_fields(base, base + v, base + 2 * v, v, &layer);
+                    let done = cx.e.push("ADD", need, &fields);
+                    band_reader[hb] = done;
+                    cx.e.push(
+                        "STORE_ACT",
+                        done,
+                        &[("SRAM_ADDR", (base + 2 * v) as u32), ("COUNT", v as u32)],
+                    );
+                    cx.dram_refs.push((
+                        cx.e.commands.len() - 1,
+                        Section::Tensors,
+                        home[out] + y0 * out_rowv * c_n,
+                    ));
+                    y0 += n;
+                }
+            }
+        }
+    }
+    Ok(())
 }
