@@ -15,5 +15,6 @@ pub mod int8;
 pub mod layout;
 pub mod model;
 pub mod network;
+pub mod report;
 pub mod rng;
 pub mod synth;

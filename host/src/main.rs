@@ -73,6 +73,22 @@ enum HwCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Performance of the benchmark network on the RTL, layer by layer against the roofline, the
+    /// simulation speed, and (with Yosys) the resources.
+    Report {
+        /// Config name or path to a .toml file.
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: String,
+        /// Skip synthesis (resources are then null).
+        #[arg(long)]
+        no_synth: bool,
+        /// The repository root (holding rtl/ and hw/gen/), for synthesis.
+        #[arg(long, default_value_os_t = default_repo_dir())]
+        repo_dir: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Synthesise sushi_top with Yosys for a config's FPGA family and report its resources.
     Synth {
         /// Config name or path to a .toml file.
@@ -184,6 +200,12 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Hw(HwCommand::Report {
+            config,
+            no_synth,
+            repo_dir,
+            json,
+        }) => hw_report(&config, no_synth, &repo_dir, json),
         Command::Hw(HwCommand::Synth {
             config,
             repo_dir,
@@ -332,6 +354,103 @@ fn compare(args: &CompareArgs) -> Result<()> {
     }
     if tables.iter().any(|(_, d)| d.iter().any(|l| !l.exact())) {
         bail!("outputs differ (see the tables above)");
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "rtl"))]
+fn hw_report(
+    _config: &str,
+    _no_synth: bool,
+    _repo_dir: &std::path::Path,
+    _json: bool,
+) -> Result<()> {
+    bail!(
+        "this `sushi` was built without the RTL backend (cargo feature `rtl`); rebuild with default features"
+    )
+}
+
+#[cfg(feature = "rtl")]
+fn hw_report(config: &str, no_synth: bool, repo_dir: &std::path::Path, json: bool) -> Result<()> {
+    let cfg = HwConfig::load(config)?;
+    let (net, input) = sushi_host::network::benchmark_network(1);
+    let wall = std::time::Instant::now();
+    let perf = sushi_host::report::measure(
+        &cfg,
+        &net,
+        &input,
+        || {
+            sushi_sim::RtlSim::new(&cfg, &sushi_sim::SimOptions::default())
+                .expect("the model was built (checked below)")
+        },
+        1 << 34,
+    );
+    // Surface a missing model as an error rather than a panic.
+    sushi_sim::RtlSim::new(&cfg, &sushi_sim::SimOptions::default())?;
+    let perf = perf?;
+    let sim_cycles_per_second =
+        perf.simulated_cycles as f64 / wall.elapsed().as_secs_f64().max(1e-9);
+    let synth = if no_synth {
+        None
+    } else {
+        match sushi_host::synth::synthesize(&cfg, &repo_dir.join("rtl"), &repo_dir.join("hw/gen")) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("resources unavailable: {e}");
+                None
+            }
+        }
+    };
+    let report = serde_json::json!({
+        "config": cfg.name,
+        "network": "benchmark_network(1): MobileNetV2-style, 28x28x1",
+        "peak_macs_per_cycle": perf.peak_macs_per_cycle,
+        "layers": perf.layers,
+        "network_cycles": perf.network_cycles,
+        "network_roofline_cycles": perf.network_roofline_cycles,
+        "network_roofline_ratio": perf.network_roofline_ratio,
+        "sim_cycles_per_second": sim_cycles_per_second,
+        "resources": synth.as_ref().map(|r| serde_json::json!({
+            "lut": r.resources.lut, "ff": r.resources.ff, "dsp": r.resources.dsp,
+            "bram": r.resources.bram, "bram_bytes": r.resources.bram_bytes, "fits": r.fits,
+        })),
+    });
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "{} ({} MACs/cycle peak), benchmark network",
+        cfg.name, perf.peak_macs_per_cycle
+    );
+    println!("layer  op       MACs        cycles   roofline  utilization");
+    for l in &perf.layers {
+        println!(
+            "{:>5}  {:<7}  {:>9}  {:>9}  {:>9.0}  {:>10.1}%",
+            l.layer,
+            l.op,
+            l.macs,
+            l.cycles,
+            l.roofline_cycles,
+            100.0 * l.utilization
+        );
+    }
+    println!(
+        "network: {} cycles, roofline {:.0}, ratio {:.3}; simulated {:.0} cycles/s",
+        perf.network_cycles,
+        perf.network_roofline_cycles,
+        perf.network_roofline_ratio,
+        sim_cycles_per_second
+    );
+    if let Some(r) = synth {
+        println!(
+            "resources: {} LUT, {} FF, {} DSP, {:.1} BRAM ({})",
+            r.resources.lut,
+            r.resources.ff,
+            r.resources.dsp,
+            r.resources.bram,
+            if r.fits { "fits" } else { "does NOT fit" }
+        );
     }
     Ok(())
 }

@@ -426,3 +426,149 @@ fn random_epilogue(rng: &mut crate::rng::SplitMix64, channels: usize, fan_in: us
         clamp: random_clamp(rng),
     }
 }
+
+impl Network {
+    /// Multiply-accumulates of layer `i` as the literature counts them: every kernel tap of
+    /// every output, padding included (`out_h * out_w * out_c * k * k * in_c` for a convolution).
+    /// Residual adds and pools count 0.
+    pub fn layer_macs(&self, i: usize, shapes: &[Shape]) -> u64 {
+        let (oh, ow, oc) = shapes[i + 1];
+        match &self.layers[i] {
+            Layer::Conv { input, k, .. } => (oh * ow * oc * k * k * shapes[*input].2) as u64,
+            Layer::DwConv { k, .. } => (oh * ow * oc * k * k) as u64,
+            Layer::Gap { .. } | Layer::Add { .. } => 0,
+        }
+    }
+
+    /// The first `n` layers as a network of their own (same input).
+    pub fn prefix(&self, n: usize) -> Network {
+        Network {
+            input: self.input,
+            layers: self.layers[..n].to_vec(),
+        }
+    }
+}
+
+/// A MobileNetV2-style network for 28 x 28 x 1 inputs with seeded random weights: a stem
+/// convolution, inverted-residual blocks (pointwise expand, depthwise 3 x 3 or 5 x 5, pointwise
+/// project, residual add), a head, pooling and a classifier. A stand-in workload for
+/// performance reports until a trained SuperNet's SubNets take its place.
+pub fn benchmark_network(seed: u64) -> (Network, Act) {
+    let mut rng = crate::rng::SplitMix64::new(seed);
+    let mut layers = Vec::new();
+    let mut shapes: Vec<Shape> = vec![(28, 28, 1)];
+    let push = |layers: &mut Vec<Layer>, shapes: &mut Vec<Shape>, layer: Layer| {
+        layers.push(layer);
+        let net = Network {
+            input: (28, 28, 1),
+            layers: layers.clone(),
+        };
+        *shapes = net.shapes().expect("the benchmark network is well formed");
+    };
+    let conv = |rng: &mut crate::rng::SplitMix64,
+                input: usize,
+                in_c: usize,
+                out_c: usize,
+                k: usize,
+                stride: usize,
+                relu: bool| {
+        let epi = Epilogue {
+            bias: (0..out_c).map(|_| rng.range(-2000, 2000) as i32).collect(),
+            requant: (0..out_c)
+                .map(|_| Requant::from_real(1.0 / (90.0 * ((k * k * in_c) as f64).sqrt())))
+                .collect(),
+            clamp: if relu { Clamp::RELU } else { Clamp::NONE },
+        };
+        let weights = (0..out_c * k * k * in_c)
+            .map(|_| rng.range(-127, 127) as i8)
+            .collect();
+        Layer::Conv {
+            input,
+            k,
+            stride,
+            out_c,
+            weights,
+            epi,
+        }
+    };
+    let dw = |rng: &mut crate::rng::SplitMix64, input: usize, c: usize, k: usize, stride: usize| {
+        let epi = Epilogue {
+            bias: (0..c).map(|_| rng.range(-500, 500) as i32).collect(),
+            requant: (0..c)
+                .map(|_| Requant::from_real(1.0 / (90.0 * k as f64)))
+                .collect(),
+            clamp: Clamp::RELU,
+        };
+        Layer::DwConv {
+            input,
+            k,
+            stride,
+            weights: (0..c * k * k).map(|_| rng.range(-127, 127) as i8).collect(),
+            epi,
+        }
+    };
+    // Stem: 28x28x1 -> 14x14x16.
+    let l = conv(&mut rng, 0, 1, 16, 3, 2, true);
+    push(&mut layers, &mut shapes, l);
+    // (expand, out channels, kernel, stride) per block.
+    for &(expand, out_c, k, stride) in &[
+        (4usize, 16usize, 3usize, 1usize),
+        (4, 24, 3, 2),
+        (4, 24, 5, 1),
+        (6, 32, 3, 2),
+        (6, 32, 5, 1),
+    ] {
+        let input = shapes.len() - 1;
+        let in_c = shapes[input].2;
+        let hidden = in_c * expand;
+        let l = conv(&mut rng, input, in_c, hidden, 1, 1, true);
+        push(&mut layers, &mut shapes, l);
+        let l = dw(&mut rng, shapes.len() - 1, hidden, k, stride);
+        push(&mut layers, &mut shapes, l);
+        let l = conv(&mut rng, shapes.len() - 1, hidden, out_c, 1, 1, false);
+        push(&mut layers, &mut shapes, l);
+        if stride == 1 && in_c == out_c {
+            let a = shapes.len() - 1;
+            push(
+                &mut layers,
+                &mut shapes,
+                Layer::Add {
+                    a,
+                    b: input,
+                    ma: 1 << 14,
+                    mb: 1 << 14,
+                    s: 15,
+                    clamp: Clamp::NONE,
+                },
+            );
+        }
+    }
+    // Head: 7x7x32 -> 7x7x128 -> pool -> 10 classes.
+    let l = conv(&mut rng, shapes.len() - 1, 32, 128, 1, 1, true);
+    push(&mut layers, &mut shapes, l);
+    let input = shapes.len() - 1;
+    push(
+        &mut layers,
+        &mut shapes,
+        Layer::Gap {
+            input,
+            requant: vec![Requant::from_real(1.0 / 49.0); 128],
+            clamp: Clamp::NONE,
+        },
+    );
+    let l = conv(&mut rng, shapes.len() - 1, 128, 10, 1, 1, false);
+    push(&mut layers, &mut shapes, l);
+    let input = Act::from_vec(
+        28,
+        28,
+        1,
+        (0..784).map(|_| rng.range(0, 127) as i8).collect(),
+    );
+    (
+        Network {
+            input: (28, 28, 1),
+            layers,
+        },
+        input,
+    )
+}
