@@ -224,7 +224,7 @@ pub const WINDOW_FIELDS: &[CmdField] = &[
         24,
         "ACT vector address of the first output row computed",
     ),
-    f("OUT_CV", 3, 24, 8, "output channel vectors"),
+    f("OUT_CV", 3, 24, 8, "output channel vectors per position: the output tensor's stride"),
     f("OUT_ROW0", 4, 0, 8, "first output row to compute"),
     f("OUT_ROWS", 4, 8, 8, "output rows to compute"),
     f(
