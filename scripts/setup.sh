@@ -2,6 +2,7 @@
 # Installs what SUSHI needs on a fresh Debian bookworm machine, and nothing that is already there:
 #   verilator (>= 5.006)  simulates the RTL (sushi-sim's build script runs it)
 #   libclang-dev          bindgen's libclang, to generate the Rust bindings of the C++ shim
+#   dataset-fashion-mnist the images the SuperNet is trained and measured on (IDX files)
 # Rust (cargo) and a C++ compiler are expected on the machine.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ command -v verilator >/dev/null 2>&1 || missing+=(verilator)
 if ! ls /usr/lib/llvm-*/lib/libclang.so /usr/lib/llvm-*/lib/clang/*/include/stddef.h >/dev/null 2>&1; then
   missing+=(libclang-dev)
 fi
+[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   sudo=""

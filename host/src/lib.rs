@@ -9,6 +9,7 @@
 pub mod backend;
 pub mod compare;
 pub mod compiler;
+pub mod dataset;
 pub mod dma_check;
 pub mod driver;
 pub mod int8;
