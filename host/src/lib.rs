@@ -18,4 +18,5 @@ pub mod model;
 pub mod network;
 pub mod report;
 pub mod rng;
+pub mod supernet;
 pub mod synth;

@@ -30,9 +30,42 @@ enum Command {
     /// Simulator measurements.
     #[command(subcommand)]
     Sim(SimCommand),
+    /// SuperNet artifacts.
+    #[command(subcommand)]
+    Supernet(SupernetCommand),
     /// Run a network on the reference kernels, the golden model and the RTL, and compare every
     /// layer's output: where outputs first differ, and by how much.
     Compare(CompareArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum SupernetCommand {
+    /// Validate an artifact and print its layer slots with shapes and bytes.
+    Check {
+        /// The `.sushinet` file.
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Top-1 accuracy of listed SubNets on the Fashion-MNIST test split, with the int8 reference
+    /// kernels, in parallel across cores.
+    Eval {
+        /// The `.sushinet` file.
+        file: PathBuf,
+        /// SubNet indices (default: the smallest and the largest).
+        #[arg(long, value_delimiter = ',')]
+        subnets: Vec<usize>,
+        /// Evaluate only the first N test images.
+        #[arg(long)]
+        images: Option<usize>,
+        /// Directory holding the IDX files.
+        #[arg(long, default_value = sushi_host::dataset::DEBIAN_DIR)]
+        data_dir: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +196,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Demo(args) => dma(&args, true),
         Command::Sim(SimCommand::Dma(args)) => dma(&args, false),
         Command::Compare(args) => compare(&args),
+        Command::Supernet(SupernetCommand::Check { file, json }) => supernet_check(&file, json),
+        Command::Supernet(SupernetCommand::Eval {
+            file,
+            subnets,
+            images,
+            data_dir,
+            json,
+        }) => supernet_eval(&file, &subnets, images, &data_dir, json),
         Command::Hw(HwCommand::List) => {
             for name in HwConfig::builtin_names() {
                 let cfg = HwConfig::builtin(name)?;
@@ -269,6 +310,131 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn supernet_check(file: &std::path::Path, json: bool) -> Result<()> {
+    use sushi_host::supernet::SuperNet;
+    let net = SuperNet::load(file)?;
+    let sizes: Vec<usize> = (0..net.subnets.len())
+        .map(|i| net.subnet_weight_bytes(i))
+        .collect::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let slots: Vec<_> = net
+        .slots
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let out_hw = ((s.in_hw.0 - 1) / s.stride + 1, (s.in_hw.1 - 1) / s.stride + 1);
+            serde_json::json!({
+                "slot": i, "kind": format!("{:?}", s.kind), "role": format!("{:?}", s.role), "stage": s.stage,
+                "kmax": s.kmax, "stride": s.stride, "in": [s.in_hw.0, s.in_hw.1, s.cin_max],
+                "out": [out_hw.0, out_hw.1, s.cout_max], "weight_bytes": s.weights.len(),
+            })
+        })
+        .collect();
+    let summary = serde_json::json!({
+        "file": file.display().to_string(),
+        "hash": format!("{:016x}", net.hash),
+        "subnets": net.subnets.len(),
+        "stages": net.stages,
+        "block_slots": net.block_slots,
+        "nodes": net.nodes.len(),
+        "supernet_weight_bytes": net.total_weight_bytes(),
+        "smallest_subnet_weight_bytes": sizes.iter().min(),
+        "largest_subnet_weight_bytes": sizes.iter().max(),
+        "slots": slots,
+    });
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(());
+    }
+    println!("{}: valid, hash {:016x}", file.display(), net.hash);
+    println!("slot  op      role     stage  k  s  input         output        weight bytes");
+    for (i, s) in net.slots.iter().enumerate() {
+        let out_hw = (
+            (s.in_hw.0 - 1) / s.stride + 1,
+            (s.in_hw.1 - 1) / s.stride + 1,
+        );
+        let stage = s.stage.map(|x| x.to_string()).unwrap_or_else(|| "-".into());
+        println!(
+            "{i:>4}  {:<6}  {:<7}  {stage:>5}  {}  {}  {:<12}  {:<12}  {:>12}",
+            format!("{:?}", s.kind),
+            format!("{:?}", s.role),
+            s.kmax,
+            s.stride,
+            format!("{}x{}x{}", s.in_hw.0, s.in_hw.1, s.cin_max),
+            format!("{}x{}x{}", out_hw.0, out_hw.1, s.cout_max),
+            s.weights.len()
+        );
+    }
+    println!(
+        "{} SubNets ({} parameter nodes); SuperNet weights {} bytes; SubNet weights {} to {} bytes",
+        net.subnets.len(),
+        net.nodes.len(),
+        net.total_weight_bytes(),
+        sizes.iter().min().unwrap_or(&0),
+        sizes.iter().max().unwrap_or(&0)
+    );
+    Ok(())
+}
+
+fn supernet_eval(
+    file: &std::path::Path,
+    subnets: &[usize],
+    images: Option<usize>,
+    data_dir: &std::path::Path,
+    json: bool,
+) -> Result<()> {
+    use sushi_host::supernet::SuperNet;
+    let net = SuperNet::load(file)?;
+    let split = sushi_host::dataset::test_split(data_dir)?;
+    let n = images.unwrap_or(split.len()).min(split.len());
+    let ids: Vec<usize> = if subnets.is_empty() {
+        vec![0, net.subnets.len() - 1]
+    } else {
+        subnets.to_vec()
+    };
+    let mut rows = Vec::new();
+    for &id in &ids {
+        let network = net.network(id).map_err(anyhow::Error::msg)?;
+        let wall = std::time::Instant::now();
+        let threads = std::thread::available_parallelism()
+            .map(|t| t.get())
+            .unwrap_or(1);
+        let correct: usize = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (network, split) = (&network, &split);
+                    scope.spawn(move || {
+                        (t..n)
+                            .step_by(threads)
+                            .filter(|&i| {
+                                let outs = network.run_reference(&split.input(i));
+                                sushi_host::int8::argmax(outs.last().expect("a network has layers"))
+                                    == split.labels[i] as usize
+                            })
+                            .count()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("worker")).sum()
+        });
+        let seconds = wall.elapsed().as_secs_f64();
+        rows.push(serde_json::json!({
+            "subnet": id, "config": net.subnets[id].config, "images": n,
+            "top1": 100.0 * correct as f64 / n as f64, "seconds": seconds, "threads": threads,
+        }));
+        if !json {
+            println!(
+                "SubNet {id}: top-1 {:.2}% on {n} test images ({seconds:.1} s, {threads} threads)",
+                100.0 * correct as f64 / n as f64
+            );
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    }
+    Ok(())
 }
 
 fn compare(args: &CompareArgs) -> Result<()> {
