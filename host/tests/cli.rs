@@ -117,3 +117,35 @@ fn a_demo_on_a_config_without_a_built_model_is_a_clear_error() {
         assert_clean_error(&out, &["without the RTL backend"]);
     }
 }
+
+#[test]
+fn compare_runs_a_random_network_layer_by_layer() {
+    let out = sushi(&["compare", "--config", "tiny", "--random", "5"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("golden model vs reference kernels")
+            && stdout.contains("all layers bit-exact"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_network_file_that_is_not_a_network_is_a_clear_error() {
+    let path = temp_config("net.json", "{\"input\": [1, 2]}");
+    let out = sushi(&["compare", "--config", "tiny", "--network", &path]);
+    assert_clean_error(&out, &[&path, "Network JSON schema"]);
+}
+
+#[test]
+fn a_supernet_file_with_the_wrong_magic_is_refused_naming_the_field() {
+    let path = temp_config("bad.sushinet", &"x".repeat(100));
+    let out = sushi(&["supernet", "check", &path]);
+    assert_clean_error(&out, &[&path, "header.magic"]);
+    let out = sushi(&["supernet", "check", "/nonexistent/model.sushinet"]);
+    assert_clean_error(&out, &["/nonexistent/model.sushinet"]);
+}
