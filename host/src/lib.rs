@@ -12,6 +12,7 @@ pub mod compiler;
 pub mod dataset;
 pub mod dma_check;
 pub mod driver;
+pub mod fast;
 pub mod int8;
 pub mod layout;
 pub mod model;

@@ -48,8 +48,8 @@ enum SupernetCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Top-1 accuracy of listed SubNets on the Fashion-MNIST test split, with the int8 reference
-    /// kernels, in parallel across cores.
+    /// Top-1 accuracy of listed SubNets on the Fashion-MNIST test split, with the fast int8
+    /// kernels (bit-exact with the reference), in parallel across cores.
     Eval {
         /// The `.sushinet` file.
         file: PathBuf,
