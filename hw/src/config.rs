@@ -296,6 +296,19 @@ impl HwConfig {
                 ),
             ));
         }
+        if !s.array.rows.is_power_of_two()
+            || !s.array.cols.is_power_of_two()
+            || s.array.cols < 2
+            || s.array.rows > 64
+        {
+            return Err(bad(
+                "array.rows",
+                format!(
+                    "and `array.cols` must be powers of two with 2 <= cols and rows <= 64 (they are {} x {})",
+                    s.array.rows, s.array.cols
+                ),
+            ));
+        }
         if !s.array.rows.is_multiple_of(s.array.cols) {
             return Err(bad(
                 "array.rows",
@@ -345,6 +358,26 @@ impl HwConfig {
                 format!(
                     "x `axi.data_bytes` = {} bytes; a burst may not exceed 4096 bytes (AXI4 4 KiB rule)",
                     a.max_burst_beats * a.data_bytes
+                ),
+            ));
+        }
+        if a.max_burst_beats * a.data_bytes < 32 {
+            return Err(bad(
+                "axi.max_burst_beats",
+                format!(
+                    "x `axi.data_bytes` = {} bytes; a burst must hold one 32-byte command",
+                    a.max_burst_beats * a.data_bytes
+                ),
+            ));
+        }
+        if a.data_bytes < s.array.cols || a.data_bytes > s.array.rows * s.array.cols {
+            return Err(bad(
+                "axi.data_bytes",
+                format!(
+                    "({}) must lie between `array.cols` ({}) and `array.rows` x `array.cols` ({}): a beat holds whole activation vectors and a weight word is whole beats",
+                    a.data_bytes,
+                    s.array.cols,
+                    s.array.rows * s.array.cols
                 ),
             ));
         }

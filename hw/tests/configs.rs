@@ -99,6 +99,12 @@ fn cross_field_rules_name_the_offending_key() {
         ("pb_bytes = 8192", "pb_bytes = 100000000", "buffers"),
         ("rows = 4", "rows = 200", "array.rows"),
         ("rows = 4", "rows = 5", "array.rows"),
+        ("rows = 4", "rows = 12", "array.rows"),
+        (
+            "max_burst_beats = 8",
+            "max_burst_beats = 4",
+            "axi.max_burst_beats",
+        ),
         (
             "epilogue_entries = 256",
             "epilogue_entries = 2",
