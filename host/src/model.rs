@@ -304,7 +304,7 @@ impl ModelAccel {
                 for (i, e) in self.dram[range].chunks_exact(unit).enumerate() {
                     let bias = i32::from_le_bytes([e[0], e[1], e[2], e[3]]);
                     let m = i32::from_le_bytes([e[4], e[5], e[6], e[7]]);
-                    self.epi[sram + i] = (bias, m, e[8]);
+                    self.epi[sram + i] = (bias, m, e[8] & 0x3f); // the RTL keeps 6 bits of the shift
                 }
             }
         }
@@ -576,16 +576,16 @@ impl ModelAccel {
     }
 }
 
-/// The datapath's requantisation for any shift the EPI entry holds: the documented semantics for
-/// shifts 1..=62 (what the compiler emits), and for the values a stray entry may hold, shift 0
-/// means no rounding and no shift and larger shifts saturate at 63.
+/// The datapath's requantisation for any shift an EPI entry holds (6 bits in the RTL): the
+/// documented semantics for shifts 1..=62, which is all the compiler emits; for 0 and 63 what
+/// the RTL's 64-bit datapath does (the rounding constant `1 << (s - 1)` wraps, sums wrap).
 fn requant_any(acc: i32, r: Requant, clamp: Clamp) -> i8 {
     if (1..=62).contains(&r.s) {
         return int8::requant(acc, r, clamp);
     }
-    let s = r.s.min(63);
-    let round = if s == 0 { 0 } else { 1i64 << (s - 1) };
-    let v = (i64::from(acc) * i64::from(r.m) + round) >> s;
+    let s = u32::from(r.s & 0x3f);
+    let round = 1u64.wrapping_shl(s.wrapping_sub(1) & 0x3f) as i64;
+    let v = (i64::from(acc) * i64::from(r.m)).wrapping_add(round) >> s;
     v.clamp(i64::from(clamp.lo), i64::from(clamp.hi)) as i8
 }
 
