@@ -312,6 +312,16 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+fn slot_out_hw(s: &sushi_host::supernet::Slot) -> (usize, usize) {
+    match s.kind {
+        sushi_host::supernet::SlotKind::Gap | sushi_host::supernet::SlotKind::Fc => (1, 1),
+        _ => (
+            (s.in_hw.0 - 1) / s.stride + 1,
+            (s.in_hw.1 - 1) / s.stride + 1,
+        ),
+    }
+}
+
 fn supernet_check(file: &std::path::Path, json: bool) -> Result<()> {
     use sushi_host::supernet::SuperNet;
     let net = SuperNet::load(file)?;
@@ -324,7 +334,7 @@ fn supernet_check(file: &std::path::Path, json: bool) -> Result<()> {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let out_hw = ((s.in_hw.0 - 1) / s.stride + 1, (s.in_hw.1 - 1) / s.stride + 1);
+            let out_hw = slot_out_hw(s);
             serde_json::json!({
                 "slot": i, "kind": format!("{:?}", s.kind), "role": format!("{:?}", s.role), "stage": s.stage,
                 "kmax": s.kmax, "stride": s.stride, "in": [s.in_hw.0, s.in_hw.1, s.cin_max],

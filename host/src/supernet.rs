@@ -326,11 +326,7 @@ impl SuperNet {
             bytes: section("LAYR")?,
         };
         let count = l.u32(0, "LAYR.count")? as usize;
-        l.slice(
-            4,
-            count.saturating_mul(48),
-            "LAYR.records",
-        )?;
+        l.slice(4, count.saturating_mul(48), "LAYR.records")?;
         let wght = section("WGHT")?;
         let mut slots = Vec::with_capacity(count);
         for i in 0..count {
@@ -426,11 +422,7 @@ impl SuperNet {
             bytes: section("NODE")?,
         };
         let count = n.u32(0, "NODE.count")? as usize;
-        n.slice(
-            4,
-            count.saturating_mul(32),
-            "NODE.records",
-        )?;
+        n.slice(4, count.saturating_mul(32), "NODE.records")?;
         let mut nodes = Vec::with_capacity(count);
         let pr = Reader { path, bytes: &parm };
         for i in 0..count {
@@ -508,11 +500,7 @@ impl SuperNet {
             )
         })?;
         let record = 2 * vlen + 4 * n_layers;
-        sb.slice(
-            12,
-            count.saturating_mul(record),
-            "SUBN.records",
-        )?;
+        sb.slice(12, count.saturating_mul(record), "SUBN.records")?;
         let mut subnets = Vec::with_capacity(count);
         for i in 0..count {
             let at = 12 + record * i;

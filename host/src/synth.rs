@@ -124,7 +124,12 @@ pub fn resources_from_stat(stat_json: &str) -> Result<Resources, SynthError> {
         if let Some((bytes, units)) = bram_bytes_of(c) {
             r.bram_bytes += bytes * n;
             r.bram += units * n as f64;
-        } else if c.starts_with("LUT") || c == "INV" || c == "SB_LUT4" || c == "ALU" || c == "TRELLIS_COMB" {
+        } else if c.starts_with("LUT")
+            || c == "INV"
+            || c == "SB_LUT4"
+            || c == "ALU"
+            || c == "TRELLIS_COMB"
+        {
             r.lut += n;
         } else if c.starts_with("RAM32M") || c.starts_with("RAM64M") {
             r.lut += 4 * n; // distributed RAM: four LUTs per primitive

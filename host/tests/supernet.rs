@@ -1,0 +1,180 @@
+//! The shipped SuperNet artifact loads, every listed SubNet builds and runs on the compiler and
+//! the golden model, and damaged copies of the file are refused naming the field.
+
+use std::path::PathBuf;
+
+use sushi_host::compiler::{Outputs, compile};
+use sushi_host::driver::Accel;
+use sushi_host::model::ModelAccel;
+use sushi_host::supernet::SuperNet;
+use sushi_hw::HwConfig;
+
+fn artifact() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/supernets/fmnist-mbv2-ofa-v1.sushinet"
+    ))
+}
+
+#[test]
+fn the_shipped_supernet_is_sized_so_the_problem_is_real() {
+    let net = SuperNet::load(&artifact()).unwrap();
+    let pb = HwConfig::default_config().spec.buffers.pb_bytes as usize;
+    assert!(
+        net.total_weight_bytes() >= 4 * pb,
+        "{} bytes of weights, PB {pb}",
+        net.total_weight_bytes()
+    );
+    assert!(net.subnets.len() >= 1000);
+    let distinct: std::collections::HashSet<_> =
+        net.subnets.iter().map(|s| s.config.clone()).collect();
+    assert_eq!(distinct.len(), net.subnets.len(), "SubNets are distinct");
+    let small = net.subnet_weight_bytes(0).unwrap();
+    let large = net.subnet_weight_bytes(net.subnets.len() - 1).unwrap();
+    assert!(
+        small < large && large == net.total_weight_bytes(),
+        "{small} .. {large}"
+    );
+}
+
+#[test]
+fn subnets_run_bit_exact_on_the_golden_model() {
+    let net = SuperNet::load(&artifact()).unwrap();
+    let cfg = HwConfig::default_config();
+    let split =
+        sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))
+            .unwrap();
+    for id in [0, 511, net.subnets.len() - 1] {
+        let network = net.network(id).unwrap();
+        let input = split.input(id);
+        let mut program = compile(&network, &cfg, Outputs::Last).unwrap();
+        program.set_input(&input);
+        let report = Accel::open(ModelAccel::new(&cfg), &cfg)
+            .unwrap()
+            .run_program(&program, 0)
+            .unwrap();
+        let want = sushi_host::fast::run_last(&network, &input);
+        assert_eq!(report.outputs[0].1, want, "SubNet {id}");
+    }
+}
+
+#[test]
+fn damaged_copies_are_refused_naming_the_field() {
+    let good = std::fs::read(artifact()).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "truncated",
+            good[..good.len() - 10].to_vec(),
+            "header.stored_len",
+        ),
+        ("header only", good[..40].to_vec(), "header"),
+        (
+            "magic",
+            [b"XUSHISN\0".as_slice(), &good[8..]].concat(),
+            "header.magic",
+        ),
+        (
+            "version",
+            [&good[..8], &[2u8, 0][..], &good[10..]].concat(),
+            "header.version_major",
+        ),
+        (
+            "checksum",
+            {
+                let mut b = good.clone();
+                b[40] ^= 1;
+                b
+            },
+            "header.payload_fnv1a64",
+        ),
+        (
+            "corrupt payload",
+            {
+                let mut b = good.clone();
+                let n = b.len();
+                b[n - 100] ^= 0xff;
+                b
+            },
+            "payload",
+        ),
+        (
+            "huge length",
+            {
+                let mut b = good.clone();
+                b[32..40].copy_from_slice(&u64::MAX.to_le_bytes());
+                b
+            },
+            "header.payload_len",
+        ),
+    ];
+    for (name, bytes, field) in cases {
+        let err = SuperNet::parse(name, &bytes).unwrap_err().to_string();
+        assert!(
+            err.starts_with(name) && err.contains(field),
+            "{name}: {err}"
+        );
+    }
+}
+
+/// The training script's int8 evaluation (`host/supernets/*.eval.json`, from
+/// `scripts/supernet/int8_eval.py`, an independent numpy implementation) and ours must agree.
+#[test]
+fn accuracy_agrees_with_the_training_scripts_int8_evaluation() {
+    let net = SuperNet::load(&artifact()).unwrap();
+    let eval: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(artifact().with_extension("eval.json")).unwrap(),
+    )
+    .unwrap();
+    let split =
+        sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))
+            .unwrap();
+    let results = eval["results"].as_array().unwrap();
+    // The smallest SubNet in CI (seconds); every sampled one with SUSHI_LONG=1.
+    let long = std::env::var("SUSHI_LONG").is_ok_and(|v| v != "0");
+    let picked: Vec<&serde_json::Value> = if long {
+        results.iter().collect()
+    } else {
+        results.iter().take(1).collect()
+    };
+    for r in picked {
+        let id = r["index"].as_u64().unwrap() as usize;
+        let config: Vec<u16> = r["config_vector"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u16)
+            .collect();
+        assert_eq!(
+            net.subnets[id].config, config,
+            "SubNet {id}: the config vector in the artifact"
+        );
+        let network = net.network(id).unwrap();
+        let correct = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..2)
+                .map(|t| {
+                    let (network, split) = (&network, &split);
+                    s.spawn(move || {
+                        (t..split.len())
+                            .step_by(2)
+                            .filter(|&i| {
+                                sushi_host::fast::classify(network, &split.input(i))
+                                    == split.labels[i] as usize
+                            })
+                            .count()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .sum::<usize>()
+        });
+        let theirs = r["correct"].as_u64().unwrap() as usize;
+        let diff_pp = (correct as f64 - theirs as f64).abs() / 100.0;
+        assert!(
+            diff_pp <= 0.1,
+            "SubNet {id}: {correct} correct here, {theirs} in the training script's int8 evaluation"
+        );
+        eprintln!("SubNet {id}: {correct} correct, the script {theirs}");
+    }
+}
