@@ -14,7 +14,10 @@
 //   W1C and write-1 pulse bits (a bit acts only if its byte strobe is set).
 // - CTRL.COPY_START: copy_start_o pulses in the cycle the write takes effect, unless busy_i
 //   (then ignored); the start clears STATUS.DONE/ERROR/ERROR_CODE. CTRL.COUNTERS_CLEAR pulses
-//   counters_clear_o likewise. Both read as 0.
+//   counters_clear_o likewise. CTRL.RUN (CTRL_RUN of sushi_regs.vh) pulses run_start_o likewise
+//   (ignored while busy_i or when COPY_START is set in the same write) and clears
+//   DONE/ERROR/ERROR_CODE. All three read as 0.
+// - CMD_BASE and CMD_LIMIT are plain RW registers (run_start_o's job latches them).
 // - STATUS: BUSY = busy_i (read only); DONE and ERROR are write-1-to-clear, clearing ERROR also
 //   clears ERROR_CODE. done_i (one cycle, in the engine's last busy cycle) sets DONE and, with
 //   err_i, sets ERROR and ERROR_CODE = err_code_i; it wins over a clear in the same cycle.
@@ -57,6 +60,10 @@ module sushi_axil_regs #(
   output wire [31:0] copy_dst_o,
   output wire [31:0] copy_len_o,
   output wire        copy_start_o,
+  // Command-stream job
+  output wire [31:0] cmd_base_o,
+  output wire [31:0] cmd_limit_o,
+  output wire        run_start_o,
   input  wire        busy_i,
   input  wire        done_i,
   input  wire        err_i,
@@ -69,6 +76,8 @@ module sushi_axil_regs #(
   input  wire [63:0] dram_write_bytes_i,
   input  wire [63:0] read_wait_cycles_i,
   input  wire [63:0] write_wait_cycles_i,
+  // Datapath counters MACS .. DRAM_READ_EPI_BYTES in register order (sushi_counters ext_o)
+  input  wire [64*10-1:0] ext_counters_i,
   // Interrupt
   output wire        irq_o
 );
@@ -76,6 +85,8 @@ module sushi_axil_regs #(
   /* verilator lint_off UNUSEDPARAM */
   `include "sushi_regs.vh"
   /* verilator lint_on UNUSEDPARAM */
+
+  localparam integer NumExt = 10;
 
   // Bytes-enable merge of a register write.
   function [31:0] merge_bytes;
@@ -102,6 +113,9 @@ module sushi_axil_regs #(
   reg [31:0] copy_src_q;
   reg [31:0] copy_dst_q;
   reg [31:0] copy_len_q;
+  reg [31:0] cmd_base_q;
+  reg [31:0] cmd_limit_q;
+  reg [32*NumExt-1:0] ext_hi_q;
   reg [31:0] cycles_hi_q;
   reg [31:0] busy_cycles_hi_q;
   reg [31:0] dram_read_bytes_hi_q;
@@ -133,7 +147,8 @@ module sushi_axil_regs #(
   reg [1:0] wr_resp;
   always @* begin
     case (wr_addr)
-      REG_CTRL, REG_STATUS, REG_SCRATCH, REG_COPY_SRC, REG_COPY_DST, REG_COPY_LEN:
+      REG_CTRL, REG_STATUS, REG_SCRATCH, REG_COPY_SRC, REG_COPY_DST, REG_COPY_LEN,
+      REG_CMD_BASE, REG_CMD_LIMIT:
         wr_resp = AXI_RESP_OKAY;
       REG_ID, REG_VERSION, REG_CONFIG_HASH,
       REG_CYCLES_LO, REG_CYCLES_HI, REG_BUSY_CYCLES_LO, REG_BUSY_CYCLES_HI,
@@ -141,6 +156,16 @@ module sushi_axil_regs #(
       REG_DRAM_WRITE_BYTES_LO, REG_DRAM_WRITE_BYTES_HI,
       REG_READ_WAIT_CYCLES_LO, REG_READ_WAIT_CYCLES_HI,
       REG_WRITE_WAIT_CYCLES_LO, REG_WRITE_WAIT_CYCLES_HI:
+        wr_resp = AXI_RESP_SLVERR;
+      REG_MACS_LO, REG_MACS_HI, REG_COMPUTE_BUSY_CYCLES_LO, REG_COMPUTE_BUSY_CYCLES_HI,
+      REG_DMA_BUSY_CYCLES_LO, REG_DMA_BUSY_CYCLES_HI,
+      REG_COMPUTE_WAIT_DMA_CYCLES_LO, REG_COMPUTE_WAIT_DMA_CYCLES_HI,
+      REG_DMA_WAIT_COMPUTE_CYCLES_LO, REG_DMA_WAIT_COMPUTE_CYCLES_HI,
+      REG_DRAM_READ_WEIGHT_BYTES_LO, REG_DRAM_READ_WEIGHT_BYTES_HI,
+      REG_DRAM_READ_ACT_BYTES_LO, REG_DRAM_READ_ACT_BYTES_HI,
+      REG_DRAM_WRITE_ACT_BYTES_LO, REG_DRAM_WRITE_ACT_BYTES_HI,
+      REG_DRAM_READ_CMD_BYTES_LO, REG_DRAM_READ_CMD_BYTES_HI,
+      REG_DRAM_READ_EPI_BYTES_LO, REG_DRAM_READ_EPI_BYTES_HI:
         wr_resp = AXI_RESP_SLVERR;
       default:
         wr_resp = AXI_RESP_DECERR;
@@ -152,12 +177,16 @@ module sushi_axil_regs #(
 
   // A control bit acts only when it is 1 and its byte strobe is set.
   wire start_bit = w_strb_q[CTRL_COPY_START / 8] && w_data_q[CTRL_COPY_START];
+  wire run_bit   = w_strb_q[CTRL_RUN / 8] && w_data_q[CTRL_RUN];
   wire clear_bit = w_strb_q[CTRL_COUNTERS_CLEAR / 8] && w_data_q[CTRL_COUNTERS_CLEAR];
   wire done_w1c  = w_strb_q[STATUS_DONE / 8] && w_data_q[STATUS_DONE];
   wire error_w1c = w_strb_q[STATUS_ERROR / 8] && w_data_q[STATUS_ERROR];
 
-  wire start = wr_ctrl && start_bit && !busy_i;
-  assign copy_start_o     = start;
+  wire copy_start = wr_ctrl && start_bit && !busy_i;
+  wire run_start  = wr_ctrl && run_bit && !start_bit && !busy_i;
+  wire start = copy_start || run_start;
+  assign copy_start_o     = copy_start;
+  assign run_start_o      = run_start;
   assign counters_clear_o = wr_ctrl && clear_bit;
 
   always @(posedge clk_i) begin
@@ -230,12 +259,16 @@ module sushi_axil_regs #(
       copy_src_q <= 32'd0;
       copy_dst_q <= 32'd0;
       copy_len_q <= 32'd0;
+      cmd_base_q  <= 32'd0;
+      cmd_limit_q <= 32'd0;
     end else if (wr_fire) begin
       case (wr_addr)
         REG_SCRATCH:  scratch_q  <= merge_bytes(scratch_q, w_data_q, w_strb_q);
         REG_COPY_SRC: copy_src_q <= merge_bytes(copy_src_q, w_data_q, w_strb_q);
         REG_COPY_DST: copy_dst_q <= merge_bytes(copy_dst_q, w_data_q, w_strb_q);
         REG_COPY_LEN: copy_len_q <= merge_bytes(copy_len_q, w_data_q, w_strb_q);
+        REG_CMD_BASE: cmd_base_q <= merge_bytes(cmd_base_q, w_data_q, w_strb_q);
+        REG_CMD_LIMIT: cmd_limit_q <= merge_bytes(cmd_limit_q, w_data_q, w_strb_q);
         default: ;
       endcase
     end
@@ -244,6 +277,8 @@ module sushi_axil_regs #(
   assign copy_src_o = copy_src_q;
   assign copy_dst_o = copy_dst_q;
   assign copy_len_o = copy_len_q;
+  assign cmd_base_o = cmd_base_q;
+  assign cmd_limit_o = cmd_limit_q;
   assign irq_o      = irq_enable_q && done_q;
 
   ////////////////////
@@ -261,6 +296,24 @@ module sushi_axil_regs #(
 
   wire        rd_fire = s_axil_arvalid_i && !rvalid_q;
   wire [11:0] rd_addr = {s_axil_araddr_i[11:2], 2'b00};
+  // Datapath counters: REG_MACS_LO + 8*i (LO) and +4 (HI), i in 0..NumExt-1.
+  wire [11:0] ext_off = rd_addr - REG_MACS_LO;
+  wire        ext_hit = (rd_addr >= REG_MACS_LO) && (rd_addr <= REG_DRAM_READ_EPI_BYTES_HI);
+  wire [3:0]  ext_idx = ext_off[6:3];
+  wire        ext_is_hi = ext_off[2];
+  reg  [63:0] ext_val;
+  reg  [31:0] ext_hi;
+  integer ei;
+  always @* begin
+    ext_val = 64'd0;
+    ext_hi  = 32'd0;
+    for (ei = 0; ei < NumExt; ei = ei + 1) begin
+      if (ext_idx == ei[3:0]) begin
+        ext_val = ext_counters_i[64*ei +: 64];
+        ext_hi  = ext_hi_q[32*ei +: 32];
+      end
+    end
+  end
 
   reg [31:0] ctrl_val;
   reg [31:0] status_val;
@@ -300,9 +353,15 @@ module sushi_axil_regs #(
       REG_READ_WAIT_CYCLES_HI:  rd_data = read_wait_cycles_hi_q;
       REG_WRITE_WAIT_CYCLES_LO: rd_data = write_wait_cycles_i[31:0];
       REG_WRITE_WAIT_CYCLES_HI: rd_data = write_wait_cycles_hi_q;
+      REG_CMD_BASE:             rd_data = cmd_base_q;
+      REG_CMD_LIMIT:            rd_data = cmd_limit_q;
       default: begin
-        rd_data = 32'd0;
-        rd_resp = AXI_RESP_DECERR;
+        if (ext_hit) begin
+          rd_data = ext_is_hi ? ext_hi : ext_val[31:0];
+        end else begin
+          rd_data = 32'd0;
+          rd_resp = AXI_RESP_DECERR;
+        end
       end
     endcase
   end
@@ -346,8 +405,21 @@ module sushi_axil_regs #(
     end
   end
 
+  genvar gx;
+  generate
+    for (gx = 0; gx < NumExt; gx = gx + 1) begin : g_ext_hi
+      always @(posedge clk_i) begin
+        if (!rst_ni) begin
+          ext_hi_q[32*gx +: 32] <= 32'd0;
+        end else if (rd_fire && ext_hit && !ext_is_hi && (ext_idx == gx[3:0])) begin
+          ext_hi_q[32*gx +: 32] <= ext_val[63:32];
+        end
+      end
+    end
+  endgenerate
+
   // Address bits [1:0] select a byte inside a 32-bit register and are ignored.
-  wire unused_ok = &{1'b0, aw_addr_q[1:0], s_axil_araddr_i[1:0]};
+  wire unused_ok = &{1'b0, aw_addr_q[1:0], s_axil_araddr_i[1:0], ext_off[11:7], ext_off[1:0]};
 
 endmodule
 

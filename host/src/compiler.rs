@@ -26,6 +26,8 @@ pub enum Outputs {
     Last,
     /// Every layer's output (for per-layer comparison).
     All,
+    /// Nothing (for timing: the result stays on chip when it fits).
+    None,
 }
 
 /// A tensor stored to DRAM by the program.
@@ -592,6 +594,7 @@ fn compile_mode(
     let stored_ids: Vec<TensorId> = match outputs {
         Outputs::All => (1..n_tensors).collect(),
         Outputs::Last => vec![last],
+        Outputs::None => vec![],
     };
     // DRAM homes of tensors (offsets in the Tensors section); the input has its own section.
     let mut home = vec![0usize; n_tensors];

@@ -1,8 +1,9 @@
 //! Performance of a network on a backend, layer by layer, against the roofline.
 //!
 //! A layer's cycles are measured as the difference between running the network's first `i + 1`
-//! layers and its first `i` layers, so each layer is charged what it really adds to the whole
-//! (its weight loads, whatever of them overlaps the previous layer's compute, its stores).
+//! layers and its first `i` layers (compiled to store nothing, so the last tensor's store does not
+//! blur the difference), so each layer is charged what it really adds to the whole: its compute,
+//! its weight loads and whatever of them overlaps the previous layer.
 //! The roofline of a layer is `max(MACs / peak MACs per cycle, DRAM bytes / bus bytes per cycle)`.
 
 use serde::Serialize;
@@ -64,7 +65,7 @@ pub fn measure<B: Bus>(
         .dram_bytes_per_cycle
         .min(f64::from(config.spec.axi.data_bytes));
     let mut run = |n: usize| -> Result<(u64, u64), ReportError> {
-        let mut program = compile(&net.prefix(n), config, Outputs::Last)?;
+        let mut program = compile(&net.prefix(n), config, Outputs::None)?;
         program.set_input(input);
         let mut accel = Accel::open(open(), config)?;
         let r = accel.run_program(&program, max_cycles)?;

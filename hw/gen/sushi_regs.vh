@@ -58,6 +58,7 @@ localparam [31:0] REGMAP_VERSION = 32'd1;
 localparam integer CTRL_COPY_START = 0; // W: start a memcpy of COPY_LEN bytes; reads 0; ignored while busy
 localparam integer CTRL_IRQ_ENABLE = 1; // RW: drive irq while STATUS.DONE is set
 localparam integer CTRL_COUNTERS_CLEAR = 2; // W: zero every counter but CYCLES; reads 0
+localparam integer CTRL_RUN = 3; // W: start the command stream at CMD_BASE; reads 0; ignored while busy
 
 // STATUS fields: bit index of the lowest bit.
 localparam integer STATUS_BUSY = 0; // RO: a job is running

@@ -75,6 +75,30 @@ impl Derived {
                 name: "MaxOutstandingWrites",
                 value: a.max_outstanding_writes.into(),
             },
+            RtlParam {
+                name: "ArrayRows",
+                value: spec.array.rows.into(),
+            },
+            RtlParam {
+                name: "ArrayCols",
+                value: spec.array.cols.into(),
+            },
+            RtlParam {
+                name: "ActBytes",
+                value: spec.buffers.activation_bytes,
+            },
+            RtlParam {
+                name: "WmemBytes",
+                value: spec.buffers.weight_staging_bytes,
+            },
+            RtlParam {
+                name: "PbBytes",
+                value: spec.buffers.pb_bytes,
+            },
+            RtlParam {
+                name: "EpiEntries",
+                value: spec.buffers.epilogue_entries.into(),
+            },
         ];
         let canonical: String = rtl_params
             .iter()

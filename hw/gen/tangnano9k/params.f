@@ -6,4 +6,10 @@
 -GMaxBurstBeats=16
 -GMaxOutstandingReads=2
 -GMaxOutstandingWrites=2
--GConfigHash=32'hb6d5e6a7
+-GArrayRows=4
+-GArrayCols=4
+-GActBytes=24576
+-GWmemBytes=4096
+-GPbBytes=24576
+-GEpiEntries=256
+-GConfigHash=32'h9f349b3e

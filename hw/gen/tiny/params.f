@@ -6,4 +6,10 @@
 -GMaxBurstBeats=8
 -GMaxOutstandingReads=2
 -GMaxOutstandingWrites=2
--GConfigHash=32'h85648dc0
+-GArrayRows=4
+-GArrayCols=2
+-GActBytes=8192
+-GWmemBytes=2048
+-GPbBytes=8192
+-GEpiEntries=256
+-GConfigHash=32'h924b8538

@@ -6,4 +6,10 @@
 -GMaxBurstBeats=16
 -GMaxOutstandingReads=4
 -GMaxOutstandingWrites=4
--GConfigHash=32'hb273c697
+-GArrayRows=16
+-GArrayCols=8
+-GActBytes=131072
+-GWmemBytes=32768
+-GPbBytes=262144
+-GEpiEntries=1024
+-GConfigHash=32'hcb2c3561
