@@ -185,7 +185,12 @@ pub const STATUS_ERROR_CODE: Field = Field {
 pub const FIELDS: &[(&str, &[Field])] = &[
     (
         "CTRL",
-        &[CTRL_COPY_START, CTRL_IRQ_ENABLE, CTRL_COUNTERS_CLEAR, CTRL_RUN],
+        &[
+            CTRL_COPY_START,
+            CTRL_IRQ_ENABLE,
+            CTRL_COUNTERS_CLEAR,
+            CTRL_RUN,
+        ],
     ),
     (
         "STATUS",
