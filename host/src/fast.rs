@@ -147,6 +147,33 @@ pub fn classify(net: &Network, input: &Act) -> usize {
     int8::argmax(&run_last(net, input))
 }
 
+/// Test images among the first `n` of `split` that `net` classifies correctly, on `threads`
+/// threads (image `i` goes to thread `i mod threads`).
+pub fn count_correct(
+    net: &Network,
+    split: &crate::dataset::Split,
+    n: usize,
+    threads: usize,
+) -> usize {
+    let threads = threads.max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    (t..n.min(split.len()))
+                        .step_by(threads)
+                        .filter(|&i| classify(net, &split.input(i)) == split.labels[i] as usize)
+                        .count()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("an evaluation thread panicked"))
+            .sum()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

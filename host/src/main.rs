@@ -411,24 +411,7 @@ fn supernet_eval(
         let threads = std::thread::available_parallelism()
             .map(|t| t.get())
             .unwrap_or(1);
-        let correct: usize = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let (network, split) = (&network, &split);
-                    scope.spawn(move || {
-                        (t..n)
-                            .step_by(threads)
-                            .filter(|&i| {
-                                let outs = network.run_reference(&split.input(i));
-                                sushi_host::int8::argmax(outs.last().expect("a network has layers"))
-                                    == split.labels[i] as usize
-                            })
-                            .count()
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().expect("worker")).sum()
-        });
+        let correct = sushi_host::fast::count_correct(&network, &split, n, threads);
         let seconds = wall.elapsed().as_secs_f64();
         rows.push(serde_json::json!({
             "subnet": id, "config": net.subnets[id].config, "images": n,

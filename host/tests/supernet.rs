@@ -149,26 +149,7 @@ fn accuracy_agrees_with_the_training_scripts_int8_evaluation() {
             "SubNet {id}: the config vector in the artifact"
         );
         let network = net.network(id).unwrap();
-        let correct = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..2)
-                .map(|t| {
-                    let (network, split) = (&network, &split);
-                    s.spawn(move || {
-                        (t..split.len())
-                            .step_by(2)
-                            .filter(|&i| {
-                                sushi_host::fast::classify(network, &split.input(i))
-                                    == split.labels[i] as usize
-                            })
-                            .count()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap())
-                .sum::<usize>()
-        });
+        let correct = sushi_host::fast::count_correct(&network, &split, split.len(), 2);
         let theirs = r["correct"].as_u64().unwrap() as usize;
         let diff_pp = (correct as f64 - theirs as f64).abs() / 100.0;
         assert!(
