@@ -193,7 +193,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Demo(args) => dma(&args, true),
+        Command::Demo(args) => demo(&args),
         Command::Sim(SimCommand::Dma(args)) => dma(&args, false),
         Command::Compare(args) => compare(&args),
         Command::Supernet(SupernetCommand::Check { file, json }) => supernet_check(&file, json),
@@ -641,8 +641,128 @@ fn dma(_args: &DmaArgs, _human: bool) -> Result<()> {
     )
 }
 
+#[cfg(not(feature = "rtl"))]
+fn demo(_args: &DmaArgs) -> Result<()> {
+    bail!(
+        "this `sushi` was built without the RTL backend (cargo feature `rtl`); rebuild with default features"
+    )
+}
+
+/// The main job: the verified memcpy, then SubNets of the shipped SuperNet classifying test images on
+/// the RTL, each checked against the bit-exact int8 kernels.
+#[cfg(feature = "rtl")]
+fn demo(args: &DmaArgs) -> Result<()> {
+    let memcpy = dma_report(args)?;
+    let cfg = HwConfig::load(&args.config)?;
+    if !args.json {
+        print_dma(&memcpy, &cfg, true);
+    }
+    if !memcpy.verified {
+        bail!(
+            "the copy was wrong: {} destination bytes differ, {} guard bytes changed",
+            memcpy.mismatched_bytes,
+            memcpy.guard_bytes_touched
+        );
+    }
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("supernets/fmnist-mbv2-ofa-v1.sushinet");
+    let net = sushi_host::supernet::SuperNet::load(&path)?;
+    let split =
+        sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))?;
+    let sim = sushi_host::backend::open_rtl(
+        &cfg,
+        &sushi_sim::SimOptions {
+            seed: args.seed,
+            stalls: sushi_sim::Stalls::uniform(args.stall_permille),
+            ..Default::default()
+        },
+    )?;
+    let mut accel = sushi_host::driver::Accel::open(sim, &cfg)?;
+    let d = cfg.derived();
+    let mut rows = Vec::new();
+    if !args.json {
+        println!(
+            "\nSubNets of the shipped SuperNet ({} listed) classifying Fashion-MNIST test images on the RTL:",
+            net.subnets.len()
+        );
+        println!(
+            "subnet  weights  image  label  RTL class  = int8 model  cycles     us      DRAM weight/act/epi/cmd bytes"
+        );
+    }
+    for id in [0, net.subnets.len() - 1] {
+        let network = net.network(id).map_err(anyhow::Error::msg)?;
+        let weights = net.subnet_weight_bytes(id).map_err(anyhow::Error::msg)?;
+        let mut program =
+            sushi_host::compiler::compile(&network, &cfg, sushi_host::compiler::Outputs::Last)?;
+        for image in 0..4 {
+            let input = split.input(image);
+            program.set_input(&input);
+            let r = accel.run_program(&program, 1 << 34)?;
+            let class = sushi_host::int8::argmax(&r.outputs[0].1);
+            let model = sushi_host::fast::run_last(&network, &input);
+            let same = r.outputs[0].1 == model;
+            let t = r.traffic;
+            if !args.json {
+                println!(
+                    "{id:>6}  {weights:>7}  {image:>5}  {:>5}  {class:>9}  {:>11}  {:>8}  {:>7.1}  {}/{}/{}/{}",
+                    split.labels[image],
+                    if same { "yes" } else { "NO" },
+                    r.counters.busy_cycles,
+                    d.cycles_to_us(r.counters.busy_cycles),
+                    t.dram_read_weight_bytes,
+                    t.dram_read_act_bytes + t.dram_write_act_bytes,
+                    t.dram_read_epi_bytes,
+                    t.dram_read_cmd_bytes
+                );
+            }
+            rows.push(serde_json::json!({
+                "subnet": id, "weight_bytes": weights, "image": image, "label": split.labels[image], "class": class,
+                "matches_int8_model": same, "cycles": r.counters.busy_cycles, "us": d.cycles_to_us(r.counters.busy_cycles),
+                "traffic": t,
+            }));
+            if !same {
+                bail!(
+                    "SubNet {id} image {image}: the RTL's logits differ from the int8 model (run `sushi compare --rtl`)"
+                );
+            }
+        }
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "memcpy": memcpy, "inference": rows })
+            )?
+        );
+    } else {
+        println!(
+            "Every weight byte is read from DRAM on every query today; the Persistent Buffer (next) keeps a shared SubGraph on chip."
+        );
+    }
+    Ok(())
+}
+
 #[cfg(feature = "rtl")]
 fn dma(args: &DmaArgs, human: bool) -> Result<()> {
+    let report = dma_report(args)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let cfg = HwConfig::load(&args.config)?;
+        print_dma(&report, &cfg, human);
+    }
+    if !report.verified {
+        bail!(
+            "the copy was wrong: {} destination bytes differ, {} guard bytes changed",
+            report.mismatched_bytes,
+            report.guard_bytes_touched
+        );
+    }
+    Ok(())
+}
+
+#[cfg(feature = "rtl")]
+fn dma_report(args: &DmaArgs) -> Result<DmaReport> {
     use sushi_host::dma_check::{CopyPlan, copy_bound_cycles, copy_budget_cycles, verified_copy};
     use sushi_host::driver::Accel;
     use sushi_sim::{SimOptions, Stalls};
@@ -712,19 +832,7 @@ fn dma(args: &DmaArgs, human: bool) -> Result<()> {
         wall_seconds: wall_s,
         sim_cycles_per_second: sim_cycles as f64 / wall_s.max(1e-9),
     };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print_dma(&report, &cfg, human);
-    }
-    if !report.verified {
-        bail!(
-            "the copy was wrong: {} destination bytes differ, {} guard bytes changed",
-            report.mismatched_bytes,
-            report.guard_bytes_touched
-        );
-    }
-    Ok(())
+    Ok(report)
 }
 
 #[cfg(feature = "rtl")]
