@@ -569,7 +569,7 @@ fn compile_mode(
 ) -> Result<Program, CompileError> {
     let shapes = net.shapes()?;
     let array = Array::of(config);
-    let (r_n, c_n) = (array.rows, array.cols);
+    let c_n = array.cols;
     let mut cx = Ctx {
         net,
         shapes: shapes.clone(),
@@ -634,7 +634,6 @@ fn compile_mode(
             .copy_from_slice(&c.to_bytes());
     }
     image[params_off..params_off + cx.params.len()].copy_from_slice(&cx.params);
-    let _ = r_n;
     Ok(Program {
         image,
         commands: cx.e.commands,
