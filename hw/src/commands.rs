@@ -24,8 +24,10 @@ pub enum Engine {
 pub enum Format {
     /// Word 0 only.
     Control,
-    /// DRAM <-> on-chip copies.
+    /// DRAM <-> on-chip copies, in rows (2-D).
     Dma,
+    /// On-chip copy from the Persistent Buffer to WMEM, in rows (2-D).
+    Copy,
     /// Windowed operators over an activation tensor (conv, depthwise, gap).
     Window,
     /// Element-wise residual add.
@@ -61,35 +63,42 @@ pub const OPCODES: &[Opcode] = &[
         code: 0x01,
         engine: Engine::Dma,
         format: Format::Dma,
-        doc: "DRAM -> ACT, `count` vectors from vector address `sram_addr`",
+        doc: "DRAM -> ACT, `COUNT` vectors from vector address `SRAM_ADDR` (one row)",
     },
     Opcode {
         name: "STORE_ACT",
         code: 0x02,
         engine: Engine::Dma,
         format: Format::Dma,
-        doc: "ACT -> DRAM, `count` vectors from vector address `sram_addr`",
+        doc: "ACT -> DRAM, `COUNT` vectors from vector address `SRAM_ADDR` (one row)",
     },
     Opcode {
         name: "LOAD_W",
         code: 0x03,
         engine: Engine::Dma,
         format: Format::Dma,
-        doc: "DRAM -> WMEM, `count` weight words from word `sram_addr`",
+        doc: "DRAM -> WMEM: `ROWS` rows of `COUNT` weight words",
     },
     Opcode {
         name: "LOAD_PB",
         code: 0x04,
         engine: Engine::Dma,
         format: Format::Dma,
-        doc: "DRAM -> Persistent Buffer, `count` weight words from word `sram_addr`",
+        doc: "DRAM -> Persistent Buffer (a fill): `ROWS` rows of `COUNT` weight words; beyond the PB: ERR_PB_OVERFLOW",
     },
     Opcode {
         name: "LOAD_EPI",
         code: 0x05,
         engine: Engine::Dma,
         format: Format::Dma,
-        doc: "DRAM -> EPI, `count` 16-byte channel entries from entry `sram_addr`",
+        doc: "DRAM -> EPI, `COUNT` 16-byte channel entries from entry `SRAM_ADDR` (one row)",
+    },
+    Opcode {
+        name: "COPY_PB",
+        code: 0x06,
+        engine: Engine::Dma,
+        format: Format::Copy,
+        doc: "Persistent Buffer -> WMEM, one word per cycle: `ROWS` rows of `COUNT` weight words; beyond the PB: ERR_PB_OVERFLOW",
     },
     Opcode {
         name: "CONV",
@@ -165,16 +174,59 @@ pub const DMA_FIELDS: &[CmdField] = &[
         1,
         0,
         32,
-        "DRAM byte address, a multiple of the AXI data width",
+        "DRAM byte address of row 0, a multiple of the AXI data width",
     ),
     f(
         "SRAM_ADDR",
         2,
         0,
         24,
-        "first vector (ACT), word (WMEM, PB) or entry (EPI) on chip",
+        "first vector (ACT), word (WMEM, PB) or entry (EPI) of row 0 on chip",
     ),
-    f("COUNT", 3, 0, 24, "vectors, words or entries to move"),
+    f("COUNT", 3, 0, 24, "vectors, words or entries per row"),
+    f(
+        "ROWS",
+        4,
+        0,
+        16,
+        "rows to move, at least 1; LOAD_ACT, STORE_ACT and LOAD_EPI take exactly 1",
+    ),
+    f(
+        "DRAM_STRIDE",
+        5,
+        0,
+        32,
+        "bytes from one row's DRAM_ADDR to the next, a multiple of the AXI data width",
+    ),
+    f(
+        "SRAM_STRIDE",
+        6,
+        0,
+        24,
+        "words from one row's SRAM_ADDR to the next",
+    ),
+];
+
+/// Fields of the copy format (COPY_PB): the same words as the DMA format, the PB in place of DRAM.
+pub const COPY_FIELDS: &[CmdField] = &[
+    f("PB_ADDR", 1, 0, 24, "first PB word of row 0"),
+    f("WMEM_ADDR", 2, 0, 24, "first WMEM word of row 0"),
+    f("COUNT", 3, 0, 24, "words per row"),
+    f("ROWS", 4, 0, 16, "rows to copy, at least 1"),
+    f(
+        "PB_STRIDE",
+        5,
+        0,
+        24,
+        "PB words from one row's start to the next",
+    ),
+    f(
+        "WMEM_STRIDE",
+        6,
+        0,
+        24,
+        "WMEM words from one row's start to the next",
+    ),
 ];
 
 /// Fields of the window format (CONV, DWCONV, GAP).
@@ -188,13 +240,6 @@ pub const WINDOW_FIELDS: &[CmdField] = &[
     ),
     f("KERNEL", 1, 24, 4, "kernel size k: 1, 3, 5 or 7 (GAP: 1)"),
     f("STRIDE", 1, 28, 2, "stride: 1 or 2"),
-    f(
-        "WSRC",
-        1,
-        30,
-        1,
-        "weights from 0: WMEM, 1: Persistent Buffer",
-    ),
     f(
         "IN_H",
         2,
@@ -240,13 +285,7 @@ pub const WINDOW_FIELDS: &[CmdField] = &[
         8,
         "CONV: output channel groups of array rows",
     ),
-    f(
-        "W_ADDR",
-        5,
-        0,
-        24,
-        "first weight word in WMEM or the Persistent Buffer",
-    ),
+    f("W_ADDR", 5, 0, 24, "first weight word in WMEM"),
     f("EPI_ADDR", 6, 0, 16, "EPI entry of output channel 0"),
     f("CLAMP_LO", 7, 0, 8, "activation clamp, lowest value (int8)"),
     f(
@@ -289,6 +328,7 @@ pub const EPI_ENTRY_BYTES: usize = 16;
 /// Every format with its name and fields.
 pub const FORMATS: &[(&str, Format, &[CmdField])] = &[
     ("DMA", Format::Dma, DMA_FIELDS),
+    ("COPY", Format::Copy, COPY_FIELDS),
     ("WIN", Format::Window, WINDOW_FIELDS),
     ("ADD", Format::Add, ADD_FIELDS),
 ];
@@ -364,6 +404,7 @@ pub fn field(format: Format, name: &str) -> Option<&'static CmdField> {
         Format::Dma => DMA_FIELDS,
         Format::Window => WINDOW_FIELDS,
         Format::Add => ADD_FIELDS,
+        Format::Copy => COPY_FIELDS,
     };
     HEADER_FIELDS.iter().chain(fields).find(|f| f.name == name)
 }

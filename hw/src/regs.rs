@@ -61,6 +61,8 @@ register_map! {
     COPY_LEN = 0x028, Rw, "memcpy length in bytes";
     CMD_BASE = 0x030, Rw, "DRAM byte address of the first command (a multiple of 32)";
     CMD_LIMIT = 0x034, Rw, "commands the fetcher may read before it must have met END";
+    DMA_BASE = 0x038, Rw, "first byte address of the DMA window (reset 0): no AXI access below it";
+    DMA_LAST = 0x03c, Rw, "last byte address of the DMA window (reset 0xffffffff): no AXI access above it";
     CYCLES_LO = 0x040, Ro, "cycles since reset";
     CYCLES_HI = 0x044, Ro, "high word of CYCLES_LO, latched when LO is read";
     BUSY_CYCLES_LO = 0x048, Ro, "cycles with STATUS.BUSY set";
@@ -83,7 +85,7 @@ register_map! {
     COMPUTE_WAIT_DMA_CYCLES_HI = 0x08c, Ro, "high word of COMPUTE_WAIT_DMA_CYCLES_LO, latched when LO is read";
     DMA_WAIT_COMPUTE_CYCLES_LO = 0x090, Ro, "cycles a DMA command waited for the compute engine's count";
     DMA_WAIT_COMPUTE_CYCLES_HI = 0x094, Ro, "high word of DMA_WAIT_COMPUTE_CYCLES_LO, latched when LO is read";
-    DRAM_READ_WEIGHT_BYTES_LO = 0x098, Ro, "DRAM bytes read by LOAD_W and LOAD_PB";
+    DRAM_READ_WEIGHT_BYTES_LO = 0x098, Ro, "DRAM bytes read by LOAD_W (weights a query streams)";
     DRAM_READ_WEIGHT_BYTES_HI = 0x09c, Ro, "high word of DRAM_READ_WEIGHT_BYTES_LO, latched when LO is read";
     DRAM_READ_ACT_BYTES_LO = 0x0a0, Ro, "DRAM bytes read by LOAD_ACT";
     DRAM_READ_ACT_BYTES_HI = 0x0a4, Ro, "high word of DRAM_READ_ACT_BYTES_LO, latched when LO is read";
@@ -93,12 +95,20 @@ register_map! {
     DRAM_READ_CMD_BYTES_HI = 0x0b4, Ro, "high word of DRAM_READ_CMD_BYTES_LO, latched when LO is read";
     DRAM_READ_EPI_BYTES_LO = 0x0b8, Ro, "DRAM bytes read by LOAD_EPI";
     DRAM_READ_EPI_BYTES_HI = 0x0bc, Ro, "high word of DRAM_READ_EPI_BYTES_LO, latched when LO is read";
+    PB_FILL_BYTES_LO = 0x0c0, Ro, "DRAM bytes read by LOAD_PB (Persistent Buffer fills)";
+    PB_FILL_BYTES_HI = 0x0c4, Ro, "high word of PB_FILL_BYTES_LO, latched when LO is read";
+    PB_READ_BYTES_LO = 0x0c8, Ro, "Persistent Buffer bytes read by COPY_PB";
+    PB_READ_BYTES_HI = 0x0cc, Ro, "high word of PB_READ_BYTES_LO, latched when LO is read";
+    DMA_WINDOW_VIOLATIONS_LO = 0x0d0, Ro, "bursts refused because they would leave the DMA window";
+    DMA_WINDOW_VIOLATIONS_HI = 0x0d4, Ro, "high word of DMA_WINDOW_VIOLATIONS_LO, latched when LO is read";
+    PB_OVERFLOWS_LO = 0x0d8, Ro, "LOAD_PB or COPY_PB commands refused because they reach beyond the Persistent Buffer";
+    PB_OVERFLOWS_HI = 0x0dc, Ro, "high word of PB_OVERFLOWS_LO, latched when LO is read";
 }
 
 /// Value of the `ID` register.
 pub const ID_MAGIC: u32 = 0x5355_5348;
 /// Value of the `VERSION` register; bumped whenever the map changes incompatibly.
-pub const REGMAP_VERSION: u32 = 1;
+pub const REGMAP_VERSION: u32 = 2;
 
 /// A named bit or bit field of a register.
 #[derive(Debug, Clone, Copy)]
@@ -152,6 +162,13 @@ pub const CTRL_RUN: Field = Field {
     bits: 1,
     doc: "W: start the command stream at CMD_BASE; reads 0; ignored while busy",
 };
+/// CTRL: abort a running job, or clear STATUS when idle.
+pub const CTRL_SOFT_RESET: Field = Field {
+    name: "CTRL_SOFT_RESET",
+    lsb: 4,
+    bits: 1,
+    doc: "W: abort a running job (it ends, once its AXI transfers in flight complete, with ERR_ABORTED); when idle, clear STATUS.DONE, STATUS.ERROR and ERROR_CODE; reads 0",
+};
 /// STATUS: a job is running.
 pub const STATUS_BUSY: Field = Field {
     name: "STATUS_BUSY",
@@ -190,6 +207,7 @@ pub const FIELDS: &[(&str, &[Field])] = &[
             CTRL_IRQ_ENABLE,
             CTRL_COUNTERS_CLEAR,
             CTRL_RUN,
+            CTRL_SOFT_RESET,
         ],
     ),
     (
@@ -214,6 +232,12 @@ pub enum ErrorCode {
     BadCommand,
     /// CMD_LIMIT commands were fetched without an END.
     NoEnd,
+    /// A burst would have left the DMA window (DMA_BASE..=DMA_LAST); it was not issued.
+    DmaWindow,
+    /// LOAD_PB or COPY_PB reached beyond the Persistent Buffer; nothing was moved.
+    PbOverflow,
+    /// CTRL.SOFT_RESET aborted the job.
+    Aborted,
     /// A code this host does not know (a newer design?).
     Unknown(u32),
 }
@@ -234,6 +258,17 @@ pub const ERROR_CODES: &[(&str, u32, &str)] = &[
         5,
         "CMD_LIMIT commands were fetched without an END",
     ),
+    (
+        "ERR_DMA_WINDOW",
+        6,
+        "a burst would have left the DMA window (DMA_BASE..=DMA_LAST); it was not issued",
+    ),
+    (
+        "ERR_PB_OVERFLOW",
+        7,
+        "LOAD_PB or COPY_PB reached beyond the Persistent Buffer; nothing was moved",
+    ),
+    ("ERR_ABORTED", 8, "CTRL.SOFT_RESET aborted the job"),
 ];
 
 impl ErrorCode {
@@ -246,6 +281,9 @@ impl ErrorCode {
             3 => ErrorCode::BadOpcode,
             4 => ErrorCode::BadCommand,
             5 => ErrorCode::NoEnd,
+            6 => ErrorCode::DmaWindow,
+            7 => ErrorCode::PbOverflow,
+            8 => ErrorCode::Aborted,
             other => ErrorCode::Unknown(other),
         }
     }
