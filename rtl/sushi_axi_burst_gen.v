@@ -16,6 +16,9 @@
 //   4 KiB boundary. Bursts cover the run exactly, in address order.
 // - Throughput: one burst per cycle when ready_i stays high.
 // - pending_o is high while beats remain unissued or a burst is presented.
+// - DMA window: a burst is issued only if all its beats lie in [win_lo_i, win_hi_i] (beat
+//   addresses, inclusive). While the next burst lies outside, nothing is issued and viol_o is
+//   high (until start_i loads a new run); the caller stops the run (hw/docs/persistent-buffer.md 5).
 
 `default_nettype none
 
@@ -37,6 +40,11 @@ module sushi_axi_burst_gen #(
   input  wire [CountBits-1:0] start_beats_i,
   // Gate for loading a new burst
   input  wire                 en_i,
+  // DMA window in beat addresses (byte address >> log2(DataBytes)), inclusive
+  input  wire [AddrBits-$clog2(DataBytes)-1:0] win_lo_i,
+  input  wire [AddrBits-$clog2(DataBytes)-1:0] win_hi_i,
+  // The next burst would leave the window: it is not issued
+  output wire                 viol_o,
   // Burst output (AXI address channel payload)
   output wire                 valid_o,
   input  wire                 ready_i,
@@ -83,7 +91,12 @@ module sushi_axi_burst_gen #(
   wire [8:0] chunk = left_small ? left_q[8:0] : to_bound;
   wire [8:0] chunk_m1 = chunk - 9'd1;
 
-  wire issue = en_i && (left_q != {CountBits{1'b0}}) && (!valid_q || ready_i);
+  // Last beat of the next burst, one bit wider so that a burst wrapping the address space
+  // counts as outside.
+  wire [BeatAddrBits:0] last_beat = {1'b0, beat_q} + {{(BeatAddrBits-8){1'b0}}, chunk_m1};
+  wire outside = (beat_q < win_lo_i) || (last_beat > {1'b0, win_hi_i});
+  wire have = (left_q != {CountBits{1'b0}});
+  wire issue = en_i && have && !outside && (!valid_q || ready_i);
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -121,7 +134,8 @@ module sushi_axi_burst_gen #(
   assign len_o       = len_q;
   assign issue_o     = issue;
   assign issue_len_o = chunk_m1[7:0];
-  assign pending_o   = valid_q || (left_q != {CountBits{1'b0}});
+  assign pending_o   = valid_q || have;
+  assign viol_o      = have && outside;
 
   // Unused bits: the byte lane of start_addr_i (beats are bus aligned) and chunk_m1[8]
   // (chunk <= 256, so chunk - 1 fits 8 bits).

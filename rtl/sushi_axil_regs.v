@@ -17,7 +17,10 @@
 //   counters_clear_o likewise. CTRL.RUN (CTRL_RUN of sushi_regs.vh) pulses run_start_o likewise
 //   (ignored while busy_i or when COPY_START is set in the same write) and clears
 //   DONE/ERROR/ERROR_CODE. All three read as 0.
-// - CMD_BASE and CMD_LIMIT are plain RW registers (run_start_o's job latches them).
+// - CMD_BASE and CMD_LIMIT are plain RW registers (run_start_o's job latches them). DMA_BASE
+//   (reset 0) and DMA_LAST (reset 0xffffffff) are RW and drive dma_base_o / dma_last_o.
+// - CTRL.SOFT_RESET pulses soft_reset_o; while busy_i the running job aborts (and reports
+//   done_i with ERR_ABORTED later); while idle it clears DONE, ERROR and ERROR_CODE.
 // - STATUS: BUSY = busy_i (read only); DONE and ERROR are write-1-to-clear, clearing ERROR also
 //   clears ERROR_CODE. done_i (one cycle, in the engine's last busy cycle) sets DONE and, with
 //   err_i, sets ERROR and ERROR_CODE = err_code_i; it wins over a clear in the same cycle.
@@ -64,6 +67,9 @@ module sushi_axil_regs #(
   output wire [31:0] cmd_base_o,
   output wire [31:0] cmd_limit_o,
   output wire        run_start_o,
+  output wire        soft_reset_o,
+  output wire [31:0] dma_base_o,
+  output wire [31:0] dma_last_o,
   input  wire        busy_i,
   input  wire        done_i,
   input  wire        err_i,
@@ -77,7 +83,7 @@ module sushi_axil_regs #(
   input  wire [63:0] read_wait_cycles_i,
   input  wire [63:0] write_wait_cycles_i,
   // Datapath counters MACS .. DRAM_READ_EPI_BYTES in register order (sushi_counters ext_o)
-  input  wire [64*10-1:0] ext_counters_i,
+  input  wire [64*14-1:0] ext_counters_i,
   // Interrupt
   output wire        irq_o
 );
@@ -86,7 +92,7 @@ module sushi_axil_regs #(
   `include "sushi_regs.vh"
   /* verilator lint_on UNUSEDPARAM */
 
-  localparam integer NumExt = 10;
+  localparam integer NumExt = 14;
 
   // Bytes-enable merge of a register write.
   function [31:0] merge_bytes;
@@ -115,6 +121,8 @@ module sushi_axil_regs #(
   reg [31:0] copy_len_q;
   reg [31:0] cmd_base_q;
   reg [31:0] cmd_limit_q;
+  reg [31:0] dma_base_q;
+  reg [31:0] dma_last_q;
   reg [32*NumExt-1:0] ext_hi_q;
   reg [31:0] cycles_hi_q;
   reg [31:0] busy_cycles_hi_q;
@@ -148,7 +156,7 @@ module sushi_axil_regs #(
   always @* begin
     case (wr_addr)
       REG_CTRL, REG_STATUS, REG_SCRATCH, REG_COPY_SRC, REG_COPY_DST, REG_COPY_LEN,
-      REG_CMD_BASE, REG_CMD_LIMIT:
+      REG_CMD_BASE, REG_CMD_LIMIT, REG_DMA_BASE, REG_DMA_LAST:
         wr_resp = AXI_RESP_OKAY;
       REG_ID, REG_VERSION, REG_CONFIG_HASH,
       REG_CYCLES_LO, REG_CYCLES_HI, REG_BUSY_CYCLES_LO, REG_BUSY_CYCLES_HI,
@@ -165,7 +173,10 @@ module sushi_axil_regs #(
       REG_DRAM_READ_ACT_BYTES_LO, REG_DRAM_READ_ACT_BYTES_HI,
       REG_DRAM_WRITE_ACT_BYTES_LO, REG_DRAM_WRITE_ACT_BYTES_HI,
       REG_DRAM_READ_CMD_BYTES_LO, REG_DRAM_READ_CMD_BYTES_HI,
-      REG_DRAM_READ_EPI_BYTES_LO, REG_DRAM_READ_EPI_BYTES_HI:
+      REG_DRAM_READ_EPI_BYTES_LO, REG_DRAM_READ_EPI_BYTES_HI,
+      REG_PB_FILL_BYTES_LO, REG_PB_FILL_BYTES_HI, REG_PB_READ_BYTES_LO, REG_PB_READ_BYTES_HI,
+      REG_DMA_WINDOW_VIOLATIONS_LO, REG_DMA_WINDOW_VIOLATIONS_HI,
+      REG_PB_OVERFLOWS_LO, REG_PB_OVERFLOWS_HI:
         wr_resp = AXI_RESP_SLVERR;
       default:
         wr_resp = AXI_RESP_DECERR;
@@ -179,6 +190,7 @@ module sushi_axil_regs #(
   wire start_bit = w_strb_q[CTRL_COPY_START / 8] && w_data_q[CTRL_COPY_START];
   wire run_bit   = w_strb_q[CTRL_RUN / 8] && w_data_q[CTRL_RUN];
   wire clear_bit = w_strb_q[CTRL_COUNTERS_CLEAR / 8] && w_data_q[CTRL_COUNTERS_CLEAR];
+  wire srst_bit  = w_strb_q[CTRL_SOFT_RESET / 8] && w_data_q[CTRL_SOFT_RESET];
   wire done_w1c  = w_strb_q[STATUS_DONE / 8] && w_data_q[STATUS_DONE];
   wire error_w1c = w_strb_q[STATUS_ERROR / 8] && w_data_q[STATUS_ERROR];
 
@@ -188,6 +200,10 @@ module sushi_axil_regs #(
   assign copy_start_o     = copy_start;
   assign run_start_o      = run_start;
   assign counters_clear_o = wr_ctrl && clear_bit;
+  wire soft_reset = wr_ctrl && srst_bit;
+  // Idle: the soft reset clears STATUS; busy: the job aborts and reports its end itself.
+  wire srst_clear = soft_reset && !busy_i;
+  assign soft_reset_o     = soft_reset;
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -239,13 +255,13 @@ module sushi_axil_regs #(
       end
       if (done_i) begin
         done_q <= 1'b1;
-      end else if (start || (wr_status && done_w1c)) begin
+      end else if (start || srst_clear || (wr_status && done_w1c)) begin
         done_q <= 1'b0;
       end
       if (done_i && err_i) begin
         error_q    <= 1'b1;
         err_code_q <= err_code_i;
-      end else if (start || (wr_status && error_w1c)) begin
+      end else if (start || srst_clear || (wr_status && error_w1c)) begin
         error_q    <= 1'b0;
         err_code_q <= ERR_NONE;
       end
@@ -261,6 +277,8 @@ module sushi_axil_regs #(
       copy_len_q <= 32'd0;
       cmd_base_q  <= 32'd0;
       cmd_limit_q <= 32'd0;
+      dma_base_q  <= 32'd0;
+      dma_last_q  <= 32'hffff_ffff;
     end else if (wr_fire) begin
       case (wr_addr)
         REG_SCRATCH:  scratch_q  <= merge_bytes(scratch_q, w_data_q, w_strb_q);
@@ -269,6 +287,8 @@ module sushi_axil_regs #(
         REG_COPY_LEN: copy_len_q <= merge_bytes(copy_len_q, w_data_q, w_strb_q);
         REG_CMD_BASE: cmd_base_q <= merge_bytes(cmd_base_q, w_data_q, w_strb_q);
         REG_CMD_LIMIT: cmd_limit_q <= merge_bytes(cmd_limit_q, w_data_q, w_strb_q);
+        REG_DMA_BASE:  dma_base_q  <= merge_bytes(dma_base_q, w_data_q, w_strb_q);
+        REG_DMA_LAST:  dma_last_q  <= merge_bytes(dma_last_q, w_data_q, w_strb_q);
         default: ;
       endcase
     end
@@ -279,6 +299,8 @@ module sushi_axil_regs #(
   assign copy_len_o = copy_len_q;
   assign cmd_base_o = cmd_base_q;
   assign cmd_limit_o = cmd_limit_q;
+  assign dma_base_o  = dma_base_q;
+  assign dma_last_o  = dma_last_q;
   assign irq_o      = irq_enable_q && done_q;
 
   ////////////////////
@@ -298,7 +320,7 @@ module sushi_axil_regs #(
   wire [11:0] rd_addr = {s_axil_araddr_i[11:2], 2'b00};
   // Datapath counters: REG_MACS_LO + 8*i (LO) and +4 (HI), i in 0..NumExt-1.
   wire [11:0] ext_off = rd_addr - REG_MACS_LO;
-  wire        ext_hit = (rd_addr >= REG_MACS_LO) && (rd_addr <= REG_DRAM_READ_EPI_BYTES_HI);
+  wire        ext_hit = (rd_addr >= REG_MACS_LO) && (rd_addr <= REG_PB_OVERFLOWS_HI);
   wire [3:0]  ext_idx = ext_off[6:3];
   wire        ext_is_hi = ext_off[2];
   reg  [63:0] ext_val;
@@ -355,6 +377,8 @@ module sushi_axil_regs #(
       REG_WRITE_WAIT_CYCLES_HI: rd_data = write_wait_cycles_hi_q;
       REG_CMD_BASE:             rd_data = cmd_base_q;
       REG_CMD_LIMIT:            rd_data = cmd_limit_q;
+      REG_DMA_BASE:             rd_data = dma_base_q;
+      REG_DMA_LAST:             rd_data = dma_last_q;
       default: begin
         if (ext_hit) begin
           rd_data = ext_is_hi ? ext_hi : ext_val[31:0];

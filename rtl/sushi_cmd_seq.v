@@ -19,7 +19,11 @@
 //   commands fetched before it are still dispatched; ignored if an END comes first). A command
 //   error stops fetching and dispatching; the commands already dispatched complete, as if the
 //   stream ended before the failing command.
-// - dma_err_i (an AXI error of a DMA transfer) aborts: abort_o stays high, both queues are
+// - DMA window: a fetch burst outside [win_lo_i, win_hi_i] (beat addresses) is not issued;
+//   if no END was dispatched before it, the job stops like a failed fetch, with ERR_DMA_WINDOW.
+// - LOAD_PB or COPY_PB reaching beyond the PB fail their checks with ERR_PB_OVERFLOW.
+// - abort_i (CTRL.SOFT_RESET) aborts like a DMA error, with ERR_ABORTED.
+// - dma_err_i (an AXI error or window violation of a DMA transfer) aborts: abort_o stays high, both queues are
 //   flushed, the engines stop (the DMA engine completes the AXI bursts it has presented),
 //   fetch R beats are drained. It takes precedence over a pending command error.
 // - done_o pulses in the last busy cycle, once both queues are empty, both engines idle and
@@ -52,6 +56,10 @@ module sushi_cmd_seq #(
   input  wire                 start_i,
   input  wire [31:0]          base_i,
   input  wire [31:0]          limit_i,
+  input  wire                 abort_i,
+  // DMA window in beat addresses, inclusive
+  input  wire [AddrBits-$clog2(DataBytes)-1:0] win_lo_i,
+  input  wire [AddrBits-$clog2(DataBytes)-1:0] win_hi_i,
   output wire                 busy_o,
   output wire                 done_o,
   output wire                 err_o,
@@ -113,6 +121,7 @@ module sushi_cmd_seq #(
   reg  [3:0]  err_code_q;
   reg         end_q;          // END dispatched
   reg         ferr_q;         // a command fetch got RRESP != OKAY
+  reg         fwin_q;         // a command fetch was refused by the DMA window
   reg         derr_q;         // the head failed its checks (code in derr_code_q)
   reg  [3:0]  derr_code_q;
   reg         noend_q;        // CMD_LIMIT commands dispatched without END
@@ -137,10 +146,18 @@ module sushi_cmd_seq #(
   wire [$clog2(FetchDepth):0] cq_cnt;
   wire [255:0]                cq_head;
   wire                        cq_full;
-  wire                        stop_fetch = end_q || err_q || ferr_q || derr_q || noend_q;
+  wire                        stop_fetch = end_q || err_q || ferr_q || fwin_q || derr_q || noend_q;
+  // The next fetch burst (32 bytes at faddr_q) must lie in the DMA window.
+  localparam integer BeatAW = AddrBits - LaneBits;
+  wire [BeatAW-1:0]           f_first = faddr_q[AddrBits-1:LaneBits];
+  localparam [BeatAW:0]       FetchLast = LastBeatInt[BeatAW:0];
+  wire [BeatAW:0]             f_last = {1'b0, f_first} + FetchLast;
+  wire                        f_out = (f_first < win_lo_i) || (f_last > {1'b0, win_hi_i});
   wire [3:0]                  reserved = {1'b0, cq_cnt} + {1'b0, finfl_q} + {3'd0, arv_q};
-  wire                        can_fetch = busy_q && !stop_fetch && (fetched_q != limit_q) &&
-                                          (reserved < FetchDepth[3:0]);
+  wire                        want_fetch = busy_q && !stop_fetch && (fetched_q != limit_q) &&
+                                           (reserved < FetchDepth[3:0]);
+  wire                        can_fetch = want_fetch && !f_out;
+  wire                        fetch_viol = want_fetch && f_out && !arv_q;
   wire                        ar_hs = arv_q && ar_ready_i;
   wire                        r_hs = r_valid_i;  // r_ready_o is always 1
   wire                        r_last = r_hs && (beat_q == LastBeat);
@@ -244,27 +261,40 @@ module sushi_cmd_seq #(
 
   wire is_end  = (op == OP_END);
   wire is_dma  = (op == OP_LOAD_ACT) || (op == OP_STORE_ACT) || (op == OP_LOAD_W) ||
-                 (op == OP_LOAD_PB) || (op == OP_LOAD_EPI);
+                 (op == OP_LOAD_PB) || (op == OP_LOAD_EPI) || (op == OP_COPY_PB);
+  wire is_copy = (op == OP_COPY_PB);
   wire is_win  = (op == OP_CONV) || (op == OP_DWCONV) || (op == OP_GAP);
   wire is_add  = (op == OP_ADD);
 
-  // DMA: on-chip range and DRAM alignment.
+  // DMA: rows, on-chip extents and DRAM alignment. Row i reaches on-chip unit
+  // SRAM_ADDR + i*SRAM_STRIDE + COUNT - 1 (COPY_PB: also PB word PB_ADDR + i*PB_STRIDE + COUNT - 1);
+  // the (ROWS-1)*stride products are registered with the other products (chk_q).
   reg [31:0] dma_lim;
   always @* begin
     case (op)
       OP_LOAD_ACT, OP_STORE_ACT: dma_lim = ActVectors;
-      OP_LOAD_W:                 dma_lim = WmemWords;
+      OP_LOAD_W, OP_COPY_PB:     dma_lim = WmemWords;
       OP_LOAD_PB:                dma_lim = PbWords;
       default:                   dma_lim = EpiEntries;
     endcase
   end
-  wire [31:0] dma_end = {8'd0, w2[23:0]} + {8'd0, w3[23:0]};
-  wire        dma_bad = (w1[LaneBits-1:0] != {LaneBits{1'b0}}) || (dma_end > dma_lim);
+  reg  [39:0] dst_span_q;    // (ROWS-1) * SRAM_STRIDE
+  reg  [39:0] src_span_q;    // (ROWS-1) * PB_STRIDE (COPY_PB)
+  wire [15:0] rows     = w4[15:0];
+  wire [15:0] rows_m1  = rows - 16'd1;
+  wire        one_row  = (op == OP_LOAD_ACT) || (op == OP_STORE_ACT) || (op == OP_LOAD_EPI);
+  wire        rows_bad = (rows == 16'd0) || (one_row && (rows != 16'd1));
+  wire [40:0] dst_end  = {17'd0, w2[23:0]} + {1'b0, dst_span_q} + {17'd0, w3[23:0]};
+  wire [40:0] src_end  = {17'd0, w1[23:0]} + {1'b0, src_span_q} + {17'd0, w3[23:0]};
+  wire        dst_over = dst_end > {9'd0, dma_lim};
+  wire        pb_over  = is_copy ? (src_end > {9'd0, PbWords[31:0]}) : ((op == OP_LOAD_PB) && dst_over);
+  wire        al_bad   = !is_copy && ((w1[LaneBits-1:0] != {LaneBits{1'b0}}) ||
+                                      ((rows > 16'd1) && (w5[LaneBits-1:0] != {LaneBits{1'b0}})));
+  wire        dma_bad  = rows_bad || al_bad || dst_over || pb_over;
 
   // Window commands.
   wire [3:0]  k      = w1[27:24];
   wire [1:0]  st     = w1[29:28];
-  wire        wsrc   = w1[30];
   wire [7:0]  in_w   = w2[15:8];
   wire [7:0]  in_cv  = w2[23:16];
   wire [7:0]  out_cv = w3[31:24];
@@ -274,7 +304,6 @@ module sushi_cmd_seq #(
   wire [7:0]  ow     = (in_w == 8'd0) ? 8'd0 : ((st == 2'd2) ? ({1'b0, in_w[7:1]} + {7'd0, ~in_w[0]}) : in_w);
   wire [31:0] owb    = ({24'd0, ow} + (R - 1)) >> LgR;
   wire [31:0] nb     = (k2 + (R - 1)) >> LgR;
-  wire [31:0] wlim   = wsrc ? PbWords : WmemWords;
   wire        k_ok   = (k == 4'd1) || (k == 4'd3) || (k == 4'd5) || (k == 4'd7);
   wire        s_ok   = (st == 2'd1) || (st == 2'd2);
   wire        al_ok  = (w1[LgR-1:0] == {LgR{1'b0}}) && (w3[LgR-1:0] == {LgR{1'b0}});
@@ -324,7 +353,7 @@ module sushi_cmd_seq #(
   wire        in_bad   = !rows_none && ((rd_lo < {4'd0, in_row0}) || (in_last >= ActVectors));
   wire        out_bad  = !out_none && (out_last >= ActVectors);
   wire        win_bad  = !k_ok || !s_ok || !al_ok || in_bad || out_bad || (e_end > EpiEntries) ||
-                         (!is_gap && (w_end > wlim));
+                         (!is_gap && (w_end > WmemWords));
 
   // ADD.
   wire [31:0] add_n = {8'd0, w4[23:0]};
@@ -363,6 +392,8 @@ module sushi_cmd_seq #(
       chk_q <= 1'b1;
     end
     gk2_q   <= gk2_d[15:0];
+    dst_span_q <= {16'd0, rows_m1} * {16'd0, w6[23:0]};
+    src_span_q <= {16'd0, rows_m1} * {16'd0, w5[23:0]};
     orows_q <= orows_d[15:0];
     irows_q <= irows_d[19:0];
   end
@@ -418,7 +449,7 @@ module sushi_cmd_seq #(
   // Command errors (bad opcode or fields, no END, a failed fetch) stop dispatching; the job
   // ends when the commands already dispatched have completed, as if the stream ended there.
   // AXI errors of the DMA engine abort at once (err_q).
-  wire soft_stop = derr_q || noend_q || (ferr_q && (cq_cnt == 0));
+  wire soft_stop = derr_q || noend_q || ((ferr_q || fwin_q) && (cq_cnt == 0));
   wire finish = busy_q && quiet && (end_q || err_q || soft_stop);
 
   always @(posedge clk_i) begin
@@ -428,6 +459,7 @@ module sushi_cmd_seq #(
       err_code_q  <= ERR_NONE;
       end_q       <= 1'b0;
       ferr_q      <= 1'b0;
+      fwin_q      <= 1'b0;
       derr_q      <= 1'b0;
       derr_code_q <= ERR_NONE;
       noend_q     <= 1'b0;
@@ -437,6 +469,7 @@ module sushi_cmd_seq #(
       err_code_q  <= ERR_NONE;
       end_q       <= 1'b0;
       ferr_q      <= 1'b0;
+      fwin_q      <= 1'b0;
       derr_q      <= 1'b0;
       derr_code_q <= ERR_NONE;
       noend_q     <= 1'b0;
@@ -450,9 +483,13 @@ module sushi_cmd_seq #(
       if (busy_q && r_bad) begin
         ferr_q <= 1'b1;
       end
+      if (fetch_viol) begin
+        fwin_q <= 1'b1;
+      end
       if (busy_q && !derr_q && (bad_op || bad_cmd)) begin
         derr_q      <= 1'b1;
-        derr_code_q <= bad_op ? ERR_BAD_OPCODE : ERR_BAD_COMMAND;
+        derr_code_q <= bad_op ? ERR_BAD_OPCODE :
+                     (is_dma && !rows_bad && !al_bad && pb_over) ? ERR_PB_OVERFLOW : ERR_BAD_COMMAND;
       end
       if (no_end) begin
         noend_q <= 1'b1;
@@ -460,6 +497,9 @@ module sushi_cmd_seq #(
       if (busy_q && !err_q && dma_err_i) begin
         err_q      <= 1'b1;
         err_code_q <= dma_err_code_i;
+      end else if (busy_q && !err_q && abort_i) begin
+        err_q      <= 1'b1;
+        err_code_q <= ERR_ABORTED;
       end
     end
   end
@@ -467,10 +507,13 @@ module sushi_cmd_seq #(
   // The reported error: an AXI error of a dispatched command comes first in stream order,
   // then a bad command at the head, then a failed fetch of a later command, then no END.
   // A failed fetch after a dispatched END is ignored (the fetcher prefetches past END).
+  // A fetch refused by the window is reported like a failed fetch (after the earlier errors).
   wire       ferr_use = ferr_q && !end_q;
-  wire       any_err  = err_q || derr_q || ferr_use || noend_q;
+  wire       fwin_use = fwin_q && !end_q;
+  wire       any_err  = err_q || derr_q || ferr_use || fwin_use || noend_q;
   wire [3:0] any_code = err_q ? err_code_q : derr_q ? derr_code_q :
-                        ferr_use ? ERR_AXI_READ : noend_q ? ERR_NO_END : ERR_NONE;
+                        ferr_use ? ERR_AXI_READ : fwin_use ? ERR_DMA_WINDOW :
+                        noend_q ? ERR_NO_END : ERR_NONE;
 
   always @(posedge clk_i) begin
     if (start) begin
@@ -498,7 +541,7 @@ module sushi_cmd_seq #(
   assign abort_o    = err_q;
 
   wire unused_ok = &{1'b0, cq_full, w4[31:24], w5[31:24], in_wb[31:8], last_out[11], gk2_d, orows_d, irows_d,
-                     w6[31:16], w7[31:6], w1[31], base_i, k2[31:8], owb[31:8], nb[31:8], LgC};
+                     w6[31:16], w7[31:6], w1[31:30], base_i, k2[31:8], owb[31:8], nb[31:8], LgC};
 
 endmodule
 

@@ -8,7 +8,7 @@
 //   the engine is idle. done_o pulses in the last busy cycle of each command, after its last
 //   ACT write. abort_i stops the engine at once (no bus traffic is involved).
 // - Memories: ACT port A (one word address per bank, read every cycle, data one cycle later),
-//   ACT port B writes (act_b_*; sushi_top gives them priority over the DMA engine), WMEM and PB
+//   ACT port B writes (act_b_*; sushi_top gives them priority over the DMA engine), WMEM
 //   read (w_addr_o, data one cycle later), EPI read (epi_addr_o, data one cycle later).
 // - Window commands (CONV, DWCONV, GAP) run a loop nest (rtl/README.md) of one array step per
 //   cycle through a fixed pipeline: S1 step, S2 addresses, S3 memory data, S4 operands,
@@ -35,7 +35,7 @@ module sushi_compute #(
   parameter integer ArrayCols = 8,
   // Address width of one ACT bank
   parameter integer BankAW = 10,
-  // Address width of WMEM/PB words
+  // Address width of WMEM/PB words (the larger of the two)
   parameter integer WAW = 11,
   // Address width of EPI entries
   parameter integer EpiAW = 10,
@@ -57,10 +57,9 @@ module sushi_compute #(
   output reg  [ArrayRows-1:0]             act_b_we_o,
   output reg  [ArrayRows*BankAW-1:0]      act_b_addr_o,
   output reg  [ArrayRows*ArrayCols*8-1:0] act_b_wdata_o,
-  // WMEM / PB reads
+  // WMEM reads
   output wire [WAW-1:0]                   w_addr_o,
   input  wire [ArrayRows*ArrayCols*8-1:0] wmem_rdata_i,
-  input  wire [ArrayRows*ArrayCols*8-1:0] pb_rdata_i,
   // EPI reads
   output wire [EpiAW-1:0]                 epi_addr_o,
   input  wire [69:0]                      epi_rdata_i,
@@ -163,7 +162,6 @@ module sushi_compute #(
   reg  [23:0] in_word_q;
   reg  [3:0]  k_q;
   reg         s2_q;
-  reg         wsrc_q;
   reg  [7:0]  in_h_q;
   reg  [7:0]  in_w_q;
   reg  [7:0]  in_cv_q;
@@ -197,7 +195,6 @@ module sushi_compute #(
       in_word_q  <= {{LgR{1'b0}}, cmd_i[32*1 + LgR +: 24 - LgR]};
       k_q        <= cmd_i[32*1 + 24 +: 4];
       s2_q       <= cmd_i[32*1 + 28 +: 2] == 2'd2;
-      wsrc_q     <= cmd_i[32*1 + 30];
       in_h_q     <= cmd_i[32*2 +: 8];
       in_w_q     <= cmd_i[32*2 + 8 +: 8];
       in_cv_q    <= cmd_i[32*2 + 16 +: 8];
@@ -667,7 +664,7 @@ module sushi_compute #(
     s3_pb    <= s2_pb;
   end
 
-  wire [R*C*8-1:0] wword = wsrc_q ? pb_rdata_i : wmem_rdata_i;
+  wire [R*C*8-1:0] wword = wmem_rdata_i;
 
   // Operands of every cell: row r takes the ACT vector of bank bsel (CONV, GAP: the one
   // bank read; DWCONV: the bank of its own position) and a weight row (DWCONV: row t mod R

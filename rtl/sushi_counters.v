@@ -15,7 +15,9 @@
 //   0 MACS (+macs_inc_i per cycle), 1 COMPUTE_BUSY_CYCLES (comp_busy_i), 2 DMA_BUSY_CYCLES
 //   (dma_busy_i), 3 COMPUTE_WAIT_DMA_CYCLES (comp_wait_i), 4 DMA_WAIT_COMPUTE_CYCLES
 //   (dma_wait_i), 5 DRAM_READ_WEIGHT_BYTES, 6 DRAM_READ_ACT_BYTES, 7 DRAM_WRITE_ACT_BYTES,
-//   8 DRAM_READ_CMD_BYTES, 9 DRAM_READ_EPI_BYTES (+DataBytes per flagged R / W beat).
+//   8 DRAM_READ_CMD_BYTES, 9 DRAM_READ_EPI_BYTES, 10 PB_FILL_BYTES (+DataBytes per flagged R /
+//   W beat), 11 PB_READ_BYTES (+WordBytes per pb_word_i), 12 DMA_WINDOW_VIOLATIONS,
+//   13 PB_OVERFLOWS (+1 per pulse).
 
 `default_nettype none
 
@@ -23,7 +25,9 @@ module sushi_counters #(
   // AXI data bus width in bytes: the byte count of one R or W beat
   parameter integer DataBytes = 8,
   // Width of the MACS increment in bits
-  parameter integer MacsIncBits = 16
+  parameter integer MacsIncBits = 16,
+  // Bytes of one WMEM/PB word (R * C): the byte count of one COPY_PB word
+  parameter integer WordBytes = 128
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,
@@ -49,10 +53,15 @@ module sushi_counters #(
   input  wire        wr_act_beat_i,
   input  wire        rd_cmd_beat_i,
   input  wire        rd_epi_beat_i,
-  output wire [64*10-1:0] ext_o
+  input  wire        rd_pb_fill_beat_i,
+  input  wire        pb_word_i,
+  input  wire        window_violation_i,
+  input  wire        pb_overflow_i,
+  output wire [64*14-1:0] ext_o
 );
 
   localparam [63:0] BeatBytes = {32'd0, DataBytes};
+  localparam [63:0] WordBytes64 = {32'd0, WordBytes};
 
   reg [63:0] cycles_q;
   reg [63:0] busy_cycles_q;
@@ -95,7 +104,7 @@ module sushi_counters #(
     end
   end
 
-  wire [64*10-1:0] ext_inc;
+  wire [64*14-1:0] ext_inc;
   assign ext_inc[64*0 +: 64] = {{(64-MacsIncBits){1'b0}}, macs_inc_i};
   assign ext_inc[64*1 +: 64] = {63'd0, comp_busy_i};
   assign ext_inc[64*2 +: 64] = {63'd0, dma_busy_i};
@@ -106,10 +115,14 @@ module sushi_counters #(
   assign ext_inc[64*7 +: 64] = wr_act_beat_i ? BeatBytes : 64'd0;
   assign ext_inc[64*8 +: 64] = rd_cmd_beat_i ? BeatBytes : 64'd0;
   assign ext_inc[64*9 +: 64] = rd_epi_beat_i ? BeatBytes : 64'd0;
+  assign ext_inc[64*10 +: 64] = rd_pb_fill_beat_i ? BeatBytes : 64'd0;
+  assign ext_inc[64*11 +: 64] = pb_word_i ? WordBytes64 : 64'd0;
+  assign ext_inc[64*12 +: 64] = {63'd0, window_violation_i};
+  assign ext_inc[64*13 +: 64] = {63'd0, pb_overflow_i};
 
   genvar gi;
   generate
-    for (gi = 0; gi < 10; gi = gi + 1) begin : g_ext
+    for (gi = 0; gi < 14; gi = gi + 1) begin : g_ext
       reg [63:0] ext_q;
       always @(posedge clk_i) begin
         if (!rst_ni || clear_i) begin

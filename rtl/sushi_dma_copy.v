@@ -26,6 +26,9 @@
 //   AR or AW is presented after that; remaining R beats are accepted and dropped; every write
 //   burst already presented is completed with WSTRB = 0 beats; the job ends once all
 //   outstanding bursts have completed, with err_o set.
+// - DMA window: a burst reaching outside [win_lo_i, win_hi_i] (beat addresses) is never
+//   presented; the job ends as after an AXI error, with ERR_DMA_WINDOW.
+//   abort_i (soft reset) ends it the same way with ERR_ABORTED.
 // - Throughput: one R beat and one W beat per cycle when the memory keeps up.
 
 `default_nettype none
@@ -49,6 +52,9 @@ module sushi_dma_copy #(
   input  wire [AddrBits-1:0]      src_i,
   input  wire [AddrBits-1:0]      dst_i,
   input  wire [31:0]              len_i,
+  input  wire [AddrBits-$clog2(DataBytes)-1:0] win_lo_i,
+  input  wire [AddrBits-$clog2(DataBytes)-1:0] win_hi_i,
+  input  wire                     abort_i,
   output wire                     busy_o,
   output wire                     done_o,
   output wire                     err_o,
@@ -170,6 +176,7 @@ module sushi_dma_copy #(
   wire                 rd_credit;
   wire [7:0]           ar_issue_len;
   wire                 ar_pending;
+  wire                 ar_viol;
   wire                 fifo_push;
   wire [FifoCntBits-1:0] fifo_count;
 
@@ -181,6 +188,9 @@ module sushi_dma_copy #(
   ) u_ar_gen (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
+    .win_lo_i      (win_lo_i),
+    .win_hi_i      (win_hi_i),
+    .viol_o        (ar_viol),
     .start_i       (start),
     .start_addr_i  (src_i),
     .start_beats_i (rd_beats),
@@ -268,6 +278,7 @@ module sushi_dma_copy #(
   wire                 wr_credit;
   wire [7:0]           aw_issue_len;
   wire                 aw_pending;
+  wire                 aw_viol;
 
   sushi_axi_burst_gen #(
     .AddrBits      (AddrBits),
@@ -277,6 +288,9 @@ module sushi_dma_copy #(
   ) u_aw_gen (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
+    .win_lo_i      (win_lo_i),
+    .win_hi_i      (win_hi_i),
+    .viol_o        (aw_viol),
     .start_i       (start),
     .start_addr_i  (dst_i),
     .start_beats_i (wr_beats),
@@ -437,6 +451,12 @@ module sushi_dma_copy #(
       end else if (!err_q && b_err) begin
         err_q      <= 1'b1;
         err_code_q <= ERR_AXI_WRITE;
+      end else if (!err_q && (ar_viol || aw_viol)) begin
+        err_q      <= 1'b1;
+        err_code_q <= ERR_DMA_WINDOW;
+      end else if (!err_q && abort_i) begin
+        err_q      <= 1'b1;
+        err_code_q <= ERR_ABORTED;
       end
     end
   end

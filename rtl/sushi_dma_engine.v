@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// sushi_dma_engine: executes LOAD_ACT, STORE_ACT, LOAD_W, LOAD_PB and LOAD_EPI commands.
+// sushi_dma_engine: executes LOAD_ACT, STORE_ACT, LOAD_W, LOAD_PB, LOAD_EPI and COPY_PB commands.
 //
 // Contract:
 // - cmd_valid_i/cmd_ready_o: a command (32 bytes, sushi_cmds.vh DMA format) is accepted when
@@ -17,12 +17,22 @@
 //   follow AW k without waiting for AWREADY.
 // - ACT port B (act_*): the engine reads or writes only in cycles with act_gnt_i (the compute
 //   engine's writes have priority); read data arrives on act_rdata_i one cycle later.
+// - LOAD_W and LOAD_PB move ROWS rows: row i reads COUNT words from DRAM_ADDR + i*DRAM_STRIDE
+//   and writes them from word SRAM_ADDR + i*SRAM_STRIDE. A row's bursts start once the previous
+//   row's bursts have all been presented; R beats arrive in order. Other loads and stores take
+//   one row (sushi_cmd_seq checks ROWS).
+// - COPY_PB copies ROWS rows of COUNT words from the PB (port pb_re_o/pb_raddr_o, data one cycle
+//   later on pb_rdata_i) to WMEM: one word per cycle, row i from PB_ADDR + i*PB_STRIDE to
+//   WMEM_ADDR + i*WMEM_STRIDE. No AXI traffic.
+// - DMA window: a burst outside [win_lo_i, win_hi_i] (beat addresses) is never presented; it
+//   pulses err_o with ERR_DMA_WINDOW and the command drains like an AXI error.
 // - Errors: an R beat with RRESP != OKAY or a B with BRESP != OKAY pulses err_o with
 //   ERR_AXI_READ / ERR_AXI_WRITE. After an error, or while abort_i, no new AR/AW is presented,
 //   R beats are accepted and dropped, presented write bursts are completed with WSTRB = 0,
 //   and the engine becomes idle (without done_o) when nothing is in flight.
-// - Counter events: rd_w_beat_o / rd_act_beat_o / rd_epi_beat_o per R beat of LOAD_W or
-//   LOAD_PB / LOAD_ACT / LOAD_EPI, wr_act_beat_o per W beat of STORE_ACT.
+// - Counter events: rd_w_beat_o / rd_pb_beat_o / rd_act_beat_o / rd_epi_beat_o per R beat of
+//   LOAD_W / LOAD_PB / LOAD_ACT / LOAD_EPI, wr_act_beat_o per W beat of STORE_ACT,
+//   pb_word_o per word COPY_PB reads.
 
 `default_nettype none
 
@@ -49,6 +59,9 @@ module sushi_dma_engine #(
   input  wire                     clk_i,
   input  wire                     rst_ni,
   input  wire                     abort_i,
+  // DMA window in beat addresses, inclusive
+  input  wire [AddrBits-$clog2(DataBytes)-1:0] win_lo_i,
+  input  wire [AddrBits-$clog2(DataBytes)-1:0] win_hi_i,
   input  wire                     cmd_valid_i,
   output wire                     cmd_ready_o,
   input  wire [255:0]             cmd_i,
@@ -94,8 +107,14 @@ module sushi_dma_engine #(
   output wire                     epi_we_o,
   output wire [EpiAW-1:0]         epi_addr_o,
   output wire [69:0]              epi_data_o,
+  // PB read port (COPY_PB)
+  output wire                     pb_re_o,
+  output wire [WAW-1:0]           pb_raddr_o,
+  input  wire [ArrayRows*ArrayCols*8-1:0] pb_rdata_i,
   // Counter events
   output wire                     rd_w_beat_o,
+  output wire                     rd_pb_beat_o,
+  output wire                     pb_word_o,
   output wire                     rd_act_beat_o,
   output wire                     rd_epi_beat_o,
   output wire                     wr_act_beat_o
@@ -136,12 +155,16 @@ module sushi_dma_engine #(
   reg  [7:0]  op_q;
   reg  [23:0] sram_q;
   reg  [23:0] count_q;
-  reg  [31:0] total_q;     // beats of the command
+  reg  [31:0] total_q;     // beats of the command (one-row commands)
+  reg  [15:0] rows_q;
+  reg  [31:0] sstride_q;   // DRAM bytes or PB words from row to row
+  reg  [23:0] dstride_q;   // on-chip words from row to row
 
   wire [7:0]  c_op    = cmd_i[7:0];
   wire [31:0] c_dram  = cmd_i[32*1 +: 32];
   wire [23:0] c_sram  = cmd_i[32*2 +: 24];
   wire [23:0] c_count = cmd_i[32*3 +: 24];
+  wire [15:0] c_rows  = cmd_i[32*4 +: 16];
   wire        accept  = cmd_valid_i && !busy_q;
 
   reg  [31:0] c_beats;
@@ -157,14 +180,18 @@ module sushi_dma_engine #(
   wire is_act   = (op_q == OP_LOAD_ACT);
   wire is_epi   = (op_q == OP_LOAD_EPI);
   wire is_w     = (op_q == OP_LOAD_W) || (op_q == OP_LOAD_PB);
+  wire is_copy  = (op_q == OP_COPY_PB);
   wire drain    = err_q || abort_i;
 
   always @(posedge clk_i) begin
     if (accept) begin
-      op_q    <= c_op;
-      sram_q  <= c_sram;
-      count_q <= c_count;
-      total_q <= c_beats;
+      op_q      <= c_op;
+      sram_q    <= c_sram;
+      count_q   <= c_count;
+      total_q   <= c_beats;
+      rows_q    <= c_rows;
+      sstride_q <= cmd_i[32*5 +: 32];
+      dstride_q <= cmd_i[32*6 +: 24];
     end
   end
 
@@ -180,6 +207,22 @@ module sushi_dma_engine #(
   wire        ar_issue;
   wire [7:0]  ar_issue_len;
   wire        ar_pending;
+  wire        ar_viol;
+  reg  [15:0] ar_row_q;      // row whose bursts the generator holds
+  reg  [31:0] ar_addr_q;     // its DRAM address
+  // The next row starts once every burst of the current one has been presented.
+  wire        ar_next  = busy_q && !drain && is_w && !ar_pending && ({1'b0, ar_row_q} + 17'd1 < {1'b0, rows_q});
+  wire        ar_start = (accept && (c_op != OP_STORE_ACT) && (c_op != OP_COPY_PB)) || ar_next;
+
+  always @(posedge clk_i) begin
+    if (accept) begin
+      ar_row_q  <= 16'd0;
+      ar_addr_q <= c_dram;
+    end else if (ar_next) begin
+      ar_row_q  <= ar_row_q + 16'd1;
+      ar_addr_q <= ar_addr_q + sstride_q;
+    end
+  end
 
   sushi_axi_burst_gen #(
     .AddrBits      (AddrBits),
@@ -189,10 +232,13 @@ module sushi_dma_engine #(
   ) u_ar_gen (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
-    .start_i       (accept && (c_op != OP_STORE_ACT)),
-    .start_addr_i  (c_dram[AddrBits-1:0]),
-    .start_beats_i (c_beats),
-    .en_i          (busy_q && !drain && !is_store),
+    .start_i       (ar_start),
+    .start_addr_i  (accept ? c_dram[AddrBits-1:0] : ar_addr_q[AddrBits-1:0] + sstride_q[AddrBits-1:0]),
+    .start_beats_i (accept ? c_beats : total_q),
+    .en_i          (busy_q && !drain && !is_store && !is_copy),
+    .win_lo_i      (win_lo_i),
+    .win_hi_i      (win_hi_i),
+    .viol_o        (ar_viol),
     .valid_o       (ar_valid_o),
     .ready_i       (ar_ready_i),
     .addr_o        (ar_addr_o),
@@ -220,18 +266,28 @@ module sushi_dma_engine #(
     end
   end
 
+  reg  [15:0] r_row_q;       // row the R beats fill (LOAD_W, LOAD_PB)
+  reg  [23:0] r_base_q;      // its first on-chip word
+  wire        row_end = unit_done && is_w && (unit_q + 24'd1 == count_q);
+
   always @(posedge clk_i) begin
     if (accept) begin
-      rcv_q  <= 32'd0;
-      sub_q  <= {SubBits{1'b0}};
-      unit_q <= 24'd0;
+      rcv_q    <= 32'd0;
+      sub_q    <= {SubBits{1'b0}};
+      unit_q   <= 24'd0;
+      r_row_q  <= 16'd0;
+      r_base_q <= c_sram;
     end else if (r_use) begin
       rcv_q <= rcv_q + 32'd1;
       if (is_act) begin
         unit_q <= unit_q + V[23:0];
       end else begin
         sub_q <= unit_done ? {SubBits{1'b0}} : sub_q + 1'b1;
-        if (unit_done) begin
+        if (row_end) begin
+          unit_q   <= 24'd0;
+          r_row_q  <= r_row_q + 16'd1;
+          r_base_q <= r_base_q + dstride_q;
+        end else if (unit_done) begin
           unit_q <= unit_q + 24'd1;
         end
       end
@@ -262,16 +318,62 @@ module sushi_dma_engine #(
     end
   end
 
-  wire [23:0] unit_addr = sram_q + unit_q;
-  assign wmem_we_o  = r_use && unit_done && (op_q == OP_LOAD_W);
+  wire [23:0] unit_addr = r_base_q + unit_q;
+
+  ////////////////////
+  // COPY_PB        //
+  ////////////////////
+
+  reg  [15:0] cp_row_q;      // row being read
+  reg  [23:0] cp_i_q;        // word within the row
+  reg  [23:0] cp_src_q;      // PB word of the row's start
+  reg  [23:0] cp_dst_q;      // WMEM word of the row's start
+  reg         cp_pend_q;     // a PB read issued last cycle: write its data now
+  reg  [WAW-1:0] cp_waddr_q;
+  wire        cp_rd = busy_q && is_copy && !drain && (cp_row_q != rows_q) && (count_q != 24'd0);
+  wire        cp_row_end = (cp_i_q + 24'd1 == count_q);
+  wire [WAW-1:0] cp_raddr = cp_src_q[WAW-1:0] + cp_i_q[WAW-1:0];
+
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      cp_pend_q <= 1'b0;
+    end else begin
+      cp_pend_q <= cp_rd;
+    end
+    if (accept) begin
+      cp_row_q <= 16'd0;
+      cp_i_q   <= 24'd0;
+      cp_src_q <= c_dram[23:0];
+      cp_dst_q <= c_sram;
+    end else if (cp_rd) begin
+      if (cp_row_end) begin
+        cp_i_q   <= 24'd0;
+        cp_row_q <= cp_row_q + 16'd1;
+        cp_src_q <= cp_src_q + sstride_q[23:0];
+        cp_dst_q <= cp_dst_q + dstride_q;
+      end else begin
+        cp_i_q <= cp_i_q + 24'd1;
+      end
+    end
+    if (cp_rd) begin
+      cp_waddr_q <= cp_dst_q[WAW-1:0] + cp_i_q[WAW-1:0];
+    end
+  end
+
+  assign pb_re_o    = cp_rd;
+  assign pb_raddr_o = cp_raddr;
+  assign pb_word_o  = cp_pend_q;
+
+  assign wmem_we_o  = (r_use && unit_done && (op_q == OP_LOAD_W)) || cp_pend_q;
   assign pb_we_o    = r_use && unit_done && (op_q == OP_LOAD_PB);
-  assign w_addr_o   = unit_addr[WAW-1:0];
-  assign w_data_o   = unit_data[8*WordBytes-1:0];
+  assign w_addr_o   = is_copy ? cp_waddr_q : unit_addr[WAW-1:0];
+  assign w_data_o   = is_copy ? pb_rdata_i : unit_data[8*WordBytes-1:0];
   assign epi_we_o   = r_use && unit_done && is_epi;
   assign epi_addr_o = unit_addr[EpiAW-1:0];
   assign epi_data_o = {unit_data[69:64], unit_data[63:0]};
 
-  assign rd_w_beat_o   = r_hs && busy_q && is_w;
+  assign rd_w_beat_o   = r_hs && busy_q && (op_q == OP_LOAD_W);
+  assign rd_pb_beat_o  = r_hs && busy_q && (op_q == OP_LOAD_PB);
   assign rd_act_beat_o = r_hs && busy_q && is_act;
   assign rd_epi_beat_o = r_hs && busy_q && is_epi;
 
@@ -372,6 +474,7 @@ module sushi_dma_engine #(
   wire                 aw_issue;
   wire [7:0]           aw_issue_len;
   wire                 aw_pending;
+  wire                 aw_viol;
   wire                 b_hs = m_axi_bvalid_i && busy_q && is_store;
   wire                 b_bad = b_hs && (m_axi_bresp_i != AXI_RESP_OKAY);
   wire                 wr_credit = (wr_infl_q < WrMax) || b_hs;
@@ -388,6 +491,9 @@ module sushi_dma_engine #(
     .start_addr_i  (c_dram[AddrBits-1:0]),
     .start_beats_i (c_beats),
     .en_i          (busy_q && !drain && is_store && wr_credit),
+    .win_lo_i      (win_lo_i),
+    .win_hi_i      (win_hi_i),
+    .viol_o        (aw_viol),
     .valid_o       (m_axi_awvalid_o),
     .ready_i       (m_axi_awready_i),
     .addr_o        (m_axi_awaddr_o),
@@ -491,10 +597,17 @@ module sushi_dma_engine #(
   wire quiet_rd = (rd_infl_q == 5'd0) && !ar_valid_o;
   wire quiet_wr = (wr_infl_q == {WrCntBits{1'b0}}) && !m_axi_awvalid_o && (wl_cnt == 0) &&
                   (wb_left_q == 8'd0) && !wvalid_q;
+  wire rows_done = (count_q == 24'd0) || (r_row_q == rows_q);
+  wire copy_done = ((count_q == 24'd0) || (cp_row_q == rows_q)) && !cp_pend_q;
   wire fin_ok   = busy_q && !drain && (is_store ? (!aw_pending && (wr_sent_q == total_q) && quiet_wr)
-                                                : (rcv_q == total_q));
-  wire fin_drain = busy_q && drain && quiet_rd && quiet_wr && !rd_pend_q;
-  wire new_err  = busy_q && !err_q && (r_bad || b_bad);
+                                     : is_copy ? copy_done
+                                     : is_w    ? rows_done
+                                     : (rcv_q == total_q));
+  wire fin_drain = busy_q && drain && quiet_rd && quiet_wr && !rd_pend_q && !cp_pend_q;
+  // A generator may hold an unissued run of an earlier, drained command: only the active one counts.
+  wire viol     = busy_q && !drain && (is_store ? aw_viol : (!is_copy && ar_viol));
+  wire new_err  = busy_q && !err_q && (r_bad || b_bad || viol);
+  wire [3:0] new_code = r_bad ? ERR_AXI_READ : b_bad ? ERR_AXI_WRITE : ERR_DMA_WINDOW;
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -510,7 +623,7 @@ module sushi_dma_engine #(
       end
       if (new_err) begin
         err_q      <= 1'b1;
-        err_code_q <= r_bad ? ERR_AXI_READ : ERR_AXI_WRITE;
+        err_code_q <= new_code;
       end
     end
   end
@@ -518,10 +631,10 @@ module sushi_dma_engine #(
   assign cmd_ready_o = !busy_q;
   assign done_o      = fin_ok;
   assign err_o       = new_err;
-  assign err_code_o  = r_bad ? ERR_AXI_READ : ERR_AXI_WRITE;
+  assign err_code_o  = new_code;
   assign busy_o      = busy_q;
 
-  wire unused_ok = &{1'b0, ar_issue_len, ar_pending, ch_full, wl_full, err_code_q, c_dram,
+  wire unused_ok = &{1'b0, ar_issue_len, ch_full, wl_full, err_code_q, c_dram,
                      cmd_i, unit_data, va, LgD, tail_vecs};
 
 endmodule

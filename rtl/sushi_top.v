@@ -21,8 +21,13 @@
 //   that is busy owns m_axi. The command-stream job shares the read channel between the
 //   fetcher and the DMA engine through sushi_rd_arb.
 // - Memories: ACT (R banks of ActBytes/(R*C) words of C bytes; port A compute reads, port B
-//   compute writes with priority over DMA reads/writes), WMEM and PB (R*C-byte words, DMA
-//   writes, compute reads), EPI (bias, m, s entries, DMA writes, compute reads).
+//   compute writes with priority over DMA reads/writes), WMEM (R*C-byte words, DMA writes,
+//   compute reads), PB (R*C-byte words, LOAD_PB writes, COPY_PB reads into WMEM), EPI (bias, m,
+//   s entries, DMA writes, compute reads).
+// - DMA window (DMA_BASE..DMA_LAST, bytes, inclusive): every requester refuses bursts with a
+//   byte outside (hw/docs/persistent-buffer.md section 5); a job ending with ERR_DMA_WINDOW
+//   counts one DMA_WINDOW_VIOLATIONS, one ending with ERR_PB_OVERFLOW one PB_OVERFLOWS.
+// - CTRL.SOFT_RESET aborts the running job (ERR_ABORTED) or, when idle, clears STATUS.
 
 `default_nettype none
 
@@ -157,6 +162,10 @@ module sushi_top #(
   localparam integer BankAW = (BankWords > 1) ? $clog2(BankWords) : 1;
   localparam integer WWords = (WmemWords > PbWords) ? WmemWords : PbWords;
   localparam integer WAW = (WWords > 1) ? $clog2(WWords) : 1;
+  /* verilator lint_off UNUSEDPARAM */
+  `include "sushi_regs.vh"
+  /* verilator lint_on UNUSEDPARAM */
+
   localparam integer EpiAW = (EpiEntries > 1) ? $clog2(EpiEntries) : 1;
   localparam integer MacsIncBits = 16;
 
@@ -184,7 +193,28 @@ module sushi_top #(
   wire        run_err;
   wire [3:0]  run_err_code;
   wire        any_busy = dma_busy || run_busy;
-  wire [64*10-1:0] ext_counters;
+  wire        job_done = dma_done || run_done;
+  wire        job_err  = dma_done ? dma_err : run_err;
+  wire [3:0]  job_code = job_err ? (dma_done ? dma_err_code : run_err_code) : ERR_NONE;
+  wire [64*14-1:0] ext_counters;
+  wire        soft_reset;
+  wire [31:0] dma_base;
+  wire [31:0] dma_last;
+  // The window in beat addresses: a beat is inside when all its bytes are. Beats beyond the
+  // AXI address space clamp to its last beat; an empty window (DMA_LAST < DMA_BASE, or no whole
+  // beat inside) refuses everything through win_lo > win_hi.
+  localparam integer LgD = $clog2(DataBytes);
+  localparam integer BeatAW = AddrBits - LgD;
+  localparam [32:0]  MaxBeat = (33'd1 << BeatAW) - 33'd1;
+  wire [32:0] win_lo33  = ({1'b0, dma_base} + (DataBytes - 1)) >> LgD;
+  wire [32:0] win_end33 = ({1'b0, dma_last} + 33'd1) >> LgD;   // beats below the end
+  wire [32:0] win_hi33  = win_end33 - 33'd1;
+  wire        win_empty = (win_end33 == 33'd0) || (win_hi33 < win_lo33);
+  wire [32:0] win_lo_c  = (win_lo33 > MaxBeat) ? MaxBeat : win_lo33;
+  wire [32:0] win_hi_c  = win_empty ? 33'd0 : ((win_hi33 > MaxBeat) ? MaxBeat : win_hi33);
+  wire [BeatAW-1:0] win_lo = win_empty ? {BeatAW{1'b1}} : win_lo_c[BeatAW-1:0];
+  wire [BeatAW-1:0] win_hi = win_hi_c[BeatAW-1:0];
+  wire unused_win = &{1'b0, win_lo_c[32:BeatAW], win_hi_c[32:BeatAW]};
 
   // memcpy engine's AXI signals (muxed onto m_axi below)
   wire [AddrBits-1:0]    cp_araddr;
@@ -233,10 +263,13 @@ module sushi_top #(
     .cmd_base_o          (cmd_base),
     .cmd_limit_o         (cmd_limit),
     .run_start_o         (run_start),
+    .soft_reset_o        (soft_reset),
+    .dma_base_o          (dma_base),
+    .dma_last_o          (dma_last),
     .busy_i              (any_busy),
-    .done_i              (dma_done || run_done),
-    .err_i               (dma_done ? dma_err : run_err),
-    .err_code_i          (dma_done ? dma_err_code : run_err_code),
+    .done_i              (job_done),
+    .err_i               (job_err),
+    .err_code_i          (job_code),
     .counters_clear_o    (counters_clear),
     .cycles_i            (cycles),
     .busy_cycles_i       (busy_cycles),
@@ -261,6 +294,9 @@ module sushi_top #(
     .src_i               (copy_src[AddrBits-1:0]),
     .dst_i               (copy_dst[AddrBits-1:0]),
     .len_i               (copy_len),
+    .win_lo_i            (win_lo),
+    .win_hi_i            (win_hi),
+    .abort_i             (soft_reset),
     .busy_o              (dma_busy),
     .done_o              (dma_done),
     .err_o               (dma_err),
@@ -354,6 +390,9 @@ module sushi_top #(
     .start_i        (run_start),
     .base_i         (cmd_base),
     .limit_i        (cmd_limit),
+    .abort_i        (soft_reset),
+    .win_lo_i       (win_lo),
+    .win_hi_i       (win_hi),
     .busy_o         (run_busy),
     .done_o         (run_done),
     .err_o          (run_err),
@@ -458,6 +497,8 @@ module sushi_top #(
   wire [69:0]         epi_rdata;
   wire [WordBits-1:0] unused_wmem_b;
   wire [WordBits-1:0] unused_pb_b;
+  wire                pb_re;
+  wire [WAW-1:0]      pb_raddr;
   wire [69:0]         unused_epi_b;
 
   sushi_ram #(
@@ -482,8 +523,8 @@ module sushi_top #(
     .AddrW (WAW)
   ) u_pb (
     .clk_i     (clk),
-    .a_en_i    (1'b1),
-    .a_addr_i  (ce_w_addr),
+    .a_en_i    (pb_re),
+    .a_addr_i  (pb_raddr),
     .a_rdata_o (pb_rdata),
     .b_en_i    (1'b0),
     .b_we_i    (pb_we),
@@ -509,6 +550,8 @@ module sushi_top #(
   );
 
   wire rd_w_beat;
+  wire rd_pb_beat;
+  wire pb_word;
   wire rd_act_beat;
   wire rd_epi_beat;
   wire wr_act_beat;
@@ -527,6 +570,8 @@ module sushi_top #(
     .clk_i           (clk),
     .rst_ni          (rst_n),
     .abort_i         (abort),
+    .win_lo_i        (win_lo),
+    .win_hi_i        (win_hi),
     .cmd_valid_i     (dq_valid),
     .cmd_ready_o     (dq_ready),
     .cmd_i           (dq_cmd),
@@ -568,7 +613,12 @@ module sushi_top #(
     .epi_we_o        (epi_we),
     .epi_addr_o      (de_epi_addr),
     .epi_data_o      (de_epi_data),
+    .pb_re_o         (pb_re),
+    .pb_raddr_o      (pb_raddr),
+    .pb_rdata_i      (pb_rdata),
     .rd_w_beat_o     (rd_w_beat),
+    .rd_pb_beat_o    (rd_pb_beat),
+    .pb_word_o       (pb_word),
     .rd_act_beat_o   (rd_act_beat),
     .rd_epi_beat_o   (rd_epi_beat),
     .wr_act_beat_o   (wr_act_beat)
@@ -599,7 +649,6 @@ module sushi_top #(
     .act_b_wdata_o (ce_act_wdata),
     .w_addr_o      (ce_w_addr),
     .wmem_rdata_i  (wmem_rdata),
-    .pb_rdata_i    (pb_rdata),
     .epi_addr_o    (ce_epi_addr),
     .epi_rdata_i   (epi_rdata),
     .macs_inc_o    (macs_inc)
@@ -635,7 +684,8 @@ module sushi_top #(
 
   sushi_counters #(
     .DataBytes   (DataBytes),
-    .MacsIncBits (MacsIncBits)
+    .MacsIncBits (MacsIncBits),
+    .WordBytes   (R * C)
   ) u_counters (
     .clk_i               (clk),
     .rst_ni              (rst_n),
@@ -661,6 +711,10 @@ module sushi_top #(
     .wr_act_beat_i       (wr_act_beat),
     .rd_cmd_beat_i       (cmd_beat && r_beat),
     .rd_epi_beat_i       (rd_epi_beat && r_beat),
+    .rd_pb_fill_beat_i   (rd_pb_beat && r_beat),
+    .pb_word_i           (pb_word),
+    .window_violation_i  (job_done && (job_code == ERR_DMA_WINDOW)),
+    .pb_overflow_i       (job_done && (job_code == ERR_PB_OVERFLOW)),
     .ext_o               (ext_counters)
   );
 

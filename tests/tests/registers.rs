@@ -89,7 +89,7 @@ fn writing_a_read_only_register_is_slverr_and_changes_nothing() {
 #[test]
 fn unmapped_offsets_are_decerr_for_reads_and_writes() {
     let mut sim = rtl(&config("tiny"), Stalls::none(), 1);
-    for offset in [0x00c, 0x01c, 0x02c, 0x0c0, 0x800, 0xffc] {
+    for offset in [0x00c, 0x01c, 0x02c, 0x0e0, 0x800, 0xffc] {
         assert!(
             regs::by_offset(offset).is_none(),
             "fixture: {offset:#x} must be unmapped"
