@@ -146,7 +146,9 @@ module sushi_cmd_seq #(
   wire [$clog2(FetchDepth):0] cq_cnt;
   wire [255:0]                cq_head;
   wire                        cq_full;
-  wire                        stop_fetch = end_q || err_q || ferr_q || fwin_q || derr_q || noend_q;
+  // A refused fetch stops fetching, but the commands fetched before it still arrive and count.
+  wire                        stop_push = end_q || err_q || ferr_q || derr_q || noend_q;
+  wire                        stop_fetch = stop_push || fwin_q;
   // The next fetch burst (32 bytes at faddr_q) must lie in the DMA window.
   localparam integer BeatAW = AddrBits - LaneBits;
   wire [BeatAW-1:0]           f_first = faddr_q[AddrBits-1:LaneBits];
@@ -172,7 +174,7 @@ module sushi_cmd_seq #(
     end
   endgenerate
 
-  wire cq_push = r_last && !rerr_q && !r_bad && !stop_fetch;
+  wire cq_push = r_last && !rerr_q && !r_bad && !stop_push;
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin

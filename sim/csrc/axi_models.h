@@ -207,6 +207,8 @@ class AxiMem {
         out->max_reads_outstanding = stats_.max_reads;
         out->max_writes_outstanding = stats_.max_writes;
         out->stall_cycles_injected = stats_.stall_cycles_injected;
+        out->lowest_byte_accessed = stats_.lowest;
+        out->highest_byte_accessed = stats_.highest;
     }
 
   private:
@@ -227,7 +229,15 @@ class AxiMem {
     struct Stats {
         uint64_t ar_bursts = 0, aw_bursts = 0, r_beats = 0, w_beats = 0, b_responses = 0;
         uint64_t max_reads = 0, max_writes = 0, stall_cycles_injected = 0;
+        uint64_t lowest = UINT64_MAX, highest = 0;  // bytes touched by accepted bursts
     };
+
+    void touch(uint64_t addr, uint32_t beats) {
+        const uint64_t first = addr & ~uint64_t(data_bytes_ - 1);
+        const uint64_t last = first + uint64_t(beats) * data_bytes_ - 1;
+        if (first < stats_.lowest) stats_.lowest = first;
+        if (last > stats_.highest) stats_.highest = last;
+    }
 
     bool stall(uint16_t permille) { return rng_->chance(permille); }
 
@@ -281,6 +291,7 @@ class AxiMem {
 
     void accept_read(const AxiSignals& s, uint64_t cycle) {
         ++stats_.ar_bursts;
+        touch(s.araddr, s.arlen + 1);
         check_burst("m_axi.AR", s.araddr, s.arlen, s.arsize, s.arburst, cycle);
         reads_.push_back(ReadBurst{s.araddr & ~uint64_t(data_bytes_ - 1), s.arlen + 1, 0,
                                    cycle + cfg_.read_latency_cycles});
@@ -303,6 +314,7 @@ class AxiMem {
 
     void accept_write(const AxiSignals& s, uint64_t cycle) {
         ++stats_.aw_bursts;
+        touch(s.awaddr, s.awlen + 1);
         check_burst("m_axi.AW", s.awaddr, s.awlen, s.awsize, s.awburst, cycle);
         writes_.push_back(WriteBurst{s.awaddr & ~uint64_t(data_bytes_ - 1), s.awlen + 1, 0, 0});
         const uint64_t outstanding = writes_.size() + bresps_.size();

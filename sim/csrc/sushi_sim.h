@@ -58,6 +58,8 @@ typedef struct SushiSimStats {
     uint64_t max_reads_outstanding;
     uint64_t max_writes_outstanding;
     uint64_t stall_cycles_injected;
+    uint64_t lowest_byte_accessed;  /* lowest byte address of any accepted AR/AW burst (UINT64_MAX: none) */
+    uint64_t highest_byte_accessed; /* highest byte address of any accepted AR/AW burst (0: none)         */
     uint64_t violations;
     uint64_t first_violation_cycle;
     char first_violation_channel[24];

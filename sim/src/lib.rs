@@ -200,6 +200,9 @@ pub struct SimStats {
     pub max_writes_outstanding: u64,
     /// Cycles in which the memory model injected a random stall.
     pub stall_cycles_injected: u64,
+    /// Lowest and highest byte address covered by any burst the memory accepted (AR or AW),
+    /// `None` before the first: proves what the accelerator did not touch (the DMA window).
+    pub bytes_accessed: Option<(u64, u64)>,
     /// Protocol violations seen.
     pub violations: u64,
     /// The first violation: (cycle, channel, rule).
@@ -347,6 +350,8 @@ impl RtlSim {
             b_responses: s.b_responses,
             max_reads_outstanding: s.max_reads_outstanding,
             max_writes_outstanding: s.max_writes_outstanding,
+            bytes_accessed: (s.lowest_byte_accessed <= s.highest_byte_accessed)
+                .then_some((s.lowest_byte_accessed, s.highest_byte_accessed)),
             stall_cycles_injected: s.stall_cycles_injected,
             violations: s.violations,
             first_violation: (s.violations > 0).then(|| {

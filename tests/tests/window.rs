@@ -1,0 +1,377 @@
+//! The DMA window, Persistent Buffer bounds and soft reset of the RTL (hw/docs/persistent-buffer.md
+//! sections 4-6): a command, fetch or memcpy that would leave the window stops the job with
+//! ERR_DMA_WINDOW and touches no byte outside it (the memory model records every burst it accepts,
+//! and guard bytes around the window are checked); PB overflows stop with ERR_PB_OVERFLOW; each
+//! counts once; a soft reset aborts a running job; the next job after any of them is exact.
+
+use sushi_host::compiler::{Outputs, compile};
+use sushi_host::driver::Accel;
+use sushi_host::model::ModelAccel;
+use sushi_host::network::{RandomSpec, random_network};
+use sushi_hw::bus::read_counter;
+use sushi_hw::commands::{self, COMMAND_BYTES, Command};
+use sushi_hw::regs::{self, ErrorCode};
+use sushi_hw::{Bus, HwConfig};
+use sushi_sim::{RtlSim, Stalls};
+use sushi_tests::{TestRng, config, rtl, seed};
+
+/// A command of opcode `op` with the named fields set (ROWS defaults to 1).
+fn cmd(op: &str, fields: &[(&str, u32)]) -> Command {
+    let op = commands::opcode(op).expect("opcode");
+    let mut c = Command::new(op);
+    if let Some(rows) = commands::field(op.format, "ROWS") {
+        c.set(rows, 1);
+    }
+    for (name, value) in fields {
+        c.set(commands::field(op.format, name).expect("field"), *value);
+    }
+    c
+}
+
+/// Writes `stream` (END appended) at `at` and runs it; returns STATUS at the end.
+fn run_stream(sim: &mut RtlSim, at: u64, stream: &[Command]) -> u32 {
+    let mut bytes = Vec::new();
+    for c in stream.iter().chain(std::iter::once(&cmd("END", &[]))) {
+        bytes.extend_from_slice(&c.to_bytes());
+    }
+    sim.write_dram(at, &bytes).unwrap();
+    start_stream(sim, at, stream.len() as u32 + 1);
+    let wait = sim.wait_idle(2_000_000).unwrap();
+    assert!(wait.idle, "the job hung");
+    sim.read_reg(regs::STATUS).unwrap()
+}
+
+fn start_stream(sim: &mut RtlSim, at: u64, commands: u32) {
+    sim.write_reg(regs::CMD_BASE, at as u32).unwrap();
+    sim.write_reg(regs::CMD_LIMIT, commands).unwrap();
+    sim.write_reg(regs::CTRL, regs::CTRL_RUN.mask()).unwrap();
+}
+
+fn error_of(status: u32) -> ErrorCode {
+    assert_eq!(regs::STATUS_DONE.get(status), 1, "the job must have ended");
+    if regs::STATUS_ERROR.get(status) == 0 {
+        return ErrorCode::None;
+    }
+    ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(status))
+}
+
+fn clear_status(sim: &mut RtlSim) {
+    sim.write_reg(
+        regs::STATUS,
+        regs::STATUS_DONE.mask() | regs::STATUS_ERROR.mask(),
+    )
+    .unwrap();
+}
+
+/// A window of `bytes` at `offset` inside the region, with guard bytes of a known pattern on both
+/// sides; returns (first, last) byte of the window.
+fn set_window(sim: &mut RtlSim, offset: u64, bytes: u64) -> (u64, u64) {
+    let first = sim.dram().base + offset;
+    let last = first + bytes - 1;
+    sim.write_reg(regs::DMA_BASE, first as u32).unwrap();
+    sim.write_reg(regs::DMA_LAST, last as u32).unwrap();
+    sim.write_dram(first - 4096, &[0xa5; 4096]).unwrap();
+    sim.write_dram(last + 1, &[0x5a; 4096]).unwrap();
+    (first, last)
+}
+
+fn assert_guards_intact(sim: &mut RtlSim, (first, last): (u64, u64), what: &str) {
+    let mut below = vec![0u8; 4096];
+    let mut above = vec![0u8; 4096];
+    sim.read_dram(first - 4096, &mut below).unwrap();
+    sim.read_dram(last + 1, &mut above).unwrap();
+    assert!(
+        below.iter().all(|&b| b == 0xa5),
+        "{what}: bytes below the window changed"
+    );
+    assert!(
+        above.iter().all(|&b| b == 0x5a),
+        "{what}: bytes above the window changed"
+    );
+}
+
+/// Every byte the memory model saw a burst for lies inside [first, last].
+fn assert_no_access_outside(sim: &RtlSim, (first, last): (u64, u64), what: &str) {
+    let stats = sim.stats();
+    if let Some((lo, hi)) = stats.bytes_accessed {
+        assert!(
+            lo >= first && hi <= last,
+            "{what}: the accelerator touched [{lo:#x}, {hi:#x}], outside the window [{first:#x}, {last:#x}]"
+        );
+    }
+    assert_eq!(stats.violations, 0, "{what}: {:?}", stats.first_violation);
+}
+
+fn counter(sim: &mut RtlSim, lo: u32) -> u64 {
+    read_counter(sim, lo).unwrap()
+}
+
+const WINDOW_OFFSET: u64 = 64 * 1024;
+const WINDOW_BYTES: u64 = 64 * 1024;
+
+fn tiny_sim(stalls: Stalls, seed: u64) -> (HwConfig, RtlSim) {
+    let cfg = config("tiny");
+    let sim = rtl(&cfg, stalls, seed);
+    (cfg, sim)
+}
+
+#[test]
+fn a_load_whose_second_row_leaves_the_window_stops_with_err_dma_window_and_touches_nothing_outside()
+{
+    let seed = seed("window rows", 5);
+    for stalls in [Stalls::none(), Stalls::random(seed, 500)] {
+        let (cfg, mut sim) = tiny_sim(stalls, seed);
+        let window = set_window(&mut sim, WINDOW_OFFSET, WINDOW_BYTES);
+        let word = (cfg.spec.array.rows * cfg.spec.array.cols) as u32;
+        // Row 0 ends just inside the window, row 1 starts beyond it.
+        let row0 = window.1 + 1 - u64::from(4 * word);
+        let status = run_stream(
+            &mut sim,
+            window.0,
+            &[cmd(
+                "LOAD_W",
+                &[
+                    ("DRAM_ADDR", row0 as u32),
+                    ("SRAM_ADDR", 0),
+                    ("COUNT", 4),
+                    ("ROWS", 2),
+                    ("DRAM_STRIDE", 4 * word),
+                    ("SRAM_STRIDE", 4),
+                ],
+            )],
+        );
+        assert_eq!(error_of(status), ErrorCode::DmaWindow);
+        assert_eq!(counter(&mut sim, regs::DMA_WINDOW_VIOLATIONS_LO), 1);
+        assert_no_access_outside(&sim, window, "2-row LOAD_W");
+        assert_guards_intact(&mut sim, window, "2-row LOAD_W");
+        // After a soft reset and the window opened to the whole region, a network runs exactly.
+        sim.write_reg(regs::CTRL, regs::CTRL_SOFT_RESET.mask())
+            .unwrap();
+        sim.write_reg(regs::DMA_BASE, sim.dram().base as u32)
+            .unwrap();
+        sim.write_reg(
+            regs::DMA_LAST,
+            (sim.dram().base + sim.dram().bytes - 1) as u32,
+        )
+        .unwrap();
+        the_next_network_is_bit_exact(sim, &cfg, seed);
+    }
+}
+
+/// Runs a random network on `sim` and on the golden model: outputs and traffic agree.
+fn the_next_network_is_bit_exact(sim: RtlSim, cfg: &HwConfig, seed: u64) {
+    let mut rng = TestRng::new(seed ^ 0x5eed);
+    let spec = RandomSpec {
+        max_hw: 9,
+        max_c: 8,
+        body_layers: 3,
+    };
+    let (net, input) = random_network(&mut rng, spec);
+    let mut program = compile(&net, cfg, Outputs::All).expect("compiles");
+    program.set_input(&input);
+    let got = Accel::open(sim, cfg)
+        .expect("opens")
+        .run_program(&program, 20_000_000)
+        .expect("runs after the error");
+    let want = Accel::open(ModelAccel::new(cfg), cfg)
+        .expect("opens")
+        .run_program(&program, 0)
+        .expect("model runs");
+    assert_eq!(got.outputs, want.outputs, "outputs after recovery");
+    assert_eq!(got.traffic, want.traffic, "traffic after recovery");
+}
+
+#[test]
+fn a_store_or_a_memcpy_reaching_outside_writes_nothing_outside() {
+    let seed = seed("window writes", 6);
+    let (_, mut sim) = tiny_sim(Stalls::random(seed, 400), seed);
+    let window = set_window(&mut sim, WINDOW_OFFSET, WINDOW_BYTES);
+    // STORE_ACT of 64 vectors whose tail lies above the window.
+    let status = run_stream(
+        &mut sim,
+        window.0,
+        &[cmd(
+            "STORE_ACT",
+            &[
+                ("DRAM_ADDR", (window.1 + 1 - 64) as u32),
+                ("SRAM_ADDR", 0),
+                ("COUNT", 64),
+            ],
+        )],
+    );
+    assert_eq!(error_of(status), ErrorCode::DmaWindow);
+    assert_guards_intact(&mut sim, window, "STORE_ACT");
+    clear_status(&mut sim);
+    // A memcpy into the bytes below the window.
+    sim.write_reg(regs::COPY_SRC, (window.0 + 4096) as u32)
+        .unwrap();
+    sim.write_reg(regs::COPY_DST, (window.0 - 100) as u32)
+        .unwrap();
+    sim.write_reg(regs::COPY_LEN, 3000).unwrap();
+    sim.write_reg(regs::CTRL, regs::CTRL_COPY_START.mask())
+        .unwrap();
+    assert!(sim.wait_idle(200_000).unwrap().idle);
+    assert_eq!(
+        error_of(sim.read_reg(regs::STATUS).unwrap()),
+        ErrorCode::DmaWindow
+    );
+    assert_eq!(counter(&mut sim, regs::DMA_WINDOW_VIOLATIONS_LO), 2);
+    assert_no_access_outside(&sim, window, "STORE_ACT and memcpy");
+    assert_guards_intact(&mut sim, window, "memcpy");
+}
+
+#[test]
+fn commands_outside_the_window_are_never_fetched() {
+    let (_, mut sim) = tiny_sim(Stalls::none(), 1);
+    let window = set_window(&mut sim, WINDOW_OFFSET, WINDOW_BYTES);
+    // A valid stream, but placed (and started) just below the window.
+    let status = run_stream(&mut sim, window.0 - 4096, &[]);
+    assert_eq!(error_of(status), ErrorCode::DmaWindow);
+    assert_eq!(sim.stats().bytes_accessed, None, "no burst at all");
+    assert_eq!(counter(&mut sim, regs::DMA_WINDOW_VIOLATIONS_LO), 1);
+    // The same stream inside the window runs; prefetching up to CMD_LIMIT past END at the top of
+    // the window is not a violation because END comes first.
+    clear_status(&mut sim);
+    let at = window.1 + 1 - 2 * COMMAND_BYTES as u64;
+    let mut bytes = cmd("LOAD_EPI", &[("DRAM_ADDR", window.0 as u32), ("COUNT", 1)])
+        .to_bytes()
+        .to_vec();
+    bytes.extend_from_slice(&cmd("END", &[]).to_bytes());
+    sim.write_dram(at, &bytes).unwrap();
+    start_stream(&mut sim, at, 16);
+    assert!(sim.wait_idle(100_000).unwrap().idle);
+    assert_eq!(
+        error_of(sim.read_reg(regs::STATUS).unwrap()),
+        ErrorCode::None
+    );
+    assert_no_access_outside(&sim, window, "stream at the top of the window");
+}
+
+#[test]
+fn pb_overflows_are_refused_before_anything_moves_and_counted() {
+    let (cfg, mut sim) = tiny_sim(Stalls::none(), 1);
+    let pb_words =
+        (cfg.spec.buffers.pb_bytes / u64::from(cfg.spec.array.rows * cfg.spec.array.cols)) as u32;
+    let base = sim.dram().base as u32;
+    let cases = [
+        // One word past the end in one row.
+        cmd(
+            "LOAD_PB",
+            &[
+                ("DRAM_ADDR", base),
+                ("SRAM_ADDR", pb_words - 3),
+                ("COUNT", 4),
+            ],
+        ),
+        // The last of three rows past the end.
+        cmd(
+            "LOAD_PB",
+            &[
+                ("DRAM_ADDR", base),
+                ("SRAM_ADDR", pb_words - 9),
+                ("COUNT", 2),
+                ("ROWS", 3),
+                ("SRAM_STRIDE", 4),
+            ],
+        ),
+        // A copy reading past the PB.
+        cmd(
+            "COPY_PB",
+            &[("PB_ADDR", pb_words - 1), ("WMEM_ADDR", 0), ("COUNT", 2)],
+        ),
+    ];
+    for (i, c) in cases.iter().enumerate() {
+        clear_status(&mut sim);
+        let status = run_stream(&mut sim, u64::from(base) + 4096, std::slice::from_ref(c));
+        assert_eq!(error_of(status), ErrorCode::PbOverflow, "case {i}");
+        assert_eq!(
+            counter(&mut sim, regs::PB_OVERFLOWS_LO),
+            i as u64 + 1,
+            "case {i}"
+        );
+        assert_eq!(
+            counter(&mut sim, regs::PB_FILL_BYTES_LO),
+            0,
+            "case {i}: nothing moved"
+        );
+    }
+    // ROWS = 0, and ROWS = 2 where one row is required, are malformed, not overflows.
+    for c in [
+        cmd("LOAD_W", &[("DRAM_ADDR", base), ("COUNT", 1), ("ROWS", 0)]),
+        cmd(
+            "LOAD_ACT",
+            &[("DRAM_ADDR", base), ("COUNT", 1), ("ROWS", 2)],
+        ),
+    ] {
+        clear_status(&mut sim);
+        let status = run_stream(&mut sim, u64::from(base) + 4096, &[c]);
+        assert_eq!(error_of(status), ErrorCode::BadCommand);
+    }
+    assert_eq!(counter(&mut sim, regs::PB_OVERFLOWS_LO), 3);
+}
+
+#[test]
+fn a_soft_reset_aborts_a_running_job_and_clears_status_when_idle() {
+    let seed = seed("soft reset", 8);
+    let mut rng = TestRng::new(seed);
+    let (cfg, mut sim) = tiny_sim(Stalls::random(seed, 300), seed);
+    let base = sim.dram().base;
+    let word = (cfg.spec.array.rows * cfg.spec.array.cols) as u32;
+    // A long job: many PB fills.
+    let fill = cmd(
+        "LOAD_PB",
+        &[
+            ("DRAM_ADDR", base as u32),
+            ("COUNT", 64),
+            ("ROWS", 16),
+            ("DRAM_STRIDE", 64 * word),
+            ("SRAM_STRIDE", 64),
+        ],
+    );
+    let stream: Vec<Command> = std::iter::repeat_n(fill, 8)
+        .chain(std::iter::once(cmd("END", &[])))
+        .collect();
+    let mut bytes = Vec::new();
+    for c in &stream {
+        bytes.extend_from_slice(&c.to_bytes());
+    }
+    let at = base + 256 * 1024;
+    sim.write_dram(at, &bytes).unwrap();
+    start_stream(&mut sim, at, stream.len() as u32);
+    sim.run(200 + rng.below(2000));
+    assert_eq!(
+        regs::STATUS_BUSY.get(sim.read_reg(regs::STATUS).unwrap()),
+        1,
+        "still running"
+    );
+    sim.write_reg(regs::CTRL, regs::CTRL_SOFT_RESET.mask())
+        .unwrap();
+    assert!(sim.wait_idle(100_000).unwrap().idle, "the abort completes");
+    assert_eq!(
+        error_of(sim.read_reg(regs::STATUS).unwrap()),
+        ErrorCode::Aborted
+    );
+    sim.write_reg(regs::CTRL, regs::CTRL_SOFT_RESET.mask())
+        .unwrap();
+    assert_eq!(
+        sim.read_reg(regs::STATUS).unwrap(),
+        0,
+        "idle soft reset clears STATUS"
+    );
+    assert_eq!(
+        sim.stats().violations,
+        0,
+        "{:?}",
+        sim.stats().first_violation
+    );
+    // The device works again: the whole stream runs to the end.
+    sim.write_reg(regs::CTRL, regs::CTRL_COUNTERS_CLEAR.mask())
+        .unwrap();
+    let status = run_stream(&mut sim, at, &stream[..stream.len() - 1]);
+    assert_eq!(error_of(status), ErrorCode::None);
+    assert_eq!(
+        counter(&mut sim, regs::PB_FILL_BYTES_LO),
+        8 * 16 * 64 * u64::from(word)
+    );
+    the_next_network_is_bit_exact(sim, &cfg, seed);
+}
