@@ -174,6 +174,10 @@ impl Emitter {
             commands::field(op.format, "WAIT_COUNT").expect("header"),
             wait,
         );
+        if op.format == commands::Format::Dma {
+            // One row unless the caller says otherwise (ROWS = 0 is a bad command).
+            c.set(commands::field(op.format, "ROWS").expect("dma field"), 1);
+        }
         for (name, value) in fields {
             c.set(
                 commands::field(op.format, name).expect("field of this format"),
@@ -488,7 +492,6 @@ impl Ctx<'_> {
             ("IN_ADDR", (input.place.base + in_vec * r_n) as u32),
             ("KERNEL", w.k as u32),
             ("STRIDE", w.stride as u32),
-            ("WSRC", 0),
             ("IN_H", field_limit(li, "input height", ih, 8)?),
             ("IN_W", field_limit(li, "input width", iw, 8)?),
             (
