@@ -174,9 +174,9 @@ impl Emitter {
             commands::field(op.format, "WAIT_COUNT").expect("header"),
             wait,
         );
-        // One row unless the caller says otherwise (2-D moves set ROWS and the strides).
-        if let Some(rows) = commands::field(op.format, "ROWS") {
-            c.set(rows, 1);
+        if op.format == commands::Format::Dma {
+            // One row unless the caller says otherwise (ROWS = 0 is a bad command).
+            c.set(commands::field(op.format, "ROWS").expect("dma field"), 1);
         }
         for (name, value) in fields {
             c.set(

@@ -2,7 +2,8 @@
 //!
 //! Opening a device checks that it is a SUSHI accelerator (ID), speaks this register map
 //! (VERSION) and was built for the host's hw config (CONFIG_HASH); a mismatch is refused before
-//! anything else touches the device.
+//! anything else touches the device. It then sets the DMA window (`DMA_BASE..=DMA_LAST`) to the
+//! bus's DRAM region, so the accelerator refuses any AXI access outside it (`ERR_DMA_WINDOW`).
 
 use serde::Serialize;
 use sushi_hw::bus::read_counter;
@@ -48,7 +49,10 @@ pub enum DriverError {
         config: String,
     },
     /// A job ended with STATUS.ERROR set.
-    #[error("the accelerator reported {code:?} (STATUS.ERROR_CODE) after {cycles} cycles")]
+    #[error(
+        "the accelerator reported {code:?} (STATUS.ERROR_CODE) after {cycles} cycles: {}",
+        explain(*.code)
+    )]
     JobFailed {
         /// The error code.
         code: ErrorCode,
@@ -91,6 +95,29 @@ pub enum DriverError {
     },
 }
 
+/// What an error code means, for people (the words of `hw/src/regs.rs`'s `ERROR_CODES`, with
+/// what the host should do about the codes it can cause).
+pub fn explain(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::None => "no error",
+        ErrorCode::AxiRead => "an AXI read answered SLVERR or DECERR (an address outside DRAM?)",
+        ErrorCode::AxiWrite => "an AXI write answered SLVERR or DECERR (an address outside DRAM?)",
+        ErrorCode::BadOpcode => "a command's opcode is not one of OP_* (a corrupt command stream?)",
+        ErrorCode::BadCommand => {
+            "a command's fields are out of range (on-chip extent beyond its memory, ROWS 0 or not 1 where required, unaligned DRAM address or stride, bad kernel or stride): a compiler bug"
+        }
+        ErrorCode::NoEnd => "CMD_LIMIT commands were fetched without an END",
+        ErrorCode::DmaWindow => {
+            "an AXI burst would have left the DMA window (DMA_BASE..=DMA_LAST) and was not issued: a command or memcpy addresses memory outside the DMA region"
+        }
+        ErrorCode::PbOverflow => {
+            "LOAD_PB or COPY_PB reached beyond the Persistent Buffer and moved nothing: the host's PB map is wrong; treat the PB as unknown and refill it from empty"
+        }
+        ErrorCode::Aborted => "CTRL.SOFT_RESET aborted the job",
+        ErrorCode::Unknown(_) => "a code this host does not know (a newer bitstream?)",
+    }
+}
+
 /// The accelerator's performance counters (names as in the register map, lower case).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counters {
@@ -106,6 +133,12 @@ pub struct Counters {
     pub read_wait_cycles: u64,
     /// Busy cycles with a write address or beat not accepted.
     pub write_wait_cycles: u64,
+    /// AXI bursts refused because they would have left the DMA window (each ends its job with
+    /// `ERR_DMA_WINDOW`, so at most one per job).
+    pub dma_window_violations: u64,
+    /// `LOAD_PB` or `COPY_PB` commands refused because they reach beyond the Persistent Buffer
+    /// (each ends its job with `ERR_PB_OVERFLOW`).
+    pub pb_overflows: u64,
 }
 
 /// What a memcpy did.
@@ -119,6 +152,9 @@ pub struct CopyReport {
     pub wait_cycles: u64,
 }
 
+/// Cycles [`Accel::soft_reset`] waits at most for an aborted job's AXI transfers in flight.
+pub const SOFT_RESET_MAX_CYCLES: u64 = 1_000_000;
+
 /// A SUSHI accelerator behind a [`Bus`].
 #[derive(Debug)]
 pub struct Accel<B: Bus> {
@@ -127,7 +163,8 @@ pub struct Accel<B: Bus> {
 }
 
 impl<B: Bus> Accel<B> {
-    /// Opens the device: checks ID, register map version and config hash.
+    /// Opens the device: checks ID, register map version and config hash, then sets the DMA
+    /// window to the bus's DRAM region (clamped to the 32-bit AXI address space).
     pub fn open(mut bus: B, config: &HwConfig) -> Result<Self, DriverError> {
         let id = bus.read_reg(regs::ID)?;
         if id != regs::ID_MAGIC {
@@ -152,10 +189,42 @@ impl<B: Bus> Accel<B> {
                 config: config.name.clone(),
             });
         }
+        let region = bus.dram();
+        let last = (region.base + region.bytes)
+            .saturating_sub(1)
+            .min(u64::from(u32::MAX));
+        bus.write_reg(regs::DMA_BASE, region.base.min(u64::from(u32::MAX)) as u32)?;
+        bus.write_reg(regs::DMA_LAST, last as u32)?;
         Ok(Accel {
             bus,
             config: config.clone(),
         })
+    }
+
+    /// Soft reset: writes `CTRL.SOFT_RESET`, waits at most [`SOFT_RESET_MAX_CYCLES`] for the
+    /// device to be idle, and acknowledges STATUS, so the next job starts from a clean state.
+    ///
+    /// A running job is aborted (it ends with `ERR_ABORTED` once its AXI transfers in flight
+    /// complete); an idle device just has `STATUS.DONE`, `STATUS.ERROR` and the error code
+    /// cleared. The Persistent Buffer keeps its contents, but after a failed or aborted job the
+    /// host must treat its PB map as unknown (`hw/docs/persistent-buffer.md` section 3). On the
+    /// golden model a job never runs past the write that starts it, so this only clears STATUS.
+    pub fn soft_reset(&mut self) -> Result<(), DriverError> {
+        let ctrl_irq = regs::CTRL_IRQ_ENABLE.mask();
+        self.bus
+            .write_reg(regs::CTRL, ctrl_irq | regs::CTRL_SOFT_RESET.mask())?;
+        let wait = self.bus.wait_idle(SOFT_RESET_MAX_CYCLES)?;
+        if !wait.idle {
+            return Err(DriverError::Timeout {
+                cycles: SOFT_RESET_MAX_CYCLES,
+            });
+        }
+        // An aborted job ends with DONE and ERROR (ERR_ABORTED): acknowledge them.
+        self.bus.write_reg(
+            regs::STATUS,
+            regs::STATUS_DONE.mask() | regs::STATUS_ERROR.mask(),
+        )?;
+        Ok(())
     }
 
     /// The bus, for direct access (tests, bring-up).
@@ -183,6 +252,8 @@ impl<B: Bus> Accel<B> {
             dram_write_bytes: read_counter(b, regs::DRAM_WRITE_BYTES_LO)?,
             read_wait_cycles: read_counter(b, regs::READ_WAIT_CYCLES_LO)?,
             write_wait_cycles: read_counter(b, regs::WRITE_WAIT_CYCLES_LO)?,
+            dma_window_violations: read_counter(b, regs::DMA_WINDOW_VIOLATIONS_LO)?,
+            pb_overflows: read_counter(b, regs::PB_OVERFLOWS_LO)?,
         })
     }
 
@@ -266,7 +337,7 @@ pub struct RunReport {
 pub struct Traffic {
     /// MAC slots used on in-bounds positions.
     pub macs: u64,
-    /// DRAM bytes read by LOAD_W and LOAD_PB.
+    /// DRAM bytes read by LOAD_W: the weights a query streams (PB fills are `pb_fill_bytes`).
     pub dram_read_weight_bytes: u64,
     /// DRAM bytes read by LOAD_ACT.
     pub dram_read_act_bytes: u64,
@@ -276,6 +347,11 @@ pub struct Traffic {
     pub dram_read_cmd_bytes: u64,
     /// DRAM bytes read by LOAD_EPI.
     pub dram_read_epi_bytes: u64,
+    /// DRAM bytes read by LOAD_PB (Persistent Buffer fills), whole AXI beats like the other
+    /// DRAM byte counters; they also count in `Counters::dram_read_bytes`.
+    pub pb_fill_bytes: u64,
+    /// Persistent Buffer bytes read by COPY_PB (words x `R * C`); no DRAM traffic.
+    pub pb_read_bytes: u64,
 }
 
 impl<B: Bus> Accel<B> {
@@ -289,6 +365,8 @@ impl<B: Bus> Accel<B> {
             dram_write_act_bytes: read_counter(b, regs::DRAM_WRITE_ACT_BYTES_LO)?,
             dram_read_cmd_bytes: read_counter(b, regs::DRAM_READ_CMD_BYTES_LO)?,
             dram_read_epi_bytes: read_counter(b, regs::DRAM_READ_EPI_BYTES_LO)?,
+            pb_fill_bytes: read_counter(b, regs::PB_FILL_BYTES_LO)?,
+            pb_read_bytes: read_counter(b, regs::PB_READ_BYTES_LO)?,
         })
     }
 
@@ -354,5 +432,145 @@ impl<B: Bus> Accel<B> {
             traffic,
             wait_cycles: wait.cycles,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ModelAccel;
+    use sushi_hw::commands::{self, Command};
+
+    fn open() -> Accel<ModelAccel> {
+        let cfg = HwConfig::builtin("tiny").expect("built-in config");
+        Accel::open(ModelAccel::new(&cfg), &cfg).expect("opens")
+    }
+
+    fn cmd(op: &str, fields: &[(&str, u32)]) -> Command {
+        let op = commands::opcode(op).expect("opcode");
+        let mut c = Command::new(op);
+        for (name, v) in fields {
+            c.set(commands::field(op.format, name).expect("field"), *v);
+        }
+        c
+    }
+
+    /// Runs `cmds` and an END from the start of DRAM through the registers (no driver checks);
+    /// returns STATUS.
+    fn raw_run(accel: &mut Accel<ModelAccel>, cmds: &[Command]) -> u32 {
+        let base = accel.bus().dram().base;
+        let bytes: Vec<u8> = cmds
+            .iter()
+            .copied()
+            .chain([cmd("END", &[])])
+            .flat_map(Command::to_bytes)
+            .collect();
+        let bus = accel.bus();
+        bus.write_dram(base, &bytes).expect("inside DRAM");
+        bus.write_reg(regs::CMD_BASE, base as u32).expect("reg");
+        bus.write_reg(regs::CMD_LIMIT, cmds.len() as u32 + 1)
+            .expect("reg");
+        bus.write_reg(regs::CTRL, regs::CTRL_RUN.mask())
+            .expect("reg");
+        bus.read_reg(regs::STATUS).expect("reg")
+    }
+
+    #[test]
+    fn open_sets_the_dma_window_to_the_bus_dram_region() {
+        let mut accel = open();
+        let region = accel.bus().dram();
+        assert_eq!(
+            u64::from(accel.bus().read_reg(regs::DMA_BASE).expect("reg")),
+            region.base
+        );
+        assert_eq!(
+            u64::from(accel.bus().read_reg(regs::DMA_LAST).expect("reg")),
+            region.base + region.bytes - 1
+        );
+    }
+
+    #[test]
+    fn the_pb_and_window_counters_reach_their_fields() {
+        let mut accel = open();
+        let base = accel.bus().dram().base as u32;
+        let load_pb = cmd(
+            "LOAD_PB",
+            &[
+                ("DRAM_ADDR", base + 0x1000),
+                ("SRAM_ADDR", 0),
+                ("COUNT", 4),
+                ("ROWS", 2),
+                ("DRAM_STRIDE", 0x40),
+                ("SRAM_STRIDE", 8),
+            ],
+        );
+        let copy_pb = cmd("COPY_PB", &[("COUNT", 3), ("ROWS", 1)]);
+        let overflow = cmd("COPY_PB", &[("PB_ADDR", 1023), ("COUNT", 2), ("ROWS", 1)]);
+        let status = raw_run(&mut accel, &[load_pb, copy_pb, overflow]);
+        assert_eq!(
+            ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(status)),
+            ErrorCode::PbOverflow
+        );
+        // DRAM address 0 is below the window the driver set.
+        let outside = cmd("LOAD_W", &[("COUNT", 1), ("ROWS", 1)]);
+        let status = raw_run(&mut accel, &[outside]);
+        assert_eq!(
+            ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(status)),
+            ErrorCode::DmaWindow
+        );
+        let t = accel.traffic().expect("traffic");
+        assert_eq!((t.pb_fill_bytes, t.pb_read_bytes), (2 * 4 * 8, 3 * 8));
+        assert_eq!(t.dram_read_weight_bytes, 0);
+        let c = accel.counters().expect("counters");
+        assert_eq!((c.pb_overflows, c.dma_window_violations), (1, 1));
+    }
+
+    #[test]
+    fn soft_reset_clears_a_failed_jobs_status_and_the_next_job_runs() {
+        let mut accel = open();
+        let status = raw_run(&mut accel, &[cmd("LOAD_ACT", &[("ROWS", 0)])]);
+        assert_eq!(
+            ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(status)),
+            ErrorCode::BadCommand
+        );
+        accel.soft_reset().expect("soft reset");
+        assert_eq!(accel.bus().read_reg(regs::STATUS).expect("reg"), 0);
+        let base = accel.bus().dram().base;
+        accel
+            .bus()
+            .write_dram(base + 0x100, &[7; 16])
+            .expect("inside DRAM");
+        let report = accel
+            .memcpy(base + 0x100, base + 0x200, 16, 1000)
+            .expect("copies");
+        assert_eq!(report.bytes, 16);
+        let mut out = [0; 16];
+        accel
+            .bus()
+            .read_dram(base + 0x200, &mut out)
+            .expect("inside");
+        assert_eq!(out, [7; 16]);
+    }
+
+    #[test]
+    fn a_failed_job_says_what_its_code_means() {
+        for (code, words) in [
+            (ErrorCode::DmaWindow, "DMA window"),
+            (ErrorCode::PbOverflow, "Persistent Buffer"),
+            (ErrorCode::Aborted, "SOFT_RESET"),
+        ] {
+            let msg = DriverError::JobFailed { code, cycles: 5 }.to_string();
+            assert!(msg.contains(&format!("{code:?}")), "{msg}");
+            assert!(msg.contains(words), "{msg}");
+        }
+    }
+
+    #[test]
+    fn every_error_code_decodes_to_a_known_code_with_an_explanation() {
+        for &(name, bits, _) in regs::ERROR_CODES {
+            let code = ErrorCode::from_bits(bits);
+            assert!(!matches!(code, ErrorCode::Unknown(_)), "{name}");
+            assert!(!explain(code).is_empty(), "{name}");
+        }
     }
 }
