@@ -174,6 +174,11 @@ impl Emitter {
             commands::field(op.format, "WAIT_COUNT").expect("header"),
             wait,
         );
+        // Every DMA and copy command moves at least one row (ROWS = 0 is a bad command); 1-D
+        // commands leave it at 1, 2-D ones override it below.
+        if matches!(op.format, Format::Dma | Format::Copy) {
+            c.set(commands::field(op.format, "ROWS").expect("rows"), 1);
+        }
         for (name, value) in fields {
             c.set(
                 commands::field(op.format, name).expect("field of this format"),
@@ -488,7 +493,6 @@ impl Ctx<'_> {
             ("IN_ADDR", (input.place.base + in_vec * r_n) as u32),
             ("KERNEL", w.k as u32),
             ("STRIDE", w.stride as u32),
-            ("WSRC", 0),
             ("IN_H", field_limit(li, "input height", ih, 8)?),
             ("IN_W", field_limit(li, "input width", iw, 8)?),
             (

@@ -142,6 +142,9 @@ impl ModelAccel {
                 regs::ErrorCode::BadOpcode => 3,
                 regs::ErrorCode::BadCommand => 4,
                 regs::ErrorCode::NoEnd => 5,
+                regs::ErrorCode::DmaWindow => 6,
+                regs::ErrorCode::PbOverflow => 7,
+                regs::ErrorCode::Aborted => 8,
                 regs::ErrorCode::Unknown(c) => c,
             };
         }
@@ -367,11 +370,8 @@ impl ModelAccel {
             lo: get("CLAMP_LO") as u8 as i8,
             hi: get("CLAMP_HI") as u8 as i8,
         };
-        let weights: &[u8] = if get("WSRC") == 1 {
-            &self.pb
-        } else {
-            &self.wmem
-        };
+        // WSRC is gone from the encoding: compute reads weights from WMEM only.
+        let weights: &[u8] = &self.wmem;
         let ow = if name == "GAP" {
             1
         } else {
@@ -511,7 +511,7 @@ impl ModelAccel {
             *slot = value as u8;
         }
         self.count(regs::MACS_LO, macs);
-        let wmem = if get("WSRC") == 1 { Mem::Pb } else { Mem::Wmem };
+        let wmem = Mem::Wmem;
         let mut accesses = vec![];
         accesses.extend(reads.access(Mem::Act, false));
         accesses.extend(writes.access(Mem::Act, true));
