@@ -15,6 +15,8 @@ use sushi_hw::commands::{self, Command, Format};
 use crate::int8::{self, Act};
 use crate::layout::{self, Array, TensorPlace};
 use crate::network::{Layer, Network, Shape, TensorId};
+use crate::pb::{PbError, PbMap, Refill, RunLimits, TileBox, TileId, TileLayout, merge_runs};
+use crate::supernet::SuperNet;
 
 /// Alignment of every section of the DRAM image (covers every AXI width).
 const ALIGN: usize = 64;
@@ -41,6 +43,17 @@ pub struct StoredTensor {
     pub shape: Shape,
 }
 
+/// What a command's `DRAM_ADDR` is relative to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reloc {
+    /// Not a DRAM address (compute, `COPY_PB`, `END`).
+    None,
+    /// An offset in the program's own image.
+    Image,
+    /// An offset in the SuperNet tile image (`pb::TileImage`), which lives elsewhere in DRAM.
+    TileImage,
+}
+
 /// A compiled network: commands and a DRAM image to place at some base address.
 #[derive(Debug, Clone)]
 pub struct Program {
@@ -58,21 +71,52 @@ pub struct Program {
     pub array: Array,
     /// DRAM bytes of weights (LOAD_W) the program reads.
     pub weight_bytes: usize,
+    /// Bytes of weights copied from the PB to WMEM (COPY_PB words x `R * C`).
+    pub pb_bytes: usize,
+    /// Per command: what its DRAM address is relative to.
+    pub relocs: Vec<Reloc>,
+    /// Id of the tile layout (`pb::TileLayout::id`) the program's tile-image addresses and PB
+    /// words refer to; None when it reads no tile image.
+    pub tile_image: Option<u64>,
 }
 
 impl Program {
     /// The image with the commands (from `commands`, the source of truth) encoded and every DRAM
     /// address made absolute for an image placed at `base`.
+    ///
+    /// Panics when the program reads the tile image ([`Program::uses_tile_image`]): use
+    /// [`Program::relocated_image_with`].
     pub fn relocated_image(&self, base: u64) -> Vec<u8> {
+        assert!(
+            !self.uses_tile_image(),
+            "the program reads the SuperNet tile image: relocate it with relocated_image_with"
+        );
+        self.relocate(base, 0)
+    }
+
+    /// Like [`Program::relocated_image`], with the tile-image addresses made absolute for a
+    /// tile image placed at `tile_image_base`.
+    pub fn relocated_image_with(&self, base: u64, tile_image_base: u64) -> Vec<u8> {
+        self.relocate(base, tile_image_base)
+    }
+
+    /// Whether some command reads the tile image.
+    pub fn uses_tile_image(&self) -> bool {
+        self.relocs.contains(&Reloc::TileImage)
+    }
+
+    fn relocate(&self, base: u64, tile_image_base: u64) -> Vec<u8> {
         let mut image = self.image.clone();
         let dram_addr = commands::field(Format::Dma, "DRAM_ADDR").expect("field");
         for (i, c) in self.commands.iter().enumerate() {
             let mut c = *c;
-            let op = commands::OPCODES
-                .iter()
-                .find(|o| u32::from(o.code) == c.0[0] & 0xff);
-            if op.is_some_and(|o| o.format == Format::Dma) {
-                c.set(dram_addr, (u64::from(c.get(dram_addr)) + base) as u32);
+            let add = match self.relocs.get(i).copied().unwrap_or(Reloc::None) {
+                Reloc::None => None,
+                Reloc::Image => Some(base),
+                Reloc::TileImage => Some(tile_image_base),
+            };
+            if let Some(add) = add {
+                c.set(dram_addr, (u64::from(c.get(dram_addr)) + add) as u32);
             }
             image[i * commands::COMMAND_BYTES..(i + 1) * commands::COMMAND_BYTES]
                 .copy_from_slice(&c.to_bytes());
@@ -146,6 +190,20 @@ pub enum CompileError {
         /// The limit.
         limit: usize,
     },
+    /// The SuperNet does not give SubNet `index` as a network.
+    #[error("SubNet {index}: {message}")]
+    SubNet {
+        /// SubNet index.
+        index: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A tile, SubGraph or PB map question failed.
+    #[error(transparent)]
+    Pb(#[from] PbError),
+    /// The tile image or the PB map do not belong to this SuperNet, config or layer.
+    #[error("tile image: {0}")]
+    TileImage(String),
     /// One output group's (or channel vector's) weights do not fit in WMEM.
     #[error(
         "layer {layer}: one output group needs {need} weight words, WMEM holds {have}; splitting a group across input channels is not implemented yet"
@@ -174,9 +232,10 @@ impl Emitter {
             commands::field(op.format, "WAIT_COUNT").expect("header"),
             wait,
         );
-        if op.format == commands::Format::Dma {
-            // One row unless the caller says otherwise (ROWS = 0 is a bad command).
-            c.set(commands::field(op.format, "ROWS").expect("dma field"), 1);
+        // Every DMA and copy command moves at least one row (ROWS = 0 is a bad command); 1-D
+        // commands leave it at 1, 2-D ones override it below.
+        if matches!(op.format, Format::Dma | Format::Copy) {
+            c.set(commands::field(op.format, "ROWS").expect("rows"), 1);
         }
         for (name, value) in fields {
             c.set(
@@ -237,6 +296,16 @@ enum Section {
     Params,
     Input,
     Tensors,
+    /// The SuperNet tile image, outside the program's image.
+    TileImage,
+}
+
+/// Where a SubNet's weights come from when it is compiled against a tile image: the box of each
+/// layer, and the PB map saying which of its tiles are cached.
+struct TileSource<'a> {
+    layout: &'a TileLayout,
+    pb: &'a PbMap,
+    boxes: Vec<Option<TileBox>>,
 }
 
 fn align_up(v: usize) -> usize {
@@ -301,6 +370,9 @@ struct Ctx<'a> {
     half_reader: [u32; 2],
     next_half: usize,
     weight_bytes: usize,
+    /// With a tile image: chunks assemble their WMEM words from the PB and the tile image.
+    tiles: Option<&'a TileSource<'a>>,
+    pb_bytes: usize,
 }
 
 impl Ctx<'_> {
@@ -432,7 +504,9 @@ impl Ctx<'_> {
         } else {
             self.half_reader[half]
         };
-        if words > 0 {
+        if words > 0 && self.tiles.is_some() {
+            self.load_chunk_tiles(li, chunk, half * self.wmem_half, words, free_after)?;
+        } else if words > 0 {
             let off = align_up(self.params.len());
             self.params.resize(off, 0);
             self.params.extend_from_slice(&chunk.weights);
@@ -464,6 +538,78 @@ impl Ctx<'_> {
         self.dram_refs
             .push((self.e.commands.len() - 1, Section::Params, off));
         Ok((half, need))
+    }
+
+    /// Fills WMEM words `wmem0 .. wmem0 + words` with a chunk's tiles, in the order the compute
+    /// engine reads them (the compact packed order): each word from its PB word when the tile is
+    /// cached (`COPY_PB`), else from the tile image (`LOAD_W`). Every command waits for the half's
+    /// last reader like the plain load; the DMA engine runs in order, so the chunk's `LOAD_EPI`,
+    /// emitted after these, still marks the whole chunk as loaded.
+    fn load_chunk_tiles(
+        &mut self,
+        li: usize,
+        chunk: &Chunk,
+        wmem0: usize,
+        words: usize,
+        free_after: u32,
+    ) -> Result<(), CompileError> {
+        let src = self.tiles.expect("called with a tile source");
+        let tbox = src.boxes.get(li).copied().flatten().ok_or_else(|| {
+            CompileError::TileImage(format!("layer {li} has weights but no tile box"))
+        })?;
+        let tiles: Vec<TileId> = tbox
+            .tiles_of(chunk.first..chunk.first + chunk.count)
+            .collect();
+        if tiles.len() != words {
+            return Err(CompileError::TileImage(format!(
+                "layer {li}: the chunk packs {words} words, its box gives {} tiles",
+                tiles.len()
+            )));
+        }
+        let (mut from_pb, mut from_dram) = (Vec::new(), Vec::new());
+        for (i, &t) in tiles.iter().enumerate() {
+            let dst = (wmem0 + i) as u64;
+            match src.pb.word_of(t) {
+                Some(w) => from_pb.push((u64::from(w), dst)),
+                None => from_dram.push((u64::from(t), dst)),
+            }
+        }
+        let wb = self.array.word_bytes() as u64;
+        for r in merge_runs(&from_dram, RunLimits::load(wb as usize)) {
+            self.e.push(
+                "LOAD_W",
+                free_after,
+                &[
+                    ("SRAM_ADDR", r.dst as u32),
+                    ("COUNT", r.count as u32),
+                    ("ROWS", r.rows as u32),
+                    ("DRAM_STRIDE", (r.src_stride * wb) as u32),
+                    ("SRAM_STRIDE", r.dst_stride as u32),
+                ],
+            );
+            self.dram_refs.push((
+                self.e.commands.len() - 1,
+                Section::TileImage,
+                (r.src * wb) as usize,
+            ));
+            self.weight_bytes += (r.units() * wb) as usize;
+        }
+        for r in merge_runs(&from_pb, RunLimits::copy()) {
+            self.e.push(
+                "COPY_PB",
+                free_after,
+                &[
+                    ("PB_ADDR", r.src as u32),
+                    ("WMEM_ADDR", r.dst as u32),
+                    ("COUNT", r.count as u32),
+                    ("ROWS", r.rows as u32),
+                    ("PB_STRIDE", r.src_stride as u32),
+                    ("WMEM_STRIDE", r.dst_stride as u32),
+                ],
+            );
+            self.pb_bytes += (r.units() * wb) as usize;
+        }
+        Ok(())
     }
 
     /// Emits one windowed compute over output rows `[row0, row0 + rows)`.
@@ -558,10 +704,150 @@ pub fn compile(
     config: &HwConfig,
     outputs: Outputs,
 ) -> Result<Program, CompileError> {
-    match compile_mode(net, config, outputs, false) {
-        Err(CompileError::ActOverflow { .. }) => compile_mode(net, config, outputs, true),
+    compile_any(net, config, outputs, None)
+}
+
+fn compile_any(
+    net: &Network,
+    config: &HwConfig,
+    outputs: Outputs,
+    tiles: Option<&TileSource<'_>>,
+) -> Result<Program, CompileError> {
+    match compile_mode(net, config, outputs, false, tiles) {
+        Err(CompileError::ActOverflow { .. }) => compile_mode(net, config, outputs, true, tiles),
         other => other,
     }
+}
+
+/// Checks that a tile layout and a PB map can serve programs for `config`.
+fn check_tiles(layout: &TileLayout, pb: &PbMap, config: &HwConfig) -> Result<(), CompileError> {
+    let array = Array::of(config);
+    if layout.array() != array {
+        return Err(CompileError::TileImage(format!(
+            "built for a {}x{} array, config `{}` has {}x{}",
+            layout.array().rows,
+            layout.array().cols,
+            config.name,
+            array.rows,
+            array.cols
+        )));
+    }
+    if pb.layout_id().is_some_and(|id| id != layout.id()) {
+        return Err(CompileError::TileImage(
+            "the PB map holds tiles of another tile image; invalidate it and refill".into(),
+        ));
+    }
+    let pb_words = config.spec.buffers.pb_bytes / array.word_bytes() as u64;
+    if u64::from(pb.words()) > pb_words {
+        return Err(CompileError::TileImage(format!(
+            "the PB map has {} words, config `{}`'s PB {pb_words}",
+            pb.words(),
+            config.name
+        )));
+    }
+    Ok(())
+}
+
+/// Compiles SubNet `index` of `net` against its tile image and the current PB map: the same
+/// network, chunks, ACT allocation and waits as [`compile`] of `net.network(index)`, but each
+/// chunk's WMEM words come from the PB where `pb` caches their tile and from the tile image in
+/// DRAM otherwise (`COPY_PB` and 2-D `LOAD_W`, contract `hw/docs/persistent-buffer.md` section 1).
+/// The program's image holds no weights; its tile-image addresses are relocated separately
+/// ([`Program::relocated_image_with`]). The PB must hold what `pb` says when the program runs.
+pub fn compile_subnet(
+    net: &SuperNet,
+    index: usize,
+    image: &impl AsRef<TileLayout>,
+    pb: &PbMap,
+    config: &HwConfig,
+    outputs: Outputs,
+) -> Result<Program, CompileError> {
+    let layout = image.as_ref();
+    check_tiles(layout, pb, config)?;
+    let network = net
+        .network(index)
+        .map_err(|message| CompileError::SubNet { index, message })?;
+    let source = TileSource {
+        layout,
+        pb,
+        boxes: layout.layer_boxes(net, index)?,
+    };
+    if source.boxes.len() != network.layers.len() {
+        return Err(CompileError::TileImage(format!(
+            "SubNet {index} has {} layers, its tile boxes {}",
+            network.layers.len(),
+            source.boxes.len()
+        )));
+    }
+    compile_any(&network, config, outputs, Some(&source))
+}
+
+/// Compiles a refill into a small program: its `LOAD_PB` commands (2-D, merged runs) and `END`.
+/// Its addresses are all in the tile image ([`Program::relocated_image_with`]).
+pub fn compile_refill(
+    refill: &Refill,
+    image: &impl AsRef<TileLayout>,
+    config: &HwConfig,
+) -> Result<Program, CompileError> {
+    let layout = image.as_ref();
+    let array = Array::of(config);
+    check_tiles(layout, &PbMap::new(0), config)?;
+    let pb_words = config.spec.buffers.pb_bytes / array.word_bytes() as u64;
+    let wb = array.word_bytes() as u64;
+    if refill.word_bytes as u64 != wb {
+        return Err(CompileError::TileImage(format!(
+            "the refill moves {}-byte words, config `{}` has {wb}",
+            refill.word_bytes, config.name
+        )));
+    }
+    let mut e = Emitter {
+        commands: Vec::new(),
+        dma_done: 0,
+        compute_done: 0,
+    };
+    let mut relocs = Vec::new();
+    for r in refill.runs() {
+        let last = r.dst + (r.rows - 1) * r.dst_stride + r.count;
+        let end = r.src + (r.rows - 1) * r.src_stride + r.count;
+        if last > pb_words || end > layout.len() as u64 {
+            return Err(CompileError::TileImage(format!(
+                "a refill run reaches PB word {last} of {pb_words} or tile {end} of {}",
+                layout.len()
+            )));
+        }
+        e.push(
+            "LOAD_PB",
+            0,
+            &[
+                ("DRAM_ADDR", (r.src * wb) as u32),
+                ("SRAM_ADDR", r.dst as u32),
+                ("COUNT", r.count as u32),
+                ("ROWS", r.rows as u32),
+                ("DRAM_STRIDE", (r.src_stride * wb) as u32),
+                ("SRAM_STRIDE", r.dst_stride as u32),
+            ],
+        );
+        relocs.push(Reloc::TileImage);
+    }
+    e.push("END", 0, &[]);
+    relocs.push(Reloc::None);
+    let mut image = vec![0u8; align_up(e.commands.len() * commands::COMMAND_BYTES)];
+    for (i, c) in e.commands.iter().enumerate() {
+        image[i * commands::COMMAND_BYTES..(i + 1) * commands::COMMAND_BYTES]
+            .copy_from_slice(&c.to_bytes());
+    }
+    Ok(Program {
+        image,
+        commands: e.commands,
+        input_offset: 0,
+        input_shape: (0, 0, 0),
+        outputs: Vec::new(),
+        array,
+        weight_bytes: 0,
+        pb_bytes: 0,
+        relocs,
+        tile_image: Some(layout.id()),
+    })
 }
 
 fn compile_mode(
@@ -569,6 +855,7 @@ fn compile_mode(
     config: &HwConfig,
     outputs: Outputs,
     banded: bool,
+    tiles: Option<&TileSource<'_>>,
 ) -> Result<Program, CompileError> {
     let shapes = net.shapes()?;
     let array = Array::of(config);
@@ -591,6 +878,8 @@ fn compile_mode(
         half_reader: [0; 2],
         next_half: 0,
         weight_bytes: 0,
+        tiles,
+        pb_bytes: 0,
     };
     let n_tensors = shapes.len();
     let last = n_tensors - 1;
@@ -623,11 +912,26 @@ fn compile_mode(
     let input_off = align_up(params_off + cx.params.len());
     let tensors_off = align_up(input_off + in_vectors * c_n);
     let dram_addr = commands::field(Format::Dma, "DRAM_ADDR").expect("field");
+    let mut relocs: Vec<Reloc> =
+        cx.e.commands
+            .iter()
+            .map(|c| {
+                let dma = commands::OPCODES
+                    .iter()
+                    .find(|o| u32::from(o.code) == c.0[0] & 0xff)
+                    .is_some_and(|o| o.format == Format::Dma);
+                if dma { Reloc::Image } else { Reloc::None }
+            })
+            .collect();
     for &(ci, section, off) in &cx.dram_refs {
         let base = match section {
             Section::Params => params_off,
             Section::Input => input_off,
             Section::Tensors => tensors_off,
+            Section::TileImage => {
+                relocs[ci] = Reloc::TileImage;
+                0
+            }
         };
         cx.e.commands[ci].set(dram_addr, (base + off) as u32);
     }
@@ -652,6 +956,9 @@ fn compile_mode(
             .collect(),
         array,
         weight_bytes: cx.weight_bytes,
+        pb_bytes: cx.pb_bytes,
+        relocs,
+        tile_image: tiles.map(|t| t.layout.id()),
     })
 }
 

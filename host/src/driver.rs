@@ -160,6 +160,8 @@ pub const SOFT_RESET_MAX_CYCLES: u64 = 1_000_000;
 pub struct Accel<B: Bus> {
     bus: B,
     config: HwConfig,
+    /// Where the SuperNet tile image sits in DRAM (see `upload_tile_image`).
+    tile_image: Option<TileImageAt>,
 }
 
 impl<B: Bus> Accel<B> {
@@ -198,6 +200,7 @@ impl<B: Bus> Accel<B> {
         Ok(Accel {
             bus,
             config: config.clone(),
+            tile_image: None,
         })
     }
 
@@ -391,7 +394,7 @@ impl<B: Bus> Accel<B> {
                 bytes: region.bytes,
             });
         }
-        let image = program.relocated_image(base);
+        let image = self.relocate_program(program, base)?;
         self.bus.write_dram(base, &image)?;
         let ctrl_irq = regs::CTRL_IRQ_ENABLE.mask();
         self.bus
@@ -432,6 +435,82 @@ impl<B: Bus> Accel<B> {
             traffic,
             wait_cycles: wait.cycles,
         })
+    }
+}
+
+/// The tile image in DRAM: where, how long, and which layout (`pb::TileLayout::id`).
+#[derive(Debug, Clone, Copy)]
+struct TileImageAt {
+    base: u64,
+    bytes: u64,
+    id: u64,
+}
+
+/// The SuperNet tile image (`hw/docs/persistent-buffer.md` section 1): written once at the top of
+/// the DMA region, below which programs are placed.
+impl<B: Bus> Accel<B> {
+    /// Writes the SuperNet tile image at the end of the DMA region (its base aligned down to
+    /// 4 KiB) and remembers it: [`Accel::run_program`] then places tile-image addresses there.
+    /// Returns the base.
+    pub fn upload_tile_image(&mut self, image: &crate::pb::TileImage) -> Result<u64, DriverError> {
+        let region = self.bus.dram();
+        let len = image.data().len() as u64;
+        let base = (region.base + region.bytes)
+            .checked_sub(len)
+            .map(|b| b & !0xfff)
+            .filter(|&b| b >= region.base && b + len <= 1 << 32)
+            .ok_or(DriverError::OutsideRegion {
+                what: "tile image",
+                addr: region.base,
+                len,
+                base: region.base,
+                bytes: region.bytes,
+            })?;
+        self.bus.write_dram(base, image.data())?;
+        self.tile_image = Some(TileImageAt {
+            base,
+            bytes: len,
+            id: image.layout().id(),
+        });
+        Ok(base)
+    }
+
+    /// Base of the uploaded tile image, if any.
+    pub fn tile_image_base(&self) -> Option<u64> {
+        self.tile_image.map(|t| t.base)
+    }
+
+    /// The program's image relocated to `base`, its tile-image addresses to the uploaded tile
+    /// image. Refused when the program was compiled against a tile image that is not the
+    /// uploaded one, or when its image would overwrite the tile image.
+    fn relocate_program(
+        &self,
+        program: &crate::compiler::Program,
+        base: u64,
+    ) -> Result<Vec<u8>, DriverError> {
+        let region = self.bus.dram();
+        if let Some(t) = self.tile_image
+            && base + program.image.len() as u64 > t.base
+        {
+            return Err(DriverError::OutsideRegion {
+                what: "program image (it would overwrite the tile image at the end of the region)",
+                addr: base,
+                len: program.image.len() as u64,
+                base: region.base,
+                bytes: t.base - region.base,
+            });
+        }
+        match (program.tile_image, self.tile_image) {
+            (None, _) => Ok(program.relocated_image(base)),
+            (Some(id), Some(t)) if t.id == id => Ok(program.relocated_image_with(base, t.base)),
+            (Some(_), t) => Err(DriverError::OutsideRegion {
+                what: "tile image the program was compiled against (not uploaded: call upload_tile_image with it)",
+                addr: t.map_or(region.base + region.bytes, |t| t.base),
+                len: t.map_or(0, |t| t.bytes),
+                base: region.base,
+                bytes: region.bytes,
+            }),
+        }
     }
 }
 

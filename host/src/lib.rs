@@ -17,6 +17,7 @@ pub mod int8;
 pub mod layout;
 pub mod model;
 pub mod network;
+pub mod pb;
 pub mod report;
 pub mod rng;
 pub mod supernet;
