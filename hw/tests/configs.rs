@@ -45,7 +45,7 @@ fn unknown_key_is_an_error_naming_file_key_and_line() {
 
 #[test]
 fn missing_key_is_an_error_naming_the_key() {
-    let text = builtin_text("tiny").replace("pb_bytes = 8192\n", "");
+    let text = builtin_text("tiny").replace("pb_bytes = 65536\n", "");
     let err = parse(&text).unwrap_err().to_string();
     assert!(err.contains("missing field `pb_bytes`"), "{err}");
 }
@@ -94,9 +94,9 @@ fn cross_field_rules_name_the_offending_key() {
             "axi.max_outstanding_reads",
         ),
         ("addr_bits = 32", "addr_bits = 64", "axi.addr_bits"),
-        ("bytes = 1048576", "bytes = 1000000", "dram.bytes"),
-        ("pb_bytes = 8192", "pb_bytes = 8190", "buffers.pb_bytes"),
-        ("pb_bytes = 8192", "pb_bytes = 100000000", "buffers"),
+        ("bytes = 4194304", "bytes = 4000000", "dram.bytes"),
+        ("pb_bytes = 65536", "pb_bytes = 65534", "buffers.pb_bytes"),
+        ("pb_bytes = 65536", "pb_bytes = 100000000", "buffers"),
         ("rows = 4", "rows = 200", "array.rows"),
         ("rows = 4", "rows = 5", "array.rows"),
         ("rows = 4", "rows = 12", "array.rows"),

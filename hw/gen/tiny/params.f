@@ -10,6 +10,6 @@
 -GArrayCols=2
 -GActBytes=8192
 -GWmemBytes=2048
--GPbBytes=8192
+-GPbBytes=65536
 -GEpiEntries=256
--GConfigHash=32'h924b8538
+-GConfigHash=842263953
