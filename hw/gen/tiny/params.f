@@ -8,8 +8,8 @@
 -GMaxOutstandingWrites=2
 -GArrayRows=4
 -GArrayCols=2
--GActBytes=8192
+-GActBytes=16384
 -GWmemBytes=2048
 -GPbBytes=65536
 -GEpiEntries=256
--GConfigHash=842263953
+-GConfigHash=32'hdb6a4b35
