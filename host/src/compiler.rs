@@ -762,16 +762,31 @@ pub fn compile_subnet(
     config: &HwConfig,
     outputs: Outputs,
 ) -> Result<Program, CompileError> {
+    compile_subnet_prefix(net, index, usize::MAX, image, pb, config, outputs)
+}
+
+/// [`compile_subnet`] of the SubNet's first `layers` layers (all of them when `layers` is larger):
+/// per-layer measurements charge each layer the difference between two prefixes.
+pub fn compile_subnet_prefix(
+    net: &SuperNet,
+    index: usize,
+    layers: usize,
+    image: &impl AsRef<TileLayout>,
+    pb: &PbMap,
+    config: &HwConfig,
+    outputs: Outputs,
+) -> Result<Program, CompileError> {
     let layout = image.as_ref();
     check_tiles(layout, pb, config)?;
-    let network = net
+    let mut network = net
         .network(index)
         .map_err(|message| CompileError::SubNet { index, message })?;
-    let source = TileSource {
-        layout,
-        pb,
-        boxes: layout.layer_boxes(net, index)?,
-    };
+    let mut boxes = layout.layer_boxes(net, index)?;
+    if layers < network.layers.len() {
+        network = network.prefix(layers);
+        boxes.truncate(layers);
+    }
+    let source = TileSource { layout, pb, boxes };
     if source.boxes.len() != network.layers.len() {
         return Err(CompileError::TileImage(format!(
             "SubNet {index} has {} layers, its tile boxes {}",

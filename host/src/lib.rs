@@ -18,6 +18,7 @@ pub mod layout;
 pub mod model;
 pub mod network;
 pub mod pb;
+pub mod pb_report;
 pub mod report;
 pub mod rng;
 pub mod supernet;

@@ -36,6 +36,41 @@ enum Command {
     /// Run a network on the reference kernels, the golden model and the RTL, and compare every
     /// layer's output: where outputs first differ, and by how much.
     Compare(CompareArgs),
+    /// The Persistent Buffer.
+    #[command(subcommand)]
+    Pb(PbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PbCommand {
+    /// Cycles and DRAM weight bytes of SubNets with an empty PB and with a cached SubGraph,
+    /// layer by layer (memory-bound layers marked), and the PB fill cost in cycles per KiB.
+    Report(PbReportArgs),
+}
+
+#[derive(Debug, Args)]
+struct PbReportArgs {
+    /// Config name or path to a .toml file.
+    #[arg(long, default_value = DEFAULT_CONFIG)]
+    config: String,
+    /// The `.sushinet` file (default: the shipped SuperNet).
+    #[arg(long)]
+    supernet: Option<PathBuf>,
+    /// SubNet indices (default: the smallest and the largest).
+    #[arg(long, value_delimiter = ',')]
+    subnets: Vec<usize>,
+    /// Whole SubNets only (no per-layer runs).
+    #[arg(long)]
+    no_layers: bool,
+    /// Backend: rtl or model (the model counts bytes exactly but not cycles).
+    #[arg(long, default_value = "rtl")]
+    backend: String,
+    /// Seed of the random input image.
+    #[arg(long, default_value_t = 1)]
+    input_seed: u64,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -196,6 +231,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Demo(args) => demo(&args),
         Command::Sim(SimCommand::Dma(args)) => dma(&args, false),
         Command::Compare(args) => compare(&args),
+        Command::Pb(PbCommand::Report(args)) => pb_report(&args),
         Command::Supernet(SupernetCommand::Check { file, json }) => supernet_check(&file, json),
         Command::Supernet(SupernetCommand::Eval {
             file,
@@ -926,4 +962,172 @@ fn print_dma(r: &DmaReport, cfg: &HwConfig, human: bool) {
         "simulation  {} cycles in {:.2} s: {:.0} simulated cycles per second",
         r.sim_cycles, r.wall_seconds, r.sim_cycles_per_second
     );
+}
+
+fn shipped_supernet() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("supernets/fmnist-mbv2-ofa-v1.sushinet")
+}
+
+fn pb_report(args: &PbReportArgs) -> Result<()> {
+    use sushi_host::pb_report::{PbReport, measure};
+    let cfg = HwConfig::load(&args.config)?;
+    let path = args.supernet.clone().unwrap_or_else(shipped_supernet);
+    let net = sushi_host::supernet::SuperNet::load(&path)?;
+    let n = net.subnets.len();
+    let subnets = if args.subnets.is_empty() {
+        vec![0, n - 1]
+    } else {
+        args.subnets.clone()
+    };
+    if let Some(bad) = subnets.iter().find(|&&s| s >= n) {
+        bail!(
+            "--subnets: there is no SubNet {bad}; {} lists 0..{}",
+            path.display(),
+            n - 1
+        );
+    }
+    let wall = std::time::Instant::now();
+    let progress = |what: &str| {
+        if !args.json {
+            eprint!("\r\x1b[2K{what}");
+        }
+    };
+    let report: PbReport = match args.backend.as_str() {
+        "model" => measure(
+            &cfg,
+            &net,
+            &subnets,
+            !args.no_layers,
+            args.input_seed,
+            || sushi_host::model::ModelAccel::new(&cfg),
+            0,
+            progress,
+        )?,
+        "rtl" => pb_report_rtl(&cfg, &net, &subnets, args, progress)?,
+        other => bail!("--backend {other}: use rtl or model"),
+    };
+    if !args.json {
+        eprintln!();
+    }
+    let secs = wall.elapsed().as_secs_f64();
+    if args.json {
+        let mut v = serde_json::to_value(&report)?;
+        v["backend"] = serde_json::json!(args.backend);
+        v["wall_seconds"] = serde_json::json!(secs);
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let d = cfg.derived();
+    println!(
+        "{} on {} (PB {} KiB, tile image {} KiB), backend {}",
+        path.file_name().unwrap_or_default().to_string_lossy(),
+        report.config,
+        report.pb_bytes / 1024,
+        report.tile_image_bytes / 1024,
+        args.backend
+    );
+    match &report.fill {
+        Some(f) => println!(
+            "PB fill: {} KiB in {} cycles = {:.1} cycles/KiB ({:.2} B/cycle; the bus gives {:.2})",
+            f.bytes / 1024,
+            f.cycles,
+            f.cycles_per_kib,
+            f.bytes as f64 / f.cycles.max(1) as f64,
+            d.dram_bytes_per_cycle
+                .min(f64::from(cfg.spec.axi.data_bytes))
+        ),
+        None => println!("PB fill: no SubGraph of these SubNets fits the PB"),
+    }
+    for s in &report.subnets {
+        println!();
+        if let Some(why) = &s.skipped {
+            println!("SubNet {}: not measured: {why}", s.subnet);
+            continue;
+        }
+        match &s.subgraph {
+            Some(g) => println!(
+                "SubNet {} ({} KiB of weights): cached {} ({} KiB)",
+                s.subnet,
+                s.weight_bytes / 1024,
+                g.rule,
+                g.bytes / 1024
+            ),
+            None => println!(
+                "SubNet {} ({} KiB of weights): no SubGraph of it fits the PB",
+                s.subnet,
+                s.weight_bytes / 1024
+            ),
+        }
+        println!(
+            "  cycles: {} without the cache, {} with ({}); DRAM weight bytes {} -> {}",
+            s.cycles_no_cache,
+            s.cycles_cached.map_or("-".into(), |c| c.to_string()),
+            s.speedup.map_or("-".into(), |x| format!("{x:.2}x")),
+            s.dram_weight_bytes_no_cache,
+            s.dram_weight_bytes_cached
+                .map_or("-".into(), |c| c.to_string())
+        );
+        if !s.layers.is_empty() {
+            println!(
+                "  layer  op       bound    cycles(no PB)  cycles(PB)   gain  weight bytes (no PB -> PB)"
+            );
+            for l in &s.layers {
+                let gain = l.cycles_no_cache as i64 - l.cycles_cached as i64;
+                println!(
+                    "  {:>5}  {:<7}  {:<7}  {:>13}  {:>10}  {:>5}  {} -> {}",
+                    l.layer,
+                    l.op,
+                    if l.memory_bound { "memory" } else { "compute" },
+                    l.cycles_no_cache,
+                    l.cycles_cached,
+                    gain,
+                    l.dram_weight_bytes_no_cache,
+                    l.dram_weight_bytes_cached
+                );
+            }
+        }
+    }
+    println!(
+        "\nsimulated {} cycles in {:.1} s",
+        report.simulated_cycles, secs
+    );
+    Ok(())
+}
+
+#[cfg(feature = "rtl")]
+fn pb_report_rtl(
+    cfg: &HwConfig,
+    net: &sushi_host::supernet::SuperNet,
+    subnets: &[usize],
+    args: &PbReportArgs,
+    progress: impl FnMut(&str),
+) -> Result<sushi_host::pb_report::PbReport> {
+    // Surface a missing model as an error rather than a panic in the factory below.
+    sushi_sim::RtlSim::new(cfg, &sushi_sim::SimOptions::default())?;
+    Ok(sushi_host::pb_report::measure(
+        cfg,
+        net,
+        subnets,
+        !args.no_layers,
+        args.input_seed,
+        || {
+            sushi_sim::RtlSim::new(cfg, &sushi_sim::SimOptions::default())
+                .expect("the model was built (checked above)")
+        },
+        1 << 34,
+        progress,
+    )?)
+}
+
+#[cfg(not(feature = "rtl"))]
+fn pb_report_rtl(
+    _cfg: &HwConfig,
+    _net: &sushi_host::supernet::SuperNet,
+    _subnets: &[usize],
+    _args: &PbReportArgs,
+    _progress: impl FnMut(&str),
+) -> Result<sushi_host::pb_report::PbReport> {
+    bail!(
+        "this `sushi` was built without the RTL backend (cargo feature `rtl`); use --backend model or rebuild with default features"
+    )
 }

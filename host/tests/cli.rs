@@ -149,3 +149,47 @@ fn a_supernet_file_with_the_wrong_magic_is_refused_naming_the_field() {
     let out = sushi(&["supernet", "check", "/nonexistent/model.sushinet"]);
     assert_clean_error(&out, &["/nonexistent/model.sushinet"]);
 }
+
+#[test]
+fn pb_report_on_the_model_prints_its_json_fields_and_refuses_unknown_subnets() {
+    let out = sushi(&[
+        "pb",
+        "report",
+        "--config",
+        "zynq7020",
+        "--backend",
+        "model",
+        "--subnets",
+        "0",
+        "--no-layers",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    for key in [
+        "config",
+        "pb_bytes",
+        "tile_image_bytes",
+        "fill",
+        "subnets",
+        "backend",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    let s = &v["subnets"][0];
+    assert_eq!(s["subnet"], 0);
+    assert_eq!(s["dram_weight_bytes_cached"], 0);
+    assert!(v["fill"]["cycles_per_kib"].is_number());
+    assert_clean_error(
+        &sushi(&["pb", "report", "--backend", "model", "--subnets", "5000"]),
+        &["--subnets", "no SubNet 5000"],
+    );
+    assert_clean_error(
+        &sushi(&["pb", "report", "--backend", "fpga"]),
+        &["--backend fpga", "rtl or model"],
+    );
+}

@@ -87,7 +87,11 @@ fn the_pb_of_tangnano9k_holds_no_subgraph_and_the_others_hold_subnet_0() {
         );
         assert_eq!(least > pb, cfg.name == "tangnano9k", "{}", cfg.name);
         if cfg.name != "tangnano9k" {
-            assert!(layout.bytes(&net.subnets[0].config).unwrap() <= pb, "{}", cfg.name);
+            assert!(
+                layout.bytes(&net.subnets[0].config).unwrap() <= pb,
+                "{}",
+                cfg.name
+            );
         }
         assert!(layout.bytes(&small).unwrap() <= layout.bytes(&net.subnets[0].config).unwrap());
     }

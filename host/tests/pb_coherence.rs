@@ -172,3 +172,52 @@ fn subnets_stay_exact_across_random_refills_on_the_model() {
         eprintln!("{name}: {runs} SubNet runs exact, {inside} wholly inside the cached SubGraph");
     }
 }
+
+#[test]
+fn the_pb_report_on_the_model_counts_a_wholly_cached_subnet_as_zero_dram_weight_bytes() {
+    use sushi_host::pb_report::{best_subgraph, measure};
+    let cfg = HwConfig::builtin("zynq7020").unwrap();
+    let net = supernet();
+    let last = net.subnets.len() - 1;
+    let r = measure(
+        &cfg,
+        net,
+        &[0, last],
+        true,
+        1,
+        || ModelAccel::new(&cfg),
+        0,
+        |_| {},
+    )
+    .expect("measures");
+    let image = TileImage::build(net, Array::of(&cfg));
+    let small = &r.subnets[0];
+    // SubNet 0 fits: it is its own SubGraph, and then streams no weights at all.
+    assert_eq!(small.subgraph.as_ref().unwrap().rule, "SubNet 0 itself");
+    assert_eq!(small.dram_weight_bytes_cached, Some(0));
+    assert_eq!(small.dram_weight_bytes_no_cache, small.weight_bytes as u64);
+    assert_eq!(small.pb_read_bytes, Some(small.weight_bytes as u64));
+    assert_eq!(small.layers.len(), net.network(0).unwrap().layers.len());
+    let per_layer: u64 = small
+        .layers
+        .iter()
+        .map(|l| l.dram_weight_bytes_no_cache)
+        .sum();
+    assert_eq!(per_layer, small.dram_weight_bytes_no_cache, "layers add up");
+    // The largest does not fit: it caches the largest share that does, and streams the rest.
+    let big = &r.subnets[1];
+    let g = big.subgraph.as_ref().unwrap();
+    assert!(g.bytes <= cfg.spec.buffers.pb_bytes as usize);
+    assert_eq!(
+        Some(g),
+        best_subgraph(net, &image, last, cfg.spec.buffers.pb_bytes as usize)
+            .unwrap()
+            .as_ref()
+    );
+    assert_eq!(
+        big.dram_weight_bytes_cached,
+        Some(big.weight_bytes as u64 - g.shared_bytes as u64)
+    );
+    // The fill moved the larger SubGraph.
+    assert_eq!(r.fill.as_ref().unwrap().bytes, g.bytes as u64);
+}
