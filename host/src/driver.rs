@@ -584,7 +584,12 @@ mod tests {
             ],
         );
         let copy_pb = cmd("COPY_PB", &[("COUNT", 3), ("ROWS", 1)]);
-        let overflow = cmd("COPY_PB", &[("PB_ADDR", 1023), ("COUNT", 2), ("ROWS", 1)]);
+        let pb_words = accel.config().spec.buffers.pb_bytes as u32
+            / (accel.config().spec.array.rows * accel.config().spec.array.cols);
+        let overflow = cmd(
+            "COPY_PB",
+            &[("PB_ADDR", pb_words - 1), ("COUNT", 2), ("ROWS", 1)],
+        );
         let status = raw_run(&mut accel, &[load_pb, copy_pb, overflow]);
         assert_eq!(
             ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(status)),

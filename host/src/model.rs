@@ -985,8 +985,11 @@ mod tests {
     /// Where the tests put command streams, from the DRAM base.
     const CMDS: u64 = 0;
 
+    /// `tiny` with an 8 KiB PB (1024 words): the PB-bound tests below are written for it.
     fn tiny() -> ModelAccel {
-        ModelAccel::new(&HwConfig::builtin("tiny").expect("built-in config"))
+        let mut cfg = HwConfig::builtin("tiny").expect("built-in config");
+        cfg.spec.buffers.pb_bytes = 8192;
+        ModelAccel::new(&cfg)
     }
 
     fn base() -> u64 {
