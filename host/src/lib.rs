@@ -6,6 +6,7 @@
 //! (`--no-default-features`).
 #![deny(missing_docs)]
 
+pub mod abs;
 pub mod backend;
 pub mod compare;
 pub mod compiler;

@@ -1,0 +1,263 @@
+//! SushiAbs: a fast cycle model of the accelerator at command granularity.
+//!
+//! It replays a compiled [`Program`] the way `sushi_top` executes it (`rtl/README.md`, "Job"):
+//! commands dispatched in order, one per cycle, into a queue of two per engine; each engine runs
+//! its commands in order, a command starting when its engine is free and the other engine has
+//! completed `WAIT_COUNT` commands. A command's duration comes from its fields:
+//!
+//! - compute: the loop nest of `rtl/README.md` ("Compute"), one step per cycle, a position taking
+//!   at least `Pmin` cycles (CONV `R/C`, DWCONV `C`), plus a fixed pipeline fill and drain;
+//! - DMA: the memory model's read or write latency plus the beats at the rate the port, the DRAM
+//!   bandwidth and the reads in flight allow, plus a fixed cost per command and per row;
+//! - `COPY_PB`: one word per cycle.
+//!
+//! The fixed costs are measured constants of the RTL ([`Timing`]); `host/tests` and
+//! `tests/tests/abs.rs` hold the model to the RTL on whole SubNets under several cache states.
+//! It sees no stalls: it predicts the RTL with an ideal memory (as the latency table wants).
+
+use serde::Serialize;
+use sushi_hw::HwConfig;
+use sushi_hw::commands::{self, Command, Engine, Format};
+
+use crate::compiler::Program;
+
+/// Constants of the RTL's timing that the loop nests do not give, in cycles.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Timing {
+    /// From CTRL.RUN to the first command's dispatch, beyond the fetch's read latency and beats.
+    pub start: u64,
+    /// Per CONV command beyond its steps (pipeline fill and drain, final write).
+    pub conv_overhead: u64,
+    /// Per DWCONV command beyond its steps.
+    pub dwconv_overhead: u64,
+    /// Per GAP or ADD command beyond its steps.
+    pub compute_overhead: u64,
+    /// Per ADD vector.
+    pub add_cycles_per_vector: u64,
+    /// Per DMA load beyond latency and beats.
+    pub load_overhead: u64,
+    /// Per extra row of a 2-D load.
+    pub row_overhead: u64,
+    /// Per store beyond its beats and the write latency.
+    pub store_overhead: u64,
+    /// Per COPY_PB beyond its words.
+    pub copy_overhead: u64,
+    /// From a command's completion to a waiting command's start on the other engine.
+    pub wake: u64,
+    /// From the last completion to STATUS.DONE.
+    pub finish: u64,
+}
+
+impl Timing {
+    /// The constants measured on the RTL (see `tests/tests/abs.rs`).
+    pub const RTL: Timing = Timing {
+        start: 6,
+        conv_overhead: 17,
+        dwconv_overhead: 21,
+        compute_overhead: 14,
+        add_cycles_per_vector: 2,
+        load_overhead: 4,
+        row_overhead: 1,
+        store_overhead: 4,
+        copy_overhead: 3,
+        wake: 2,
+        finish: 2,
+    };
+}
+
+/// One command's predicted interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CommandTiming {
+    /// Index in the program's command list.
+    pub index: usize,
+    /// Cycle it starts (relative to CTRL.RUN).
+    pub start: u64,
+    /// Cycle it completes.
+    pub end: u64,
+}
+
+/// What the model predicts for a program.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prediction {
+    /// Cycles from CTRL.RUN to STATUS.DONE (the RTL's BUSY_CYCLES).
+    pub cycles: u64,
+    /// Per command (END excluded).
+    pub commands: Vec<CommandTiming>,
+    /// Busy cycles of the compute engine.
+    pub compute_busy_cycles: u64,
+    /// Busy cycles of the DMA engine.
+    pub dma_busy_cycles: u64,
+}
+
+/// The memory-side rates of a config.
+#[derive(Debug, Clone, Copy)]
+struct Port {
+    data_bytes: u64,
+    read_latency: u64,
+    write_latency: u64,
+    /// Beats per cycle a long read sustains.
+    read_rate: f64,
+    /// Beats per cycle a long write sustains.
+    write_rate: f64,
+}
+
+impl Port {
+    fn of(config: &HwConfig) -> Self {
+        let s = &config.spec;
+        let d = u64::from(s.axi.data_bytes);
+        let bw_beats = config.derived().dram_bytes_per_cycle / d as f64;
+        let burst = u64::from(s.axi.max_burst_beats);
+        let lat = u64::from(s.dram.read_latency_cycles);
+        let inflight = u64::from(s.axi.max_outstanding_reads.min(s.dram.read_acceptance));
+        // Reads in flight: `inflight` bursts per round trip of latency plus a burst.
+        // A round trip also spends the AR handshake cycle.
+        let flight_rate = (inflight * burst) as f64 / (lat + burst + 1) as f64;
+        let w_inflight = u64::from(s.axi.max_outstanding_writes.min(s.dram.write_acceptance));
+        let w_lat = u64::from(s.dram.write_latency_cycles);
+        let w_flight_rate = (w_inflight * burst) as f64 / (w_lat + burst + 2) as f64;
+        Port {
+            data_bytes: d,
+            read_latency: lat,
+            write_latency: w_lat,
+            read_rate: 1f64.min(bw_beats).min(flight_rate),
+            write_rate: 1f64.min(bw_beats).min(w_flight_rate),
+        }
+    }
+    fn read_cycles(&self, beats: u64) -> u64 {
+        (beats as f64 / self.read_rate).ceil() as u64
+    }
+    fn write_cycles(&self, beats: u64) -> u64 {
+        (beats as f64 / self.write_rate).ceil() as u64
+    }
+}
+
+fn get(c: &Command, format: Format, name: &str) -> u64 {
+    u64::from(c.get(commands::field(format, name).expect("field of the format")))
+}
+
+/// Cycles one command keeps its engine busy.
+fn duration(c: &Command, config: &HwConfig, port: &Port, t: &Timing) -> u64 {
+    let r = u64::from(config.spec.array.rows);
+    let col = u64::from(config.spec.array.cols);
+    let op = commands::OPCODES
+        .iter()
+        .find(|o| u32::from(o.code) == c.0[0] & 0xff)
+        .expect("a known opcode");
+    match op.name {
+        "CONV" | "DWCONV" | "GAP" => {
+            let f = Format::Window;
+            let k = get(c, f, "KERNEL");
+            let s = get(c, f, "STRIDE");
+            let in_w = get(c, f, "IN_W");
+            let in_h = get(c, f, "IN_H");
+            let in_cv = get(c, f, "IN_CV");
+            let rows = get(c, f, "OUT_ROWS");
+            let groups = get(c, f, "GROUPS");
+            let ow = if in_w == 0 { 0 } else { (in_w - 1) / s + 1 };
+            let taps = k * k;
+            // The first position's last step waits for its group's epilogue parameters, which
+            // load one entry per cycle (CONV: R entries; DWCONV, GAP: C).
+            match op.name {
+                "CONV" => {
+                    let position = (taps * in_cv).max(r / col);
+                    groups * rows * ow * position + t.conv_overhead + r.saturating_sub(position)
+                }
+                "DWCONV" => {
+                    let block = (taps * s).max(col);
+                    groups * rows * ow.div_ceil(r) * block + t.dwconv_overhead
+                }
+                _ => groups * in_h * in_w + t.compute_overhead + col.saturating_sub(in_h * in_w),
+            }
+        }
+        "ADD" => get(c, Format::Add, "VECTORS") * t.add_cycles_per_vector + t.compute_overhead,
+        "COPY_PB" => {
+            let f = Format::Copy;
+            get(c, f, "COUNT") * get(c, f, "ROWS") + t.copy_overhead
+        }
+        name => {
+            let f = Format::Dma;
+            let count = get(c, f, "COUNT");
+            let rows = get(c, f, "ROWS").max(1);
+            let unit = match name {
+                "LOAD_ACT" | "STORE_ACT" => col,
+                "LOAD_EPI" => commands::EPI_ENTRY_BYTES as u64,
+                _ => r * col,
+            };
+            let beats = (count * unit).div_ceil(port.data_bytes) * rows;
+            if name == "STORE_ACT" {
+                port.write_cycles(beats) + port.write_latency + t.store_overhead
+            } else if beats == 0 {
+                t.load_overhead
+            } else {
+                port.read_latency
+                    + port.read_cycles(beats)
+                    + t.load_overhead
+                    + (rows - 1) * t.row_overhead
+            }
+        }
+    }
+}
+
+/// Predicts the cycles of `program` on `config` with the RTL's constants.
+pub fn predict(program: &Program, config: &HwConfig) -> Prediction {
+    predict_with(program, config, &Timing::RTL)
+}
+
+/// Predicts with explicit constants (for calibration).
+pub fn predict_with(program: &Program, config: &HwConfig, t: &Timing) -> Prediction {
+    let port = Port::of(config);
+    let fetch_beats = (commands::COMMAND_BYTES as u64).div_ceil(port.data_bytes);
+    let first = port.read_latency + fetch_beats + t.start;
+    // Per engine: completion times, start times (for the queue of two), free time.
+    let mut done: [Vec<u64>; 2] = [Vec::new(), Vec::new()];
+    let mut started: [Vec<u64>; 2] = [Vec::new(), Vec::new()];
+    let mut free = [first; 2];
+    let mut busy = [0u64; 2];
+    let mut last_dispatch = first.saturating_sub(1);
+    let mut out = Vec::new();
+    for (i, c) in program.commands.iter().enumerate() {
+        let Some(op) = commands::OPCODES
+            .iter()
+            .find(|o| u32::from(o.code) == c.0[0] & 0xff)
+        else {
+            break;
+        };
+        let e = match op.engine {
+            Engine::Dma => 0,
+            Engine::Compute => 1,
+            Engine::Control => break,
+        };
+        // In-order dispatch, one per cycle, into a queue of two: the engine's command two
+        // before this one must have left the queue.
+        let mut dispatch = last_dispatch + 1;
+        if started[e].len() >= 2 {
+            dispatch = dispatch.max(started[e][started[e].len() - 2]);
+        }
+        last_dispatch = dispatch;
+        let wait = u64::from(c.0[0] >> 8) as usize;
+        let other = &done[1 - e];
+        let ready = if wait == 0 {
+            0
+        } else {
+            other.get(wait - 1).map_or(u64::MAX / 4, |&d| d + t.wake)
+        };
+        let start = free[e].max(dispatch + 1).max(ready);
+        let end = start + duration(c, config, &port, t);
+        started[e].push(start);
+        done[e].push(end);
+        free[e] = end;
+        busy[e] += end - start;
+        out.push(CommandTiming {
+            index: i,
+            start,
+            end,
+        });
+    }
+    let last = free[0].max(free[1]).max(first);
+    Prediction {
+        cycles: last + t.finish,
+        commands: out,
+        compute_busy_cycles: busy[1],
+        dma_busy_cycles: busy[0],
+    }
+}

@@ -1,0 +1,368 @@
+//! SushiAbs (`host/src/abs.rs`) against the RTL: whole programs, predicted cycles and engine busy
+//! cycles against the RTL's counters.
+
+use std::sync::OnceLock;
+
+use sushi_host::abs::predict;
+use sushi_host::compiler::{Outputs, Program, compile, compile_refill, compile_subnet};
+use sushi_host::driver::Accel;
+use sushi_host::int8::{Act, Clamp, Epilogue, Requant};
+use sushi_host::layout::Array;
+use sushi_host::network::{Layer, Network};
+use sushi_host::network::{RandomSpec, random_network};
+use sushi_host::pb::{PbMap, TileImage};
+use sushi_host::pb_report::best_subgraph;
+use sushi_host::supernet::SuperNet;
+use sushi_hw::HwConfig;
+use sushi_hw::bus::read_counter;
+use sushi_hw::regs;
+use sushi_sim::{RtlSim, Stalls};
+use sushi_tests::{TestRng, config, rtl, seed};
+
+fn supernet() -> &'static SuperNet {
+    static NET: OnceLock<SuperNet> = OnceLock::new();
+    NET.get_or_init(|| {
+        SuperNet::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../host/supernets/fmnist-mbv2-ofa-v1.sushinet"
+        )))
+        .unwrap()
+    })
+}
+
+struct Row {
+    what: String,
+    rtl: u64,
+    model: u64,
+    rtl_comp: u64,
+    model_comp: u64,
+    rtl_dma: u64,
+    model_dma: u64,
+}
+
+fn measure(accel: &mut Accel<RtlSim>, cfg: &HwConfig, p: &Program, what: String) -> Row {
+    let r = accel.run_program(p, 1 << 34).expect("runs");
+    let m = predict(p, cfg);
+    let comp = read_counter(accel.bus(), regs::COMPUTE_BUSY_CYCLES_LO).unwrap();
+    let dma = read_counter(accel.bus(), regs::DMA_BUSY_CYCLES_LO).unwrap();
+    let n_comp = p
+        .commands
+        .iter()
+        .filter(|c| (c.0[0] & 0xff) >= 0x10)
+        .count();
+    let n_dma = p
+        .commands
+        .iter()
+        .filter(|c| (1..0x10).contains(&(c.0[0] & 0xff)))
+        .count();
+    Row {
+        what: format!("{what} [{n_comp}c {n_dma}d]"),
+        rtl: r.counters.busy_cycles,
+        model: m.cycles,
+        rtl_comp: comp,
+        model_comp: m.compute_busy_cycles,
+        rtl_dma: dma,
+        model_dma: m.dma_busy_cycles,
+    }
+}
+
+fn err(a: u64, b: u64) -> f64 {
+    (b as f64 - a as f64) / a.max(1) as f64 * 100.0
+}
+
+#[test]
+fn the_cycle_model_tracks_the_rtl() {
+    let seed = seed("abs", 3);
+    let mut rng = TestRng::new(seed);
+    let net = supernet();
+    let mut rows = Vec::new();
+    for name in ["zynq7020", "tiny"] {
+        let cfg = config(name);
+        let mut accel = Accel::open(rtl(&cfg, Stalls::none(), seed), &cfg).unwrap();
+        for case in 0..6 {
+            let (n, input) = random_network(
+                &mut rng,
+                RandomSpec {
+                    max_hw: 12,
+                    max_c: 24,
+                    body_layers: 3,
+                },
+            );
+            let Ok(mut p) = compile(&n, &cfg, Outputs::Last) else {
+                continue;
+            };
+            p.set_input(&input);
+            rows.push(measure(
+                &mut accel,
+                &cfg,
+                &p,
+                format!("{name} random {case}"),
+            ));
+        }
+        let image = TileImage::build(net, Array::of(&cfg));
+        accel.upload_tile_image(&image).unwrap();
+        let subnets: Vec<usize> = if name == "tiny" {
+            vec![0, 40, 100]
+        } else {
+            vec![0, 200, 512, 800, 1023]
+        };
+        let mut map = PbMap::for_config(&cfg);
+        for &s in &subnets {
+            // Three cache states: empty, the smallest SubNet's SubGraph, and the best SubGraph
+            // for this SubNet that fits (itself when it does).
+            let best = best_subgraph(net, &image, s, cfg.spec.buffers.pb_bytes as usize)
+                .unwrap()
+                .map(|c| c.config);
+            for (cache, g) in [
+                ("empty", None),
+                ("SubNet 0", Some(net.subnets[0].config.clone())),
+                ("best", best),
+            ] {
+                if let Some(g) = &g {
+                    let Ok(refill) = map.refill(&image, g) else {
+                        continue;
+                    };
+                    let p = compile_refill(&refill, &image, &cfg).unwrap();
+                    rows.push(measure(
+                        &mut accel,
+                        &cfg,
+                        &p,
+                        format!("{name} refill for {s}"),
+                    ));
+                } else {
+                    map.invalidate();
+                }
+                let mut p = match compile_subnet(net, s, &image, &map, &cfg, Outputs::Last) {
+                    Ok(p) => p,
+                    Err(_) => continue,
+                };
+                let nw = net.network(s).unwrap();
+                let (h, w, c) = nw.input;
+                p.set_input(&Act {
+                    h,
+                    w,
+                    c,
+                    data: vec![3; h * w * c],
+                });
+                rows.push(measure(
+                    &mut accel,
+                    &cfg,
+                    &p,
+                    format!("{name} SubNet {s} PB {cache}"),
+                ));
+            }
+        }
+    }
+    let mut worst: f64 = 0.0;
+    for r in &rows {
+        let e = err(r.rtl, r.model);
+        worst = worst.max(e.abs());
+        eprintln!(
+            "{:<46} rtl {:>8} model {:>8} ({:+6.2}%)  compute {:>8} vs {:>8} ({:+6.2}%)  dma {:>8} vs {:>8} ({:+6.2}%)",
+            r.what,
+            r.rtl,
+            r.model,
+            e,
+            r.rtl_comp,
+            r.model_comp,
+            err(r.rtl_comp, r.model_comp),
+            r.rtl_dma,
+            r.model_dma,
+            err(r.rtl_dma, r.model_dma)
+        );
+    }
+    eprintln!("worst {worst:.2}% (programs of every size)");
+    // The bound: whole SubNets and refills (programs of more than 1,000 cycles) within 2%.
+    for r in rows
+        .iter()
+        .filter(|r| r.rtl > 1000 && !r.what.contains("random"))
+    {
+        let e = err(r.rtl, r.model);
+        assert!(e.abs() <= 2.0, "{}: {e:+.2}%", r.what);
+    }
+}
+
+fn epi(c: usize) -> Epilogue {
+    Epilogue {
+        bias: vec![0; c],
+        requant: vec![Requant { m: 1 << 30, s: 31 }; c],
+        clamp: Clamp { lo: -128, hi: 127 },
+    }
+}
+
+/// Every operator's compute time is its loop nest (rtl/README.md "Compute") plus a fixed cost,
+/// and the wait for the first group's epilogue parameters: within 3 cycles per command.
+#[test]
+fn each_operator_takes_its_loop_nest_plus_a_fixed_cost() {
+    let cfg = config("zynq7020");
+    let mut accel = Accel::open(rtl(&cfg, Stalls::none(), 1), &cfg).unwrap();
+    let cases: Vec<(String, Network)> = vec![
+        (
+            "pw 14x14 32->64".into(),
+            Network {
+                input: (14, 14, 32),
+                layers: vec![Layer::Conv {
+                    input: 0,
+                    k: 1,
+                    stride: 1,
+                    out_c: 64,
+                    weights: vec![1; 64 * 32],
+                    epi: epi(64),
+                }],
+            },
+        ),
+        (
+            "pw 14x14 32->16".into(),
+            Network {
+                input: (14, 14, 32),
+                layers: vec![Layer::Conv {
+                    input: 0,
+                    k: 1,
+                    stride: 1,
+                    out_c: 16,
+                    weights: vec![1; 16 * 32],
+                    epi: epi(16),
+                }],
+            },
+        ),
+        (
+            "pw 2x2 160->960".into(),
+            Network {
+                input: (2, 2, 160),
+                layers: vec![Layer::Conv {
+                    input: 0,
+                    k: 1,
+                    stride: 1,
+                    out_c: 960,
+                    weights: vec![1; 960 * 160],
+                    epi: epi(960),
+                }],
+            },
+        ),
+        (
+            "pw 7x7 64->64".into(),
+            Network {
+                input: (7, 7, 64),
+                layers: vec![Layer::Conv {
+                    input: 0,
+                    k: 1,
+                    stride: 1,
+                    out_c: 64,
+                    weights: vec![1; 64 * 64],
+                    epi: epi(64),
+                }],
+            },
+        ),
+        (
+            "conv3 28x28 1->16 s2".into(),
+            Network {
+                input: (28, 28, 1),
+                layers: vec![Layer::Conv {
+                    input: 0,
+                    k: 3,
+                    stride: 2,
+                    out_c: 16,
+                    weights: vec![1; 16 * 9],
+                    epi: epi(16),
+                }],
+            },
+        ),
+        (
+            "dw3 14x14 64".into(),
+            Network {
+                input: (14, 14, 64),
+                layers: vec![Layer::DwConv {
+                    input: 0,
+                    k: 3,
+                    stride: 1,
+                    weights: vec![1; 64 * 9],
+                    epi: epi(64),
+                }],
+            },
+        ),
+        (
+            "dw7 7x7 64".into(),
+            Network {
+                input: (7, 7, 64),
+                layers: vec![Layer::DwConv {
+                    input: 0,
+                    k: 7,
+                    stride: 1,
+                    weights: vec![1; 64 * 49],
+                    epi: epi(64),
+                }],
+            },
+        ),
+        (
+            "dw3 14x14 64 s2".into(),
+            Network {
+                input: (14, 14, 64),
+                layers: vec![Layer::DwConv {
+                    input: 0,
+                    k: 3,
+                    stride: 2,
+                    weights: vec![1; 64 * 9],
+                    epi: epi(64),
+                }],
+            },
+        ),
+        (
+            "dw5 2x2 480".into(),
+            Network {
+                input: (2, 2, 480),
+                layers: vec![Layer::DwConv {
+                    input: 0,
+                    k: 5,
+                    stride: 1,
+                    weights: vec![1; 480 * 25],
+                    epi: epi(480),
+                }],
+            },
+        ),
+        (
+            "gap 4x4 256".into(),
+            Network {
+                input: (4, 4, 256),
+                layers: vec![Layer::Gap {
+                    input: 0,
+                    requant: vec![Requant { m: 1 << 30, s: 31 }; 256],
+                    clamp: Clamp { lo: -128, hi: 127 },
+                }],
+            },
+        ),
+    ];
+    for (name, net) in cases {
+        let mut p = compile(&net, &cfg, Outputs::None).unwrap();
+        let (h, w, c) = net.input;
+        p.set_input(&Act {
+            h,
+            w,
+            c,
+            data: vec![1; h * w * c],
+        });
+        let r = accel.run_program(&p, 1 << 30).unwrap();
+        let comp = read_counter(accel.bus(), regs::COMPUTE_BUSY_CYCLES_LO).unwrap();
+        let m = predict(&p, &cfg);
+        let ncomp = p
+            .commands
+            .iter()
+            .filter(|c| (c.0[0] & 0xff) >= 0x10)
+            .count();
+        eprintln!(
+            "{name:<24} cmds {ncomp:>3} rtl comp {comp:>7} model {:>7} total rtl {} model {}",
+            m.compute_busy_cycles, r.counters.busy_cycles, m.cycles
+        );
+        assert!(
+            comp.abs_diff(m.compute_busy_cycles) <= 3 * ncomp as u64,
+            "{name}: compute {comp} on the RTL, {} predicted",
+            m.compute_busy_cycles
+        );
+        assert!(
+            r.counters.busy_cycles.abs_diff(m.cycles) as f64
+                <= 0.01 * r.counters.busy_cycles as f64,
+            "{name}: {} cycles on the RTL, {} predicted",
+            r.counters.busy_cycles,
+            m.cycles
+        );
+    }
+}
