@@ -122,7 +122,7 @@ fn a_load_whose_second_row_leaves_the_window_stops_with_err_dma_window_and_touch
     for stalls in [Stalls::none(), Stalls::random(seed, 500)] {
         let (cfg, mut sim) = tiny_sim(stalls, seed);
         let window = set_window(&mut sim, WINDOW_OFFSET, WINDOW_BYTES);
-        let word = (cfg.spec.array.rows * cfg.spec.array.cols) as u32;
+        let word = cfg.spec.array.rows * cfg.spec.array.cols;
         // Row 0 ends just inside the window, row 1 starts beyond it.
         let row0 = window.1 + 1 - u64::from(4 * word);
         let status = run_stream(
@@ -316,7 +316,7 @@ fn a_soft_reset_aborts_a_running_job_and_clears_status_when_idle() {
     let mut rng = TestRng::new(seed);
     let (cfg, mut sim) = tiny_sim(Stalls::random(seed, 300), seed);
     let base = sim.dram().base;
-    let word = (cfg.spec.array.rows * cfg.spec.array.cols) as u32;
+    let word = cfg.spec.array.rows * cfg.spec.array.cols;
     // A long job: many PB fills.
     let fill = cmd(
         "LOAD_PB",
