@@ -17,6 +17,7 @@ case "$job" in
     scripts/setup.sh
     scripts/lint-rtl.sh
     cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets --quiet -- -D warnings
     cargo test --workspace --all-targets
     # The seam ARCHITECTURE.md promises: the host builds and tests without Verilator.
     cargo test -p sushi-hw -p sushi-host --no-default-features
