@@ -24,3 +24,4 @@ pub mod report;
 pub mod rng;
 pub mod supernet;
 pub mod synth;
+pub mod tables;

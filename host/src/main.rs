@@ -89,14 +89,36 @@ enum SupernetCommand {
         /// The `.sushinet` file.
         file: PathBuf,
         /// SubNet indices (default: the smallest and the largest).
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long, value_delimiter = ',', conflicts_with = "all")]
         subnets: Vec<usize>,
+        /// Every listed SubNet (about an hour on two cores for the shipped SuperNet).
+        #[arg(long)]
+        all: bool,
+        /// With --all on the whole test split: write the accuracy table beside the artifact
+        /// (`<artifact>.accuracy.json`, keyed by its hash), which `supernet info` reads.
+        #[arg(long, requires = "all")]
+        save_table: bool,
         /// Evaluate only the first N test images.
         #[arg(long)]
         images: Option<usize>,
         /// Directory holding the IDX files.
         #[arg(long, default_value = sushi_host::dataset::DEBIAN_DIR)]
         data_dir: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// SubNet count, weight bytes and the Pareto front over (accuracy, cycles on a config):
+    /// accuracy from the artifact's measured table, cycles from SushiAbs with an empty PB.
+    Info {
+        /// The `.sushinet` file (default: the shipped SuperNet).
+        file: Option<PathBuf>,
+        /// Config name or path to a .toml file.
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: String,
+        /// The accuracy table (default: `<artifact>.accuracy.json`).
+        #[arg(long)]
+        table: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -236,10 +258,18 @@ fn run(cli: Cli) -> Result<()> {
         Command::Supernet(SupernetCommand::Eval {
             file,
             subnets,
+            all,
+            save_table,
             images,
             data_dir,
             json,
-        }) => supernet_eval(&file, &subnets, images, &data_dir, json),
+        }) => supernet_eval(&file, &subnets, all, save_table, images, &data_dir, json),
+        Command::Supernet(SupernetCommand::Info {
+            file,
+            config,
+            table,
+            json,
+        }) => supernet_info(file, &config, table, json),
         Command::Hw(HwCommand::List) => {
             for name in HwConfig::builtin_names() {
                 let cfg = HwConfig::builtin(name)?;
@@ -427,6 +457,8 @@ fn supernet_check(file: &std::path::Path, json: bool) -> Result<()> {
 fn supernet_eval(
     file: &std::path::Path,
     subnets: &[usize],
+    all: bool,
+    save_table: bool,
     images: Option<usize>,
     data_dir: &std::path::Path,
     json: bool,
@@ -435,11 +467,28 @@ fn supernet_eval(
     let net = SuperNet::load(file)?;
     let split = sushi_host::dataset::test_split(data_dir)?;
     let n = images.unwrap_or(split.len()).min(split.len());
-    let ids: Vec<usize> = if subnets.is_empty() {
+    if save_table && n != split.len() {
+        bail!(
+            "--save-table needs the whole test split ({} images); drop --images",
+            split.len()
+        );
+    }
+    let ids: Vec<usize> = if all {
+        (0..net.subnets.len()).collect()
+    } else if subnets.is_empty() {
         vec![0, net.subnets.len() - 1]
     } else {
         subnets.to_vec()
     };
+    if let Some(bad) = ids.iter().find(|&&s| s >= net.subnets.len()) {
+        bail!(
+            "--subnets: there is no SubNet {bad}; {} lists 0..{}",
+            file.display(),
+            net.subnets.len() - 1
+        );
+    }
+    let started = std::time::Instant::now();
+    let mut top1 = Vec::new();
     let mut rows = Vec::new();
     for &id in &ids {
         let network = net.network(id).map_err(anyhow::Error::msg)?;
@@ -449,6 +498,15 @@ fn supernet_eval(
             .unwrap_or(1);
         let correct = sushi_host::fast::count_correct(&network, &split, n, threads);
         let seconds = wall.elapsed().as_secs_f64();
+        top1.push(100.0 * correct as f64 / n as f64);
+        if all && json {
+            eprint!(
+                "\r\x1b[2KSubNet {id} of {}: {:.2}% ({:.0} s so far)",
+                ids.len(),
+                100.0 * correct as f64 / n as f64,
+                started.elapsed().as_secs_f64()
+            );
+        }
         rows.push(serde_json::json!({
             "subnet": id, "config": net.subnets[id].config, "images": n,
             "top1": 100.0 * correct as f64 / n as f64, "seconds": seconds, "threads": threads,
@@ -462,6 +520,99 @@ fn supernet_eval(
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
+    }
+    if save_table {
+        let table = sushi_host::tables::AccuracyTable {
+            artifact_hash: format!("{:016x}", net.hash),
+            images: n,
+            top1,
+            measured_by: format!(
+                "sushi supernet eval --all --save-table: bit-exact int8 kernels, {n} test images, {:.0} s",
+                started.elapsed().as_secs_f64()
+            ),
+        };
+        let path = sushi_host::tables::accuracy_table_path(file);
+        table.save(&path)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn supernet_info(
+    file: Option<PathBuf>,
+    config: &str,
+    table: Option<PathBuf>,
+    json: bool,
+) -> Result<()> {
+    use sushi_host::tables::{
+        AccuracyTable, SubNetPoint, accuracy_table_path, pareto_front, subnet_cycles,
+    };
+    let path = file.unwrap_or_else(shipped_supernet);
+    let net = sushi_host::supernet::SuperNet::load(&path)?;
+    let cfg = HwConfig::load(config)?;
+    let table_path = table.unwrap_or_else(|| accuracy_table_path(&path));
+    let acc = AccuracyTable::load(&table_path, &net)?;
+    let wall = std::time::Instant::now();
+    let cycles = subnet_cycles(&net, &cfg);
+    let model_seconds = wall.elapsed().as_secs_f64();
+    let mut points = Vec::new();
+    for (s, c) in cycles.iter().enumerate() {
+        if let Some(c) = c {
+            points.push(SubNetPoint {
+                subnet: s,
+                accuracy: acc.top1[s],
+                weight_bytes: net.subnet_weight_bytes(s).map_err(anyhow::Error::msg)?,
+                cycles: *c,
+            });
+        }
+    }
+    let front = pareto_front(&points);
+    let d = cfg.derived();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "artifact": path.display().to_string(),
+                "artifact_hash": acc.artifact_hash,
+                "config": cfg.name,
+                "subnets": net.subnets.len(),
+                "subnets_that_compile": points.len(),
+                "weight_bytes_total": net.total_weight_bytes(),
+                "pb_bytes": cfg.spec.buffers.pb_bytes,
+                "accuracy_images": acc.images,
+                "cycles_from": "SushiAbs (host/src/abs.rs), empty Persistent Buffer",
+                "cycle_model_seconds": model_seconds,
+                "pareto": front,
+            }))?
+        );
+        return Ok(());
+    }
+    println!(
+        "{}: {} SubNets, {} bytes of shared int8 weights ({:.1}x the {} KiB PB of {})",
+        path.display(),
+        net.subnets.len(),
+        net.total_weight_bytes(),
+        net.total_weight_bytes() as f64 / cfg.spec.buffers.pb_bytes as f64,
+        cfg.spec.buffers.pb_bytes / 1024,
+        cfg.name
+    );
+    println!(
+        "Pareto front over accuracy ({} test images) and cycles on {} (SushiAbs, PB empty; {} of {} SubNets fit the config):",
+        acc.images,
+        cfg.name,
+        points.len(),
+        net.subnets.len()
+    );
+    println!("  SubNet  top-1    weight bytes     cycles      µs");
+    for p in &front {
+        println!(
+            "  {:>6}  {:>5.2}%  {:>12}  {:>9}  {:>7.1}",
+            p.subnet,
+            p.accuracy,
+            p.weight_bytes,
+            p.cycles,
+            d.cycles_to_us(p.cycles)
+        );
     }
     Ok(())
 }

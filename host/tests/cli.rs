@@ -193,3 +193,77 @@ fn pb_report_on_the_model_prints_its_json_fields_and_refuses_unknown_subnets() {
         &["--backend fpga", "rtl or model"],
     );
 }
+
+/// An accuracy table for the shipped artifact with made-up figures, for the CLI's plumbing only.
+fn synthetic_table(name: &str, hash: &str, top1: impl Fn(usize) -> f64) -> String {
+    let table = serde_json::json!({
+        "artifact_hash": hash,
+        "images": 10000,
+        "top1": (0..1024).map(top1).collect::<Vec<f64>>(),
+        "measured_by": "synthetic, for a test",
+    });
+    temp_config(name, &table.to_string())
+}
+
+fn shipped_hash() -> String {
+    let out = sushi(&[
+        "supernet",
+        "check",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/supernets/fmnist-mbv2-ofa-v1.sushinet"
+        ),
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    v["hash"].as_str().expect("hash").to_string()
+}
+
+#[test]
+fn supernet_info_prints_a_pareto_front_that_nothing_beats() {
+    // Accuracy rising with the index but with dips, so the front is a strict subset.
+    let table = synthetic_table("front.json", &shipped_hash(), |i| {
+        85.0 + (i % 97) as f64 * 0.04
+    });
+    let out = sushi(&["supernet", "info", "--table", &table, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["subnets"], 1024);
+    assert_eq!(v["weight_bytes_total"], 1_232_768);
+    let front = v["pareto"].as_array().expect("pareto");
+    assert!(front.len() > 1 && front.len() < 1024, "{}", front.len());
+    let mut prev: Option<(f64, u64)> = None;
+    for p in front {
+        for key in ["subnet", "accuracy", "weight_bytes", "cycles"] {
+            assert!(p.get(key).is_some(), "missing {key}");
+        }
+        let (a, c) = (
+            p["accuracy"].as_f64().unwrap(),
+            p["cycles"].as_u64().unwrap(),
+        );
+        if let Some((pa, pc)) = prev {
+            assert!(
+                a > pa && c >= pc,
+                "the front rises in both: {pa}@{pc} then {a}@{c}"
+            );
+        }
+        prev = Some((a, c));
+    }
+}
+
+#[test]
+fn supernet_info_refuses_a_table_of_another_artifact() {
+    let table = synthetic_table("stale.json", "0123456789abcdef", |_| 90.0);
+    assert_clean_error(
+        &sushi(&["supernet", "info", "--table", &table]),
+        &[
+            "measured artifact 0123456789abcdef",
+            "sushi supernet eval",
+            "--save-table",
+        ],
+    );
+}
