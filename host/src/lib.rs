@@ -22,6 +22,8 @@ pub mod pb;
 pub mod pb_report;
 pub mod report;
 pub mod rng;
+pub mod sched;
 pub mod supernet;
 pub mod synth;
 pub mod tables;
+pub mod trace;

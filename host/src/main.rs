@@ -39,6 +39,81 @@ enum Command {
     /// The Persistent Buffer.
     #[command(subcommand)]
     Pb(PbCommand),
+    /// Serve a query trace under one or all policies and print DESIGN.md's metrics.
+    Serve(ServeArgs),
+    /// Query traces.
+    #[command(subcommand)]
+    Trace(TraceCommand),
+}
+
+#[derive(Debug, Args)]
+struct PlanArgs {
+    /// Config name or path to a .toml file.
+    #[arg(long, default_value = DEFAULT_CONFIG)]
+    config: String,
+    /// The `.sushinet` file (default: the shipped SuperNet).
+    #[arg(long)]
+    supernet: Option<PathBuf>,
+    /// The accuracy table (default: `<artifact>.accuracy.json`).
+    #[arg(long)]
+    table: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The trace (JSON Lines; `sushi trace gen` writes one).
+    #[arg(long)]
+    trace: PathBuf,
+    /// Where costs come from: `abs` (SushiAbs's latency table, nothing executed).
+    #[arg(long, default_value = "abs")]
+    backend: String,
+    /// sushi, no-cache, static-cache, static-subnet, cache-unaware, oracle, or all.
+    #[arg(long, default_value = "all")]
+    policy: String,
+    /// latency (latency-strict selection) or accuracy (accuracy-strict).
+    #[arg(long, default_value = "latency")]
+    mode: String,
+    /// Queries between cache plans.
+    #[arg(long, default_value_t = 16)]
+    period: usize,
+    /// Queries a plan looks at.
+    #[arg(long, default_value_t = 32)]
+    window: usize,
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum TraceCommand {
+    /// Generate a seeded trace aimed at the Pareto front of a SuperNet on a config.
+    Gen {
+        /// Output file (JSON Lines).
+        #[arg(long)]
+        out: PathBuf,
+        /// Queries.
+        #[arg(long, default_value_t = 1000)]
+        queries: u64,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// phases (temporal locality) or iid (none).
+        #[arg(long, default_value = "phases")]
+        locality: String,
+        /// Queries per phase.
+        #[arg(long, default_value_t = 100)]
+        phase_queries: u64,
+        /// Offered load: mean service cycles over mean inter-arrival cycles.
+        #[arg(long, default_value_t = 0.7)]
+        load: f64,
+        /// Latency target as a multiple of the aimed SubNet's cycles.
+        #[arg(long, default_value_t = 2.0)]
+        latency_slack: f64,
+        #[command(flatten)]
+        plan: PlanArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -254,6 +329,26 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sim(SimCommand::Dma(args)) => dma(&args, false),
         Command::Compare(args) => compare(&args),
         Command::Pb(PbCommand::Report(args)) => pb_report(&args),
+        Command::Serve(args) => serve(&args),
+        Command::Trace(TraceCommand::Gen {
+            out,
+            queries,
+            seed,
+            locality,
+            phase_queries,
+            load,
+            latency_slack,
+            plan,
+        }) => trace_gen(
+            &out,
+            queries,
+            seed,
+            &locality,
+            phase_queries,
+            load,
+            latency_slack,
+            &plan,
+        ),
         Command::Supernet(SupernetCommand::Check { file, json }) => supernet_check(&file, json),
         Command::Supernet(SupernetCommand::Eval {
             file,
@@ -1281,4 +1376,211 @@ fn pb_report_rtl(
     bail!(
         "this `sushi` was built without the RTL backend (cargo feature `rtl`); use --backend model or rebuild with default features"
     )
+}
+
+/// The Pareto front of a SuperNet on a config, as scheduler candidates (fastest first), with
+/// the SuperNet and config.
+fn front_of(
+    plan: &PlanArgs,
+) -> Result<(
+    sushi_host::supernet::SuperNet,
+    HwConfig,
+    Vec<sushi_host::tables::SubNetPoint>,
+)> {
+    use sushi_host::tables::{
+        AccuracyTable, SubNetPoint, accuracy_table_path, pareto_front, subnet_cycles,
+    };
+    let path = plan.supernet.clone().unwrap_or_else(shipped_supernet);
+    let net = sushi_host::supernet::SuperNet::load(&path)?;
+    let cfg = HwConfig::load(&plan.config)?;
+    let table_path = plan
+        .table
+        .clone()
+        .unwrap_or_else(|| accuracy_table_path(&path));
+    let acc = AccuracyTable::load(&table_path, &net)?;
+    let points: Vec<SubNetPoint> = subnet_cycles(&net, &cfg)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(s, c)| {
+            Some(SubNetPoint {
+                subnet: s,
+                accuracy: acc.top1[s],
+                weight_bytes: net.subnet_weight_bytes(s).ok()?,
+                cycles: c?,
+            })
+        })
+        .collect();
+    let front = pareto_front(&points);
+    Ok((net, cfg, front))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn trace_gen(
+    out: &std::path::Path,
+    queries: u64,
+    seed: u64,
+    locality: &str,
+    phase_queries: u64,
+    load: f64,
+    latency_slack: f64,
+    plan: &PlanArgs,
+) -> Result<()> {
+    use sushi_host::trace::{Locality, Target, TraceSpec, generate, write_jsonl};
+    let locality = match locality {
+        "phases" => Locality::Phases { phase_queries },
+        "iid" => Locality::Iid,
+        other => bail!("--locality {other}: use phases or iid"),
+    };
+    if !(load > 0.0 && load.is_finite()) {
+        bail!("--load {load}: a positive number (1.0 = the accelerator busy all the time)");
+    }
+    let (_, _, front) = front_of(plan)?;
+    let points: Vec<Target> = front
+        .iter()
+        .map(|p| Target {
+            accuracy: p.accuracy,
+            cycles: p.cycles,
+        })
+        .collect();
+    let mean_service = points.iter().map(|p| p.cycles as f64).sum::<f64>() / points.len() as f64;
+    let spec = TraceSpec {
+        queries,
+        seed,
+        mean_interarrival_cycles: (mean_service / load) as u64,
+        locality,
+        latency_slack,
+        images: 10_000,
+    };
+    let trace = generate(&spec, &points);
+    write_jsonl(out, &trace)?;
+    eprintln!(
+        "wrote {} queries to {} ({} Pareto SubNets aimed at, mean inter-arrival {} cycles)",
+        trace.len(),
+        out.display(),
+        points.len(),
+        spec.mean_interarrival_cycles
+    );
+    Ok(())
+}
+
+fn serve(args: &ServeArgs) -> Result<()> {
+    use sushi_host::sched::{
+        CacheUnaware, Candidate, Mode, NoCache, Oracle, Policy, StaticCache, StaticSubNet, Sushi,
+        build_table, serve_table, summarize,
+    };
+    if args.backend != "abs" {
+        bail!(
+            "--backend {}: executing queries on the model and RTL backends is not built yet; use --backend abs (costs from SushiAbs's latency table)",
+            args.backend
+        );
+    }
+    let mode = match args.mode.as_str() {
+        "latency" => Mode::LatencyStrict,
+        "accuracy" => Mode::AccuracyStrict,
+        other => bail!("--mode {other}: use latency or accuracy"),
+    };
+    if args.period == 0 || args.window == 0 {
+        bail!("--period and --window must be at least 1");
+    }
+    let trace = sushi_host::trace::read_jsonl(&args.trace)?;
+    let (net, cfg, front) = front_of(&args.plan)?;
+    let wall = std::time::Instant::now();
+    let candidates: Vec<Candidate> = front
+        .iter()
+        .map(|p| Candidate {
+            subnet: p.subnet,
+            accuracy: p.accuracy,
+        })
+        .collect();
+    let table = build_table(&net, &cfg, candidates)?;
+    let table_seconds = wall.elapsed().as_secs_f64();
+    let sushi = Sushi {
+        mode,
+        period: args.period,
+        window: args.window,
+    };
+    let mid = table.candidates.len() / 2;
+    let own = |c: usize| {
+        table
+            .subgraphs
+            .iter()
+            .position(|g| *g == net.subnets[table.candidates[c].subnet].config)
+            .unwrap_or(0)
+    };
+    let last = table.subgraphs.len() - 1; // the shared-by-all SubGraph is added last
+    let mut all: Vec<Box<dyn Policy>> = vec![
+        Box::new(sushi.clone()),
+        Box::new(NoCache { mode }),
+        Box::new(StaticCache {
+            mode,
+            subgraph: last,
+        }),
+        Box::new(StaticSubNet {
+            candidate: mid,
+            subgraph: own(mid),
+        }),
+        Box::new(CacheUnaware {
+            inner: sushi.clone(),
+        }),
+        Box::new(Oracle { inner: sushi }),
+    ];
+    if args.policy != "all" {
+        let known: Vec<String> = all.iter().map(|p| p.name().to_string()).collect();
+        all.retain(|p| p.name().split(' ').next() == Some(args.policy.as_str()));
+        if all.is_empty() {
+            bail!(
+                "--policy {}: use one of {} or all",
+                args.policy,
+                known.join(", ")
+            );
+        }
+    }
+    let mut rows = Vec::new();
+    for p in &mut all {
+        let served = serve_table(&table, &trace, p.as_mut());
+        let name = p.name().to_string();
+        rows.push(summarize(&table, &served, &name, &cfg));
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "config": cfg.name,
+                "trace": args.trace.display().to_string(),
+                "candidates": table.candidates.len(),
+                "subgraphs": table.subgraphs.len(),
+                "table_seconds": table_seconds,
+                "policies": rows,
+            }))?
+        );
+        return Ok(());
+    }
+    println!(
+        "{} queries on {} ({} Pareto SubNets x {} SubGraphs, latency table from SushiAbs in {:.1} s)",
+        trace.len(),
+        cfg.name,
+        table.candidates.len(),
+        table.subgraphs.len(),
+        table_seconds
+    );
+    println!(
+        "policy            accuracy  latency mean / p99 (µs)   SLO    DRAM B/query  PB hit  energy µJ"
+    );
+    for r in &rows {
+        println!(
+            "{:<16}  {:>7.2}%  {:>9.1} / {:>9.1}    {:>5.1}%  {:>12.0}  {:>5.1}%  {:>9.1}",
+            r.policy,
+            r.served_accuracy,
+            r.latency_mean_us,
+            r.latency_p99_us,
+            100.0 * r.slo_attainment,
+            r.dram_bytes_per_query,
+            100.0 * r.pb_hit_ratio,
+            r.offchip_energy_uj
+        );
+    }
+    println!(
+        "costs from SushiAbs (no query executed); served accuracy = mean test accuracy of the SubNets served"
+    );
+    Ok(())
 }

@@ -267,3 +267,86 @@ fn supernet_info_refuses_a_table_of_another_artifact() {
         ],
     );
 }
+
+#[test]
+fn trace_gen_then_serve_prints_every_policy_with_the_issue_fields() {
+    let table = synthetic_table("serve.json", &shipped_hash(), |i| {
+        85.0 + (i % 89) as f64 * 0.05
+    });
+    let trace = temp_config("trace.jsonl", "");
+    let out = sushi(&[
+        "trace",
+        "gen",
+        "--out",
+        &trace,
+        "--queries",
+        "300",
+        "--seed",
+        "4",
+        "--table",
+        &table,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = sushi(&["serve", "--trace", &trace, "--table", &table, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let rows = v["policies"].as_array().expect("policies");
+    let names: Vec<&str> = rows.iter().map(|r| r["policy"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "sushi",
+            "no-cache",
+            "static-cache",
+            "static-subnet",
+            "cache-unaware",
+            "oracle (bound)"
+        ]
+    );
+    for r in rows {
+        for key in [
+            "policy",
+            "backend",
+            "queries",
+            "served_accuracy",
+            "latency_mean_cycles",
+            "latency_p99_cycles",
+            "slo_attainment",
+            "dram_bytes_per_query",
+            "pb_hit_ratio",
+            "offchip_energy_uj",
+            "outputs_verified",
+        ] {
+            assert!(r.get(key).is_some(), "{}: missing {key}", r["policy"]);
+        }
+        assert_eq!(r["queries"], 300);
+    }
+    let no_cache = rows.iter().find(|r| r["policy"] == "no-cache").unwrap();
+    assert_eq!(no_cache["pb_hit_ratio"], 0.0, "no cache, no hits");
+    // Bad input: a trace line that is not a query names its line.
+    std::fs::write(&trace, "{\"id\": 0}\n").unwrap();
+    assert_clean_error(
+        &sushi(&["serve", "--trace", &trace, "--table", &table]),
+        &[":1:", "accuracy_target"],
+    );
+    assert_clean_error(
+        &sushi(&[
+            "serve",
+            "--trace",
+            &trace,
+            "--backend",
+            "rtl",
+            "--table",
+            &table,
+        ]),
+        &["--backend rtl", "use --backend abs"],
+    );
+}

@@ -1,0 +1,672 @@
+//! SushiSched: per-query SubNet selection and SubGraph cache planning (DESIGN.md section 7),
+//! with the baselines every benchmark reports beside it, all behind one [`Policy`] trait, and a
+//! table-driven serving loop.
+//!
+//! The latency table `L[S][G]` ([`LatencyTable`]) holds SushiAbs's cycles for every candidate
+//! SubNet (the Pareto front) under every candidate SubGraph. Selection, per query with targets
+//! `(A, T)` under cache `G`: feasible SubNets have `acc(S) >= A` and `L[S][G] <= T`; latency-strict
+//! mode serves the most accurate feasible one, accuracy-strict mode the fastest; when none is
+//! feasible, the most accurate SubNet within `T`, else the fastest (an SLO miss either way).
+//! Planning, every `period` queries: the SubGraph minimising the window's service cycles plus the
+//! refill from the current one, refills charged as DMA cycles on the accelerator's timeline.
+
+use serde::Serialize;
+
+use crate::trace::Query;
+
+/// A candidate SubNet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// SubNet index in the artifact.
+    pub subnet: usize,
+    /// Measured test accuracy, percent.
+    pub accuracy: f64,
+}
+
+/// `L[S][G]` and what planning needs to charge refills.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LatencyTable {
+    /// Candidate SubNets, fastest first (with an empty PB).
+    pub candidates: Vec<Candidate>,
+    /// Candidate SubGraphs as config vectors; index 0 is the empty PB (an empty vector).
+    pub subgraphs: Vec<Vec<u16>>,
+    /// Tile bytes of each SubGraph.
+    pub subgraph_bytes: Vec<u64>,
+    /// Tile bytes each pair of SubGraphs shares: `shared_bytes[a][b]`.
+    pub shared_bytes: Vec<Vec<u64>>,
+    /// Cycles of candidate `s` with SubGraph `g` cached: `cycles[s][g]`.
+    pub cycles: Vec<Vec<u64>>,
+    /// DRAM weight bytes of candidate `s` with SubGraph `g` cached.
+    pub dram_weight_bytes: Vec<Vec<u64>>,
+    /// Tile bytes of candidate `s`.
+    pub subnet_bytes: Vec<u64>,
+    /// Cycles per byte moved into the PB, and per refill command (from SushiAbs).
+    pub fill_cycles_per_byte: f64,
+    /// Fixed cycles of a refill job.
+    pub fill_fixed_cycles: u64,
+}
+
+impl LatencyTable {
+    /// Cycles to refill from SubGraph `from` to `to`: only the tiles not already cached move.
+    pub fn refill_cycles(&self, from: usize, to: usize) -> u64 {
+        let bytes = self.refill_bytes(from, to);
+        if bytes == 0 {
+            0
+        } else {
+            self.fill_fixed_cycles + (bytes as f64 * self.fill_cycles_per_byte).ceil() as u64
+        }
+    }
+
+    /// Bytes a refill from `from` to `to` moves.
+    pub fn refill_bytes(&self, from: usize, to: usize) -> u64 {
+        self.subgraph_bytes[to] - self.shared_bytes[from][to]
+    }
+}
+
+/// Which target a query's selection honours first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Mode {
+    /// Meet the latency target, then be as accurate as possible.
+    LatencyStrict,
+    /// Meet the accuracy target, then be as fast as possible.
+    AccuracyStrict,
+}
+
+/// DESIGN.md section 7, step 1-4: the candidate to serve `q` with SubGraph `g` cached.
+pub fn select(table: &LatencyTable, q: &Query, g: usize, mode: Mode) -> usize {
+    let n = table.candidates.len();
+    let fits_t = |s: usize| table.cycles[s][g] <= q.latency_target_cycles;
+    let fits_a = |s: usize| table.candidates[s].accuracy >= q.accuracy_target;
+    let acc = |s: usize| table.candidates[s].accuracy;
+    let cyc = |s: usize| table.cycles[s][g];
+    let feasible = (0..n).filter(|&s| fits_t(s) && fits_a(s));
+    let best = match mode {
+        Mode::LatencyStrict => {
+            feasible.max_by(|&a, &b| acc(a).total_cmp(&acc(b)).then(cyc(b).cmp(&cyc(a))))
+        }
+        Mode::AccuracyStrict => {
+            feasible.min_by(|&a, &b| cyc(a).cmp(&cyc(b)).then(acc(b).total_cmp(&acc(a))))
+        }
+    };
+    best.or_else(|| {
+        (0..n)
+            .filter(|&s| fits_t(s))
+            .max_by(|&a, &b| acc(a).total_cmp(&acc(b)).then(cyc(b).cmp(&cyc(a))))
+    })
+    .unwrap_or_else(|| (0..n).min_by_key(|&s| cyc(s)).expect("candidates"))
+}
+
+/// The SubGraph minimising the cycles to serve `window` plus the refill from `current`
+/// (`cache_aware`: selection sees the cache; otherwise it assumes an empty PB).
+pub fn plan(
+    table: &LatencyTable,
+    window: &[Query],
+    current: usize,
+    mode: Mode,
+    cache_aware: bool,
+) -> usize {
+    (0..table.subgraphs.len())
+        .min_by_key(|&g| {
+            let serve: u64 = window
+                .iter()
+                .map(|q| {
+                    let s = select(table, q, if cache_aware { g } else { 0 }, mode);
+                    table.cycles[s][g]
+                })
+                .sum();
+            (serve + table.refill_cycles(current, g), g != current)
+        })
+        .expect("the empty SubGraph is always a candidate")
+}
+
+/// A serving policy: which SubNet serves a query, and which SubGraph the PB holds.
+pub trait Policy {
+    /// Its name in reports.
+    fn name(&self) -> &str;
+    /// The SubGraph to hold before serving `queries[i]` (called for every query, in order; may
+    /// look at the queries before `i`, and only an oracle looks after it).
+    fn cache(&mut self, table: &LatencyTable, queries: &[Query], i: usize, current: usize)
+    -> usize;
+    /// The candidate serving `q` with SubGraph `g` cached.
+    fn select(&mut self, table: &LatencyTable, q: &Query, g: usize) -> usize;
+}
+
+/// SushiSched: cache-aware selection, the cache re-planned every `period` queries over the last
+/// `window` queries.
+#[derive(Debug, Clone)]
+pub struct Sushi {
+    /// Selection mode.
+    pub mode: Mode,
+    /// Queries between plans.
+    pub period: usize,
+    /// Queries the plan looks at.
+    pub window: usize,
+}
+
+impl Policy for Sushi {
+    fn name(&self) -> &str {
+        "sushi"
+    }
+    fn cache(
+        &mut self,
+        table: &LatencyTable,
+        queries: &[Query],
+        i: usize,
+        current: usize,
+    ) -> usize {
+        if i == 0 || !i.is_multiple_of(self.period) {
+            return current;
+        }
+        plan(
+            table,
+            &queries[i.saturating_sub(self.window)..i],
+            current,
+            self.mode,
+            true,
+        )
+    }
+    fn select(&mut self, table: &LatencyTable, q: &Query, g: usize) -> usize {
+        select(table, q, g, self.mode)
+    }
+}
+
+/// No cache: the PB stays empty.
+#[derive(Debug, Clone)]
+pub struct NoCache {
+    /// Selection mode.
+    pub mode: Mode,
+}
+
+impl Policy for NoCache {
+    fn name(&self) -> &str {
+        "no-cache"
+    }
+    fn cache(&mut self, _: &LatencyTable, _: &[Query], _: usize, _: usize) -> usize {
+        0
+    }
+    fn select(&mut self, table: &LatencyTable, q: &Query, g: usize) -> usize {
+        select(table, q, g, self.mode)
+    }
+}
+
+/// One SubGraph for the whole trace (by default what the front's SubNets share the most of).
+#[derive(Debug, Clone)]
+pub struct StaticCache {
+    /// Selection mode.
+    pub mode: Mode,
+    /// The SubGraph held.
+    pub subgraph: usize,
+}
+
+impl Policy for StaticCache {
+    fn name(&self) -> &str {
+        "static-cache"
+    }
+    fn cache(&mut self, _: &LatencyTable, _: &[Query], _: usize, _: usize) -> usize {
+        self.subgraph
+    }
+    fn select(&mut self, table: &LatencyTable, q: &Query, g: usize) -> usize {
+        select(table, q, g, self.mode)
+    }
+}
+
+/// One SubNet for every query, its SubGraph cached.
+#[derive(Debug, Clone)]
+pub struct StaticSubNet {
+    /// The candidate served.
+    pub candidate: usize,
+    /// The SubGraph held.
+    pub subgraph: usize,
+}
+
+impl Policy for StaticSubNet {
+    fn name(&self) -> &str {
+        "static-subnet"
+    }
+    fn cache(&mut self, _: &LatencyTable, _: &[Query], _: usize, _: usize) -> usize {
+        self.subgraph
+    }
+    fn select(&mut self, _: &LatencyTable, _: &Query, _: usize) -> usize {
+        self.candidate
+    }
+}
+
+/// SushiSched's planning, but selection that ignores the cache (it reads `L[S][empty]`).
+#[derive(Debug, Clone)]
+pub struct CacheUnaware {
+    /// Selection mode, period and window as [`Sushi`]'s.
+    pub inner: Sushi,
+}
+
+impl Policy for CacheUnaware {
+    fn name(&self) -> &str {
+        "cache-unaware"
+    }
+    fn cache(
+        &mut self,
+        table: &LatencyTable,
+        queries: &[Query],
+        i: usize,
+        current: usize,
+    ) -> usize {
+        let s = &self.inner;
+        if i == 0 || !i.is_multiple_of(s.period) {
+            return current;
+        }
+        plan(
+            table,
+            &queries[i.saturating_sub(s.window)..i],
+            current,
+            s.mode,
+            false,
+        )
+    }
+    fn select(&mut self, table: &LatencyTable, q: &Query, _: usize) -> usize {
+        select(table, q, 0, self.inner.mode)
+    }
+}
+
+/// SushiSched that plans on the *next* window: it sees the future, so it is a bound, not a policy.
+#[derive(Debug, Clone)]
+pub struct Oracle {
+    /// Selection mode, period and window as [`Sushi`]'s.
+    pub inner: Sushi,
+}
+
+impl Policy for Oracle {
+    fn name(&self) -> &str {
+        "oracle (bound)"
+    }
+    fn cache(
+        &mut self,
+        table: &LatencyTable,
+        queries: &[Query],
+        i: usize,
+        current: usize,
+    ) -> usize {
+        let s = &self.inner;
+        if !i.is_multiple_of(s.period) {
+            return current;
+        }
+        plan(
+            table,
+            &queries[i..(i + s.window).min(queries.len())],
+            current,
+            s.mode,
+            true,
+        )
+    }
+    fn select(&mut self, table: &LatencyTable, q: &Query, g: usize) -> usize {
+        select(table, q, g, self.inner.mode)
+    }
+}
+
+/// One served query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Served {
+    /// Query id.
+    pub id: u64,
+    /// Candidate index served.
+    pub candidate: usize,
+    /// SubGraph cached while it ran.
+    pub subgraph: usize,
+    /// Cycle service started (after any refill).
+    pub start_cycle: u64,
+    /// Service cycles.
+    pub service_cycles: u64,
+    /// Refill cycles charged before it.
+    pub refill_cycles: u64,
+    /// Arrival to completion.
+    pub end_to_end_cycles: u64,
+    /// Met both targets.
+    pub slo_met: bool,
+}
+
+/// The FIFO single-accelerator timeline of `queries` under `policy`, every cost from the table.
+pub fn serve_table(
+    table: &LatencyTable,
+    queries: &[Query],
+    policy: &mut dyn Policy,
+) -> Vec<Served> {
+    let mut free = 0u64;
+    let mut g = 0usize;
+    let mut out = Vec::with_capacity(queries.len());
+    for (i, q) in queries.iter().enumerate() {
+        let mut now = free.max(q.arrival_cycle);
+        let next = policy.cache(table, queries, i, g);
+        let refill = table.refill_cycles(g, next);
+        now += refill;
+        g = next;
+        let s = policy.select(table, q, g);
+        let service = table.cycles[s][g];
+        let end = now + service;
+        out.push(Served {
+            id: q.id,
+            candidate: s,
+            subgraph: g,
+            start_cycle: now,
+            service_cycles: service,
+            refill_cycles: refill,
+            end_to_end_cycles: end - q.arrival_cycle,
+            slo_met: end - q.arrival_cycle <= q.latency_target_cycles
+                && table.candidates[s].accuracy >= q.accuracy_target,
+        });
+        free = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Locality, Target, TraceSpec, generate};
+
+    /// Three SubNets, a cache that speeds the big one up.
+    fn table() -> LatencyTable {
+        LatencyTable {
+            candidates: vec![
+                Candidate {
+                    subnet: 0,
+                    accuracy: 85.0,
+                },
+                Candidate {
+                    subnet: 1,
+                    accuracy: 87.0,
+                },
+                Candidate {
+                    subnet: 2,
+                    accuracy: 89.0,
+                },
+            ],
+            subgraphs: vec![vec![], vec![1], vec![2]],
+            subgraph_bytes: vec![0, 1000, 2000],
+            shared_bytes: vec![vec![0, 0, 0], vec![0, 1000, 1000], vec![0, 1000, 2000]],
+            cycles: vec![vec![100, 90, 90], vec![200, 150, 150], vec![400, 380, 300]],
+            dram_weight_bytes: vec![vec![10; 3]; 3],
+            subnet_bytes: vec![500, 1000, 3000],
+            fill_cycles_per_byte: 0.1,
+            fill_fixed_cycles: 20,
+        }
+    }
+
+    fn q(a: f64, t: u64) -> Query {
+        Query {
+            id: 0,
+            arrival_cycle: 0,
+            accuracy_target: a,
+            latency_target_cycles: t,
+            input: 0,
+        }
+    }
+
+    #[test]
+    fn selection_follows_the_four_steps() {
+        let t = table();
+        // Feasible {1, 2} with the cache of 2: latency-strict takes the most accurate.
+        assert_eq!(select(&t, &q(86.0, 310), 2, Mode::LatencyStrict), 2);
+        // ... accuracy-strict the fastest.
+        assert_eq!(select(&t, &q(86.0, 310), 2, Mode::AccuracyStrict), 1);
+        // Without the cache SubNet 2 takes 400 > 310: only 1 is feasible.
+        assert_eq!(select(&t, &q(86.0, 310), 0, Mode::LatencyStrict), 1);
+        // Nothing feasible (accuracy 90): the most accurate within the latency target.
+        assert_eq!(select(&t, &q(90.0, 250), 0, Mode::LatencyStrict), 1);
+        // Nothing within the latency target either: the fastest.
+        assert_eq!(select(&t, &q(90.0, 50), 0, Mode::LatencyStrict), 0);
+    }
+
+    #[test]
+    fn refills_move_only_what_is_missing_and_planning_charges_them() {
+        let t = table();
+        assert_eq!(t.refill_bytes(1, 2), 1000);
+        assert_eq!(t.refill_cycles(2, 1), 0, "1 is inside 2: nothing moves");
+        assert_eq!(t.refill_cycles(0, 2), 20 + 200);
+        // A window of big-SubNet queries: caching 2 saves 100 per query, more than the refill.
+        let window = vec![q(88.0, 1000); 5];
+        assert_eq!(plan(&t, &window, 0, Mode::LatencyStrict, true), 2);
+        // One such query does not pay for the refill.
+        assert_eq!(plan(&t, &window[..1], 0, Mode::LatencyStrict, true), 0);
+    }
+
+    #[test]
+    fn with_locality_sushi_beats_no_cache_and_the_oracle_bounds_it() {
+        let t = table();
+        let points: Vec<Target> = (0..3)
+            .map(|s| Target {
+                accuracy: t.candidates[s].accuracy,
+                cycles: t.cycles[s][0],
+            })
+            .collect();
+        let trace = generate(
+            &TraceSpec {
+                queries: 3000,
+                seed: 5,
+                mean_interarrival_cycles: 600,
+                locality: Locality::Phases { phase_queries: 200 },
+                latency_slack: 1.0,
+                images: 100,
+            },
+            &points,
+        );
+        let sushi = Sushi {
+            mode: Mode::LatencyStrict,
+            period: 20,
+            window: 40,
+        };
+        let cycles = |p: &mut dyn Policy| -> u64 {
+            serve_table(&t, &trace, p)
+                .iter()
+                .map(|s| s.service_cycles + s.refill_cycles)
+                .sum()
+        };
+        let none = cycles(&mut NoCache {
+            mode: Mode::LatencyStrict,
+        });
+        let ours = cycles(&mut sushi.clone());
+        let bound = cycles(&mut Oracle { inner: sushi });
+        assert!(ours < none, "sushi {ours} vs no cache {none}");
+        assert!(bound <= ours, "oracle {bound} vs sushi {ours}");
+    }
+}
+
+/// Why a latency table cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum TableBuildError {
+    /// A SubNet did not compile for the config.
+    #[error(transparent)]
+    Compile(#[from] crate::compiler::CompileError),
+    /// A SubGraph did not fit.
+    #[error(transparent)]
+    Pb(#[from] crate::pb::PbError),
+}
+
+/// `L[S][G]` from SushiAbs for `candidates` (fastest first) on `config`. The candidate SubGraphs
+/// are the empty PB, each candidate's own config where it fits the PB, what neighbouring
+/// candidates share, and for candidates too big for the PB their best share that fits
+/// ([`crate::pb_report::best_subgraph`]).
+pub fn build_table(
+    net: &crate::supernet::SuperNet,
+    config: &sushi_hw::HwConfig,
+    candidates: Vec<Candidate>,
+) -> Result<LatencyTable, TableBuildError> {
+    use crate::compiler::{Outputs, compile_refill, compile_subnet};
+    use crate::pb::{PbMap, TileImage, shared};
+    let image = TileImage::build(net, crate::layout::Array::of(config));
+    let pb_bytes = config.spec.buffers.pb_bytes as usize;
+    let mut subgraphs: Vec<Vec<u16>> = vec![Vec::new()];
+    let add = |g: Vec<u16>, subgraphs: &mut Vec<Vec<u16>>| -> Result<(), TableBuildError> {
+        if image.bytes(&g)? <= pb_bytes && !subgraphs.contains(&g) {
+            subgraphs.push(g);
+        }
+        Ok(())
+    };
+    for (i, c) in candidates.iter().enumerate() {
+        let own = net.subnets[c.subnet].config.clone();
+        add(own.clone(), &mut subgraphs)?;
+        if let Some(next) = candidates.get(i + 1) {
+            add(
+                shared(&own, &net.subnets[next.subnet].config),
+                &mut subgraphs,
+            )?;
+        }
+        if let Some(best) = crate::pb_report::best_subgraph(net, &image, c.subnet, pb_bytes)? {
+            add(best.config, &mut subgraphs)?;
+        }
+    }
+    // What every candidate shares: the static-cache baseline's SubGraph.
+    if let Some(first) = candidates.first() {
+        let all = candidates
+            .iter()
+            .fold(net.subnets[first.subnet].config.clone(), |acc, c| {
+                shared(&acc, &net.subnets[c.subnet].config)
+            });
+        add(all, &mut subgraphs)?;
+    }
+    let n_g = subgraphs.len();
+    let bytes_of = |g: &[u16]| -> Result<u64, TableBuildError> {
+        Ok(if g.is_empty() {
+            0
+        } else {
+            image.bytes(g)? as u64
+        })
+    };
+    let subgraph_bytes = subgraphs
+        .iter()
+        .map(|g| bytes_of(g))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut shared_bytes = vec![vec![0u64; n_g]; n_g];
+    for a in 0..n_g {
+        for b in 0..n_g {
+            shared_bytes[a][b] = if subgraphs[a].is_empty() || subgraphs[b].is_empty() {
+                0
+            } else {
+                bytes_of(&shared(&subgraphs[a], &subgraphs[b]))?
+            };
+        }
+    }
+    let mut cycles = vec![vec![0u64; n_g]; candidates.len()];
+    let mut dram = vec![vec![0u64; n_g]; candidates.len()];
+    let mut fill = (0u64, 0u64); // (bytes, cycles) of the largest refill from empty
+    for (g, sub) in subgraphs.iter().enumerate() {
+        let mut map = PbMap::for_config(config);
+        if !sub.is_empty() {
+            let refill = map.refill(&image, sub)?;
+            let p = compile_refill(&refill, &image, config)?;
+            let c = crate::abs::predict(&p, config).cycles;
+            if refill.bytes() as u64 > fill.0 {
+                fill = (refill.bytes() as u64, c);
+            }
+        }
+        for (s, cand) in candidates.iter().enumerate() {
+            let p = compile_subnet(net, cand.subnet, &image, &map, config, Outputs::Last)?;
+            cycles[s][g] = crate::abs::predict(&p, config).cycles;
+            dram[s][g] = p.weight_bytes as u64;
+        }
+    }
+    // A refill costs a fixed start plus its bytes at the rate the largest one achieved.
+    let fill_fixed_cycles = 64;
+    let fill_cycles_per_byte = if fill.0 == 0 {
+        0.0
+    } else {
+        fill.1.saturating_sub(fill_fixed_cycles) as f64 / fill.0 as f64
+    };
+    let subnet_bytes = candidates
+        .iter()
+        .map(|c| bytes_of(&net.subnets[c.subnet].config))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(LatencyTable {
+        candidates,
+        subgraphs,
+        subgraph_bytes,
+        shared_bytes,
+        cycles,
+        dram_weight_bytes: dram,
+        subnet_bytes,
+        fill_cycles_per_byte,
+        fill_fixed_cycles,
+    })
+}
+
+/// The metrics of DESIGN.md section 8 for one policy's run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServeSummary {
+    /// Policy name.
+    pub policy: String,
+    /// Where the costs came from (`abs`: SushiAbs's table, nothing executed).
+    pub backend: String,
+    /// Queries served.
+    pub queries: usize,
+    /// Mean measured test accuracy of the SubNets served, percent.
+    pub served_accuracy: f64,
+    /// End-to-end latency (queueing included), mean.
+    pub latency_mean_cycles: f64,
+    /// End-to-end latency, 99th percentile.
+    pub latency_p99_cycles: u64,
+    /// The same in µs at the config's clock.
+    pub latency_mean_us: f64,
+    /// The same in µs.
+    pub latency_p99_us: f64,
+    /// Fraction of queries meeting both targets.
+    pub slo_attainment: f64,
+    /// DRAM weight bytes per query: streamed weights plus refills.
+    pub dram_bytes_per_query: f64,
+    /// Weight bytes served from the PB over all weight bytes used.
+    pub pb_hit_ratio: f64,
+    /// Bytes moved into the PB over the run.
+    pub refill_bytes: u64,
+    /// DRAM bytes x the config's pJ per byte, in µJ.
+    pub offchip_energy_uj: f64,
+    /// Queries whose outputs were checked against the golden model (0: costs only).
+    pub outputs_verified: usize,
+}
+
+/// Summarises a table-driven run.
+pub fn summarize(
+    table: &LatencyTable,
+    served: &[Served],
+    policy: &str,
+    config: &sushi_hw::HwConfig,
+) -> ServeSummary {
+    let n = served.len().max(1) as f64;
+    let mut lat: Vec<u64> = served.iter().map(|s| s.end_to_end_cycles).collect();
+    lat.sort_unstable();
+    let p99 = lat
+        .get(((lat.len() as f64 * 0.99).ceil() as usize).saturating_sub(1))
+        .copied()
+        .unwrap_or(0);
+    let mean = lat.iter().sum::<u64>() as f64 / n;
+    let mut refill_bytes = 0u64;
+    let mut prev = 0usize;
+    let (mut streamed, mut used) = (0u64, 0u64);
+    for s in served {
+        refill_bytes += table.refill_bytes(prev, s.subgraph);
+        prev = s.subgraph;
+        streamed += table.dram_weight_bytes[s.candidate][s.subgraph];
+        used += table.subnet_bytes[s.candidate];
+    }
+    let dram = streamed + refill_bytes;
+    let d = config.derived();
+    ServeSummary {
+        policy: policy.to_string(),
+        backend: "abs".into(),
+        queries: served.len(),
+        served_accuracy: served
+            .iter()
+            .map(|s| table.candidates[s.candidate].accuracy)
+            .sum::<f64>()
+            / n,
+        latency_mean_cycles: mean,
+        latency_p99_cycles: p99,
+        latency_mean_us: mean * d.cycle_ns / 1000.0,
+        latency_p99_us: p99 as f64 * d.cycle_ns / 1000.0,
+        slo_attainment: served.iter().filter(|s| s.slo_met).count() as f64 / n,
+        dram_bytes_per_query: dram as f64 / n,
+        pb_hit_ratio: if used == 0 {
+            0.0
+        } else {
+            1.0 - streamed as f64 / used as f64
+        },
+        refill_bytes,
+        offchip_energy_uj: dram as f64 * config.spec.dram.energy_pj_per_byte / 1e6,
+        outputs_verified: 0,
+    }
+}

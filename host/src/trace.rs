@@ -1,0 +1,245 @@
+//! Query traces (DESIGN.md section 10): arrival time, accuracy target, latency target, input index.
+//!
+//! Generators are seeded and deterministic. `phases` gives temporal locality (targets cluster
+//! around a point of the accuracy/latency trade-off that moves from phase to phase), `iid` none
+//! (every query picks its point afresh): the case where a SubGraph cache should not help, kept so
+//! that no benchmark hides it. Files are JSON Lines, one query per line.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rng::SplitMix64;
+
+/// One query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Query {
+    /// Position in the trace.
+    pub id: u64,
+    /// Arrival, in accelerator cycles from the start of the trace.
+    pub arrival_cycle: u64,
+    /// Lowest acceptable test accuracy of the SubNet serving it, in percent.
+    pub accuracy_target: f64,
+    /// Longest acceptable end-to-end latency (queueing included), in cycles.
+    pub latency_target_cycles: u64,
+    /// Index of the input image in the test split.
+    pub input: usize,
+}
+
+/// A point of the trade-off a generator aims at: an accuracy and the cycles it costs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Target {
+    /// Accuracy in percent.
+    pub accuracy: f64,
+    /// Cycles with an empty Persistent Buffer.
+    pub cycles: u64,
+}
+
+/// How a generator draws targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Locality {
+    /// Phases of `phase_queries` queries around one point that drifts between phases.
+    Phases {
+        /// Queries per phase.
+        phase_queries: u64,
+    },
+    /// Every query independent.
+    Iid,
+}
+
+/// A seeded generator of `n` queries.
+#[derive(Debug, Clone, Copy)]
+pub struct TraceSpec {
+    /// Queries.
+    pub queries: u64,
+    /// Seed.
+    pub seed: u64,
+    /// Mean cycles between arrivals (exponential inter-arrival times).
+    pub mean_interarrival_cycles: u64,
+    /// Locality of the targets.
+    pub locality: Locality,
+    /// Latency target as a multiple of the aimed point's cycles.
+    pub latency_slack: f64,
+    /// Test images to draw inputs from.
+    pub images: usize,
+}
+
+/// Generates a trace aiming at `points` (a Pareto front, fastest first).
+pub fn generate(spec: &TraceSpec, points: &[Target]) -> Vec<Query> {
+    assert!(!points.is_empty(), "a trace needs target points");
+    let mut rng = SplitMix64::new(spec.seed);
+    let mut t = 0u64;
+    let mut center = rng.below(points.len() as u64) as i64;
+    let n = points.len() as i64;
+    (0..spec.queries)
+        .map(|id| {
+            let aim = match spec.locality {
+                Locality::Phases { phase_queries } => {
+                    if id > 0 && id.is_multiple_of(phase_queries.max(1)) {
+                        // The next phase's point: a step of up to a quarter of the front.
+                        let step = (n / 4).max(1);
+                        center = (center + rng.range(-step, step)).clamp(0, n - 1);
+                    }
+                    // Within a phase, targets stay within a few points of the centre.
+                    (center + rng.range(-1, 1)).clamp(0, n - 1)
+                }
+                Locality::Iid => rng.below(n as u64) as i64,
+            } as usize;
+            // Exponential inter-arrival times by inversion of a uniform draw.
+            let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+            t += (-(1.0 - u).ln() * spec.mean_interarrival_cycles as f64) as u64;
+            let p = points[aim];
+            Query {
+                id,
+                arrival_cycle: t,
+                accuracy_target: p.accuracy,
+                latency_target_cycles: (p.cycles as f64 * spec.latency_slack) as u64,
+                input: rng.below(spec.images as u64) as usize,
+            }
+        })
+        .collect()
+}
+
+/// Why a trace file cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    /// Reading failed.
+    #[error("{path}: {message}")]
+    Io {
+        /// File.
+        path: String,
+        /// What.
+        message: String,
+    },
+    /// A line is not a query.
+    #[error("{path}:{line}: {message}")]
+    Line {
+        /// File.
+        path: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong, and the expected fields.
+        message: String,
+    },
+}
+
+/// Writes `queries` as JSON Lines.
+pub fn write_jsonl(path: &Path, queries: &[Query]) -> Result<(), TraceError> {
+    let mut text = String::new();
+    for q in queries {
+        text.push_str(&serde_json::to_string(q).expect("a query serialises"));
+        text.push('\n');
+    }
+    std::fs::write(path, text).map_err(|e| TraceError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Reads JSON Lines; blank lines are skipped. Arrivals must not decrease.
+pub fn read_jsonl(path: &Path) -> Result<Vec<Query>, TraceError> {
+    let p = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| TraceError::Io {
+        path: p.clone(),
+        message: e.to_string(),
+    })?;
+    let mut out: Vec<Query> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let q: Query = serde_json::from_str(line).map_err(|e| TraceError::Line {
+            path: p.clone(),
+            line: i + 1,
+            message: format!(
+                "{e}; a query is {{\"id\", \"arrival_cycle\", \"accuracy_target\", \"latency_target_cycles\", \"input\"}}"
+            ),
+        })?;
+        if let Some(prev) = out.last()
+            && q.arrival_cycle < prev.arrival_cycle
+        {
+            return Err(TraceError::Line {
+                path: p,
+                line: i + 1,
+                message: format!(
+                    "arrival_cycle {} is before the previous query's {}; sort the trace by arrival",
+                    q.arrival_cycle, prev.arrival_cycle
+                ),
+            });
+        }
+        out.push(q);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn points() -> Vec<Target> {
+        (0..20)
+            .map(|i| Target {
+                accuracy: 85.0 + i as f64 * 0.2,
+                cycles: 10_000 + i * 5_000,
+            })
+            .collect()
+    }
+
+    fn spec(locality: Locality) -> TraceSpec {
+        TraceSpec {
+            queries: 2_000,
+            seed: 9,
+            mean_interarrival_cycles: 50_000,
+            locality,
+            latency_slack: 1.5,
+            images: 10_000,
+        }
+    }
+
+    /// Mean absolute change of the aimed accuracy from one query to the next.
+    fn churn(qs: &[Query]) -> f64 {
+        qs.windows(2)
+            .map(|w| (w[1].accuracy_target - w[0].accuracy_target).abs())
+            .sum::<f64>()
+            / (qs.len() - 1) as f64
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_trace_and_phases_have_locality_iid_has_none() {
+        let phases = generate(&spec(Locality::Phases { phase_queries: 100 }), &points());
+        assert_eq!(
+            phases,
+            generate(&spec(Locality::Phases { phase_queries: 100 }), &points())
+        );
+        let iid = generate(&spec(Locality::Iid), &points());
+        assert!(
+            churn(&phases) * 3.0 < churn(&iid),
+            "{} vs {}",
+            churn(&phases),
+            churn(&iid)
+        );
+        // Arrivals are ordered and their mean gap is the asked one within 10%.
+        assert!(
+            phases
+                .windows(2)
+                .all(|w| w[0].arrival_cycle <= w[1].arrival_cycle)
+        );
+        let mean = phases.last().unwrap().arrival_cycle as f64 / phases.len() as f64;
+        assert!((mean / 50_000.0 - 1.0).abs() < 0.1, "{mean}");
+    }
+
+    #[test]
+    fn jsonl_round_trips_and_bad_lines_name_their_line() {
+        let qs = generate(&spec(Locality::Iid), &points());
+        let dir = std::env::temp_dir().join(format!("sushi-trace-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.jsonl");
+        write_jsonl(&path, &qs[..50]).unwrap();
+        assert_eq!(read_jsonl(&path).unwrap(), qs[..50]);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"id\": 50, \"arrival_cycle\": 1}\n");
+        std::fs::write(&path, &text).unwrap();
+        let e = read_jsonl(&path).unwrap_err().to_string();
+        assert!(e.contains(":51:") && e.contains("accuracy_target"), "{e}");
+    }
+}
