@@ -23,6 +23,7 @@ pub mod pb_report;
 pub mod report;
 pub mod rng;
 pub mod sched;
+pub mod serve;
 pub mod supernet;
 pub mod synth;
 pub mod tables;

@@ -23,7 +23,7 @@ struct Cli {
 enum Command {
     /// The main job: open the simulated accelerator, check it, and run a verified DMA copy,
     /// printing what it did in cycles and bytes.
-    Demo(DmaArgs),
+    Demo(DemoArgs),
     /// Hardware configs and generated files.
     #[command(subcommand)]
     Hw(HwCommand),
@@ -169,9 +169,10 @@ enum SupernetCommand {
         /// Every listed SubNet (about an hour on two cores for the shipped SuperNet).
         #[arg(long)]
         all: bool,
-        /// With --all on the whole test split: write the accuracy table beside the artifact
-        /// (`<artifact>.accuracy.json`, keyed by its hash), which `supernet info` reads.
-        #[arg(long, requires = "all")]
+        /// On the whole test split: merge the figures into the accuracy table beside the artifact
+        /// (`<artifact>.accuracy.json`, keyed by its hash; created when missing), which
+        /// `supernet info`, `trace gen`, `serve` and `demo` read. Resumable: measure in parts.
+        #[arg(long)]
         save_table: bool,
         /// Evaluate only the first N test images.
         #[arg(long)]
@@ -281,6 +282,37 @@ enum HwCommand {
 enum SimCommand {
     /// A long verified DMA copy on the RTL; reports simulated cycles per second.
     Dma(DmaArgs),
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Config name or path to a .toml file.
+    #[arg(long, default_value = DEFAULT_CONFIG)]
+    config: String,
+    /// Queries in the trace.
+    #[arg(long, default_value_t = 120)]
+    queries: u64,
+    /// Seed of the trace.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Offered load: mean service cycles of the Pareto SubNets over mean inter-arrival cycles.
+    #[arg(long, default_value_t = 0.5)]
+    load: f64,
+    /// Latency target as a multiple of the aimed SubNet's cycles.
+    #[arg(long, default_value_t = 1.5)]
+    latency_slack: f64,
+    /// Queries per phase of the trace (temporal locality).
+    #[arg(long, default_value_t = 40)]
+    phase_queries: u64,
+    /// Queries between cache plans.
+    #[arg(long, default_value_t = 8)]
+    period: usize,
+    /// Queries a plan looks at.
+    #[arg(long, default_value_t = 16)]
+    window: usize,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -617,18 +649,32 @@ fn supernet_eval(
         println!("{}", serde_json::to_string_pretty(&rows)?);
     }
     if save_table {
-        let table = sushi_host::tables::AccuracyTable {
-            artifact_hash: format!("{:016x}", net.hash),
-            images: n,
-            top1,
-            measured_by: format!(
-                "sushi supernet eval --all --save-table: bit-exact int8 kernels, {n} test images, {:.0} s",
-                started.elapsed().as_secs_f64()
-            ),
+        use sushi_host::tables::{AccuracyTable, accuracy_table_path};
+        let path = accuracy_table_path(file);
+        let mut table = if path.exists() {
+            AccuracyTable::load(&path, &net)?
+        } else {
+            AccuracyTable {
+                artifact_hash: format!("{:016x}", net.hash),
+                images: n,
+                top1: vec![None; net.subnets.len()],
+                measured_by:
+                    "sushi supernet eval --save-table: bit-exact int8 kernels (sushi_host::fast)"
+                        .into(),
+            }
         };
-        let path = sushi_host::tables::accuracy_table_path(file);
+        for (&id, &a) in ids.iter().zip(&top1) {
+            table.top1[id] = Some(a);
+        }
         table.save(&path)?;
-        eprintln!("wrote {}", path.display());
+        eprintln!(
+            "{}: {} of {} SubNets measured ({:.0} s for these {})",
+            path.display(),
+            table.measured(),
+            net.subnets.len(),
+            started.elapsed().as_secs_f64(),
+            ids.len()
+        );
     }
     Ok(())
 }
@@ -652,10 +698,10 @@ fn supernet_info(
     let model_seconds = wall.elapsed().as_secs_f64();
     let mut points = Vec::new();
     for (s, c) in cycles.iter().enumerate() {
-        if let Some(c) = c {
+        if let (Some(c), Some(a)) = (c, acc.top1[s]) {
             points.push(SubNetPoint {
                 subnet: s,
-                accuracy: acc.top1[s],
+                accuracy: a,
                 weight_bytes: net.subnet_weight_bytes(s).map_err(anyhow::Error::msg)?,
                 cycles: *c,
             });
@@ -671,7 +717,8 @@ fn supernet_info(
                 "artifact_hash": acc.artifact_hash,
                 "config": cfg.name,
                 "subnets": net.subnets.len(),
-                "subnets_that_compile": points.len(),
+                "subnets_measured_and_compiling": points.len(),
+                "subnets_measured": acc.measured(),
                 "weight_bytes_total": net.total_weight_bytes(),
                 "pb_bytes": cfg.spec.buffers.pb_bytes,
                 "accuracy_images": acc.images,
@@ -692,7 +739,7 @@ fn supernet_info(
         cfg.name
     );
     println!(
-        "Pareto front over accuracy ({} test images) and cycles on {} (SushiAbs, PB empty; {} of {} SubNets fit the config):",
+        "Pareto front over accuracy ({} test images) and cycles on {} (SushiAbs, PB empty; {} of {} SubNets measured and fitting the config):",
         acc.images,
         cfg.name,
         points.len(),
@@ -924,116 +971,173 @@ fn dma(_args: &DmaArgs, _human: bool) -> Result<()> {
 }
 
 #[cfg(not(feature = "rtl"))]
-fn demo(_args: &DmaArgs) -> Result<()> {
+fn demo(_args: &DemoArgs) -> Result<()> {
     bail!(
         "this `sushi` was built without the RTL backend (cargo feature `rtl`); rebuild with default features"
     )
 }
 
-/// The main job: the verified memcpy, then SubNets of the shipped SuperNet classifying test images on
-/// the RTL, each checked against the bit-exact int8 kernels.
+/// The main job (issue 6): a seeded query trace with temporal locality served on the simulated RTL
+/// with SushiSched and with no cache (every output checked against the golden model), the other
+/// baselines on the golden model, and one table of DESIGN.md's metrics.
 #[cfg(feature = "rtl")]
-fn demo(args: &DmaArgs) -> Result<()> {
-    let memcpy = dma_report(args)?;
-    let cfg = HwConfig::load(&args.config)?;
-    if !args.json {
-        print_dma(&memcpy, &cfg, true);
+fn demo(args: &DemoArgs) -> Result<()> {
+    use sushi_host::sched::{
+        CacheUnaware, Candidate, Mode, NoCache, Oracle, Policy, StaticCache, StaticSubNet, Sushi,
+        build_table,
+    };
+    use sushi_host::trace::{Locality, Target, TraceSpec, generate};
+    if args.queries == 0 {
+        bail!("--queries must be at least 1");
     }
-    if !memcpy.verified {
-        bail!(
-            "the copy was wrong: {} destination bytes differ, {} guard bytes changed",
-            memcpy.mismatched_bytes,
-            memcpy.guard_bytes_touched
-        );
-    }
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("supernets/fmnist-mbv2-ofa-v1.sushinet");
-    let net = sushi_host::supernet::SuperNet::load(&path)?;
+    // A config without a built RTL model is the likeliest mistake: say so before any work.
+    rtl_bus(&HwConfig::load(&args.config)?)?;
+    let wall = std::time::Instant::now();
+    let plan = PlanArgs {
+        config: args.config.clone(),
+        supernet: None,
+        table: None,
+    };
+    let (net, cfg, front) = front_of(&plan)?;
     let split =
         sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))?;
-    let sim = sushi_host::backend::open_rtl(
-        &cfg,
-        &sushi_sim::SimOptions {
-            seed: args.seed,
-            stalls: sushi_sim::Stalls::uniform(args.stall_permille),
-            ..Default::default()
+    let points: Vec<Target> = front
+        .iter()
+        .map(|p| Target {
+            accuracy: p.accuracy,
+            cycles: p.cycles,
+        })
+        .collect();
+    let mean_service = points.iter().map(|p| p.cycles as f64).sum::<f64>() / points.len() as f64;
+    let spec = TraceSpec {
+        queries: args.queries,
+        seed: args.seed,
+        mean_interarrival_cycles: (mean_service / args.load) as u64,
+        locality: Locality::Phases {
+            phase_queries: args.phase_queries,
         },
-    )?;
-    let mut accel = sushi_host::driver::Accel::open(sim, &cfg)?;
-    let d = cfg.derived();
-    let mut rows = Vec::new();
+        latency_slack: args.latency_slack,
+        images: split.len(),
+    };
+    let trace = generate(&spec, &points);
+    let candidates: Vec<Candidate> = front
+        .iter()
+        .map(|p| Candidate {
+            subnet: p.subnet,
+            accuracy: p.accuracy,
+        })
+        .collect();
+    let table = build_table(&net, &cfg, candidates)?;
     if !args.json {
-        println!(
-            "\nSubNets of the shipped SuperNet ({} listed) classifying Fashion-MNIST test images on the RTL:",
-            net.subnets.len()
-        );
-        println!(
-            "subnet  weights  image  label  RTL class  = int8 model  cycles     us      DRAM weight/act/epi/cmd bytes"
+        eprintln!(
+            "{} queries (seed {}, phases of {}, load {:.2}) on {}: {} Pareto SubNets x {} SubGraphs in SushiAbs's latency table",
+            trace.len(),
+            args.seed,
+            args.phase_queries,
+            args.load,
+            cfg.name,
+            table.candidates.len(),
+            table.subgraphs.len()
         );
     }
-    for id in [0, net.subnets.len() - 1] {
-        let network = net.network(id).map_err(anyhow::Error::msg)?;
-        let weights = net.subnet_weight_bytes(id).map_err(anyhow::Error::msg)?;
-        let mut program = match sushi_host::compiler::compile(
-            &network,
+    let mode = Mode::LatencyStrict;
+    let sushi = Sushi {
+        mode,
+        period: args.period,
+        window: args.window,
+    };
+    let mid = table.candidates.len() / 2;
+    let own = table
+        .subgraphs
+        .iter()
+        .position(|g| *g == net.subnets[table.candidates[mid].subnet].config)
+        .unwrap_or(0);
+    let runs: Vec<(&str, Box<dyn Policy>)> = vec![
+        ("rtl", Box::new(sushi.clone())),
+        ("rtl", Box::new(NoCache { mode })),
+        (
+            "model",
+            Box::new(StaticCache {
+                mode,
+                subgraph: table.subgraphs.len() - 1,
+            }),
+        ),
+        (
+            "model",
+            Box::new(StaticSubNet {
+                candidate: mid,
+                subgraph: own,
+            }),
+        ),
+        (
+            "model",
+            Box::new(CacheUnaware {
+                inner: sushi.clone(),
+            }),
+        ),
+        ("model", Box::new(Oracle { inner: sushi })),
+    ];
+    let mut rows = Vec::new();
+    for (backend, mut policy) in runs {
+        rows.push(serve_executed(
+            backend,
+            &net,
             &cfg,
-            sushi_host::compiler::Outputs::Last,
-        ) {
-            Ok(p) => p,
-            Err(e) => {
-                // A limit of the compiler on this config, not a failure of the demo: say so and go on.
-                if !args.json {
-                    println!("{id:>6}  {weights:>7}  does not run on `{}`: {e}", cfg.name);
-                }
-                rows.push(serde_json::json!({ "subnet": id, "weight_bytes": weights, "compile_error": e.to_string() }));
-                continue;
-            }
-        };
-        for image in 0..4 {
-            let input = split.input(image);
-            program.set_input(&input);
-            let r = accel.run_program(&program, 1 << 34)?;
-            let class = sushi_host::int8::argmax(&r.outputs[0].1);
-            let model = sushi_host::fast::run_last(&network, &input);
-            let same = r.outputs[0].1 == model;
-            let t = r.traffic;
-            if !args.json {
-                println!(
-                    "{id:>6}  {weights:>7}  {image:>5}  {:>5}  {class:>9}  {:>11}  {:>8}  {:>7.1}  {}/{}/{}/{}",
-                    split.labels[image],
-                    if same { "yes" } else { "NO" },
-                    r.counters.busy_cycles,
-                    d.cycles_to_us(r.counters.busy_cycles),
-                    t.dram_read_weight_bytes,
-                    t.dram_read_act_bytes + t.dram_write_act_bytes,
-                    t.dram_read_epi_bytes,
-                    t.dram_read_cmd_bytes
-                );
-            }
-            rows.push(serde_json::json!({
-                "subnet": id, "weight_bytes": weights, "image": image, "label": split.labels[image], "class": class,
-                "matches_int8_model": same, "cycles": r.counters.busy_cycles, "us": d.cycles_to_us(r.counters.busy_cycles),
-                "traffic": t,
-            }));
-            if !same {
-                bail!(
-                    "SubNet {id} image {image}: the RTL's logits differ from the int8 model (run `sushi compare --rtl`)"
-                );
-            }
-        }
+            &table,
+            &split,
+            &trace,
+            policy.as_mut(),
+            !args.json,
+        )?);
     }
+    let seconds = wall.elapsed().as_secs_f64();
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({ "memcpy": memcpy, "inference": rows })
-            )?
+            serde_json::to_string_pretty(&serde_json::json!({
+                "config": cfg.name,
+                "queries": trace.len(),
+                "seed": args.seed,
+                "candidates": table.candidates.len(),
+                "subgraphs": table.subgraphs.len(),
+                "wall_seconds": seconds,
+                "policies": rows,
+            }))?
         );
-    } else {
+        return Ok(());
+    }
+    println!(
+        "\nSUSHI on {} ({} MACs/cycle, {} KiB Persistent Buffer, {} MHz): {} queries of Fashion-MNIST test images",
+        cfg.name,
+        cfg.derived().peak_macs_per_cycle,
+        cfg.spec.buffers.pb_bytes / 1024,
+        cfg.spec.clock.freq_mhz,
+        trace.len()
+    );
+    println!(
+        "policy            backend  accuracy  latency mean / p99 cycles (µs)            SLO    DRAM B/query  PB hit  energy µJ  verified"
+    );
+    for r in &rows {
         println!(
-            "Every weight byte is read from DRAM on every query today; the Persistent Buffer (next) keeps a shared SubGraph on chip."
+            "{:<16}  {:<7}  {:>7.1}%  {:>8.0} / {:>8} ({:>7.1} / {:>7.1})  {:>5.1}%  {:>12.0}  {:>5.1}%  {:>9.1}  {:>8}",
+            r.policy,
+            r.backend,
+            r.served_accuracy,
+            r.latency_mean_cycles,
+            r.latency_p99_cycles,
+            r.latency_mean_us,
+            r.latency_p99_us,
+            100.0 * r.slo_attainment,
+            r.dram_bytes_per_query,
+            100.0 * r.pb_hit_ratio,
+            r.offchip_energy_uj,
+            r.outputs_verified
         );
     }
+    println!(
+        "accuracy: queries classified correctly; latency: arrival to completion, queueing included; the oracle sees the future (a bound)."
+    );
+    println!("finished in {seconds:.1} s");
     Ok(())
 }
 
@@ -1404,7 +1508,7 @@ fn front_of(
         .filter_map(|(s, c)| {
             Some(SubNetPoint {
                 subnet: s,
-                accuracy: acc.top1[s],
+                accuracy: acc.top1[s]?,
                 weight_bytes: net.subnet_weight_bytes(s).ok()?,
                 cycles: c?,
             })
@@ -1468,9 +1572,9 @@ fn serve(args: &ServeArgs) -> Result<()> {
         CacheUnaware, Candidate, Mode, NoCache, Oracle, Policy, StaticCache, StaticSubNet, Sushi,
         build_table, serve_table, summarize,
     };
-    if args.backend != "abs" {
+    if !["abs", "model", "rtl"].contains(&args.backend.as_str()) {
         bail!(
-            "--backend {}: executing queries on the model and RTL backends is not built yet; use --backend abs (costs from SushiAbs's latency table)",
+            "--backend {}: use rtl (execute on the simulated RTL), model (execute on the golden model) or abs (SushiAbs's latency table only)",
             args.backend
         );
     }
@@ -1536,10 +1640,33 @@ fn serve(args: &ServeArgs) -> Result<()> {
         }
     }
     let mut rows = Vec::new();
+    let split = if args.backend == "abs" {
+        None
+    } else {
+        Some(sushi_host::dataset::test_split(std::path::Path::new(
+            sushi_host::dataset::DEBIAN_DIR,
+        ))?)
+    };
     for p in &mut all {
-        let served = serve_table(&table, &trace, p.as_mut());
         let name = p.name().to_string();
-        rows.push(summarize(&table, &served, &name, &cfg));
+        match (args.backend.as_str(), &split) {
+            ("abs", _) | (_, None) => {
+                let served = serve_table(&table, &trace, p.as_mut());
+                rows.push(summarize(&table, &served, &name, &cfg));
+            }
+            (backend, Some(split)) => {
+                rows.push(serve_executed(
+                    backend,
+                    &net,
+                    &cfg,
+                    &table,
+                    split,
+                    &trace,
+                    p.as_mut(),
+                    !args.json,
+                )?);
+            }
+        }
     }
     if args.json {
         println!(
@@ -1579,8 +1706,73 @@ fn serve(args: &ServeArgs) -> Result<()> {
             r.offchip_energy_uj
         );
     }
-    println!(
-        "costs from SushiAbs (no query executed); served accuracy = mean test accuracy of the SubNets served"
-    );
+    if args.backend == "abs" {
+        println!(
+            "costs from SushiAbs (no query executed); served accuracy = mean test accuracy of the SubNets served"
+        );
+    } else {
+        println!(
+            "executed on the {} backend: served accuracy = queries classified correctly; every output checked bit for bit",
+            args.backend
+        );
+    }
     Ok(())
+}
+
+/// Serves `trace` under `policy` executing every query on `backend` (rtl or model).
+#[allow(clippy::too_many_arguments)]
+fn serve_executed(
+    backend: &str,
+    net: &sushi_host::supernet::SuperNet,
+    cfg: &HwConfig,
+    table: &sushi_host::sched::LatencyTable,
+    split: &sushi_host::dataset::Split,
+    trace: &[sushi_host::trace::Query],
+    policy: &mut dyn sushi_host::sched::Policy,
+    show_progress: bool,
+) -> Result<sushi_host::sched::ServeSummary> {
+    use sushi_host::serve::{Executor, serve_exec, summarize_exec};
+    let name = policy.name().to_string();
+    let n = trace.len();
+    let progress = |i: usize| {
+        if show_progress {
+            let width = 30;
+            let done = i * width / n.max(1);
+            eprint!(
+                "\r\x1b[2K{name:<16} [{}{}] {i}/{n} queries on {backend}",
+                "#".repeat(done),
+                ".".repeat(width - done)
+            );
+        }
+    };
+    let (served, runs) = match backend {
+        "model" => {
+            let mut exec = Executor::new(sushi_host::model::ModelAccel::new(cfg), net, cfg, false)?;
+            serve_exec(&mut exec, table, split, trace, policy, progress)?
+        }
+        _ => {
+            let sim = rtl_bus(cfg)?;
+            let mut exec = Executor::new(sim, net, cfg, true)?;
+            serve_exec(&mut exec, table, split, trace, policy, progress)?
+        }
+    };
+    if show_progress {
+        eprintln!();
+    }
+    Ok(summarize_exec(&served, &runs, &name, backend, cfg))
+}
+
+#[cfg(feature = "rtl")]
+fn rtl_bus(cfg: &HwConfig) -> Result<sushi_sim::RtlSim> {
+    Ok(sushi_sim::RtlSim::new(
+        cfg,
+        &sushi_sim::SimOptions::default(),
+    )?)
+}
+
+#[cfg(not(feature = "rtl"))]
+fn rtl_bus(_cfg: &HwConfig) -> Result<sushi_host::model::ModelAccel> {
+    bail!(
+        "this `sushi` was built without the RTL backend (cargo feature `rtl`); use --backend model or rebuild with default features"
+    )
 }

@@ -595,7 +595,8 @@ pub struct ServeSummary {
     pub backend: String,
     /// Queries served.
     pub queries: usize,
-    /// Mean measured test accuracy of the SubNets served, percent.
+    /// Percent of queries classified correctly (executed backends), or the mean measured test
+    /// accuracy of the SubNets served (`abs`, where nothing runs).
     pub served_accuracy: f64,
     /// End-to-end latency (queueing included), mean.
     pub latency_mean_cycles: f64,

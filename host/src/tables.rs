@@ -21,8 +21,9 @@ pub struct AccuracyTable {
     pub artifact_hash: String,
     /// Test images per SubNet.
     pub images: usize,
-    /// Top-1 in percent, indexed by SubNet.
-    pub top1: Vec<f64>,
+    /// Top-1 in percent, indexed by SubNet; `null` where not measured yet (the table fills up
+    /// as `sushi supernet eval --all --save-table` runs, and only measured SubNets are served).
+    pub top1: Vec<Option<f64>>,
     /// How it was measured.
     pub measured_by: String,
 }
@@ -40,7 +41,7 @@ pub enum TableError {
     },
     /// The table belongs to another artifact or does not cover it.
     #[error(
-        "{path}: {message}; re-measure with `sushi supernet eval {artifact} --all --save-table`"
+        "{path}: {message}; re-measure with `sushi supernet eval {artifact} --all --save-table` (about an hour; resumable with --subnets)"
     )]
     Stale {
         /// The table file.
@@ -92,11 +93,19 @@ impl AccuracyTable {
             .top1
             .iter()
             .enumerate()
-            .find(|(_, a)| !(0.0..=100.0).contains(*a))
+            .find_map(|(i, a)| a.filter(|a| !(0.0..=100.0).contains(a)).map(|a| (i, a)))
         {
             return Err(stale(format!("SubNet {i}: top-1 {a} is not a percentage")));
         }
+        if t.measured() == 0 {
+            return Err(stale("no SubNet measured".into()));
+        }
         Ok(t)
+    }
+
+    /// SubNets measured.
+    pub fn measured(&self) -> usize {
+        self.top1.iter().flatten().count()
     }
 
     /// Writes the table as pretty JSON.

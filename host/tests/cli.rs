@@ -343,10 +343,10 @@ fn trace_gen_then_serve_prints_every_policy_with_the_issue_fields() {
             "--trace",
             &trace,
             "--backend",
-            "rtl",
+            "fpga",
             "--table",
             &table,
         ]),
-        &["--backend rtl", "use --backend abs"],
+        &["--backend fpga", "use rtl", "model", "abs"],
     );
 }
