@@ -106,21 +106,36 @@ impl Port {
         let s = &config.spec;
         let d = u64::from(s.axi.data_bytes);
         let bw_beats = config.derived().dram_bytes_per_cycle / d as f64;
-        let burst = u64::from(s.axi.max_burst_beats);
+        let burst = f64::from(s.axi.max_burst_beats);
+        // Beats per cycle with `inflight` bursts in flight: one burst's period is the AR
+        // handshake, the latency, and its beats at the bandwidth, less the beats the memory
+        // model's credit bucket (two beats and a cycle's worth) had saved while it waited.
+        let rate = |inflight: u32, latency: u32| {
+            let per_beat = 1.0 / bw_beats.min(1.0);
+            let banked = if bw_beats < 1.0 {
+                (2.0 + bw_beats).min(burst)
+            } else {
+                0.0
+            };
+            let period = f64::from(latency) + 1.0 + (burst - banked) * per_beat;
+            1f64.min(bw_beats).min(f64::from(inflight) * burst / period)
+        };
         let lat = u64::from(s.dram.read_latency_cycles);
-        let inflight = u64::from(s.axi.max_outstanding_reads.min(s.dram.read_acceptance));
-        // Reads in flight: `inflight` bursts per round trip of latency plus a burst.
-        // A round trip also spends the AR handshake cycle.
-        let flight_rate = (inflight * burst) as f64 / (lat + burst + 1) as f64;
-        let w_inflight = u64::from(s.axi.max_outstanding_writes.min(s.dram.write_acceptance));
         let w_lat = u64::from(s.dram.write_latency_cycles);
-        let w_flight_rate = (w_inflight * burst) as f64 / (w_lat + burst + 2) as f64;
+        let read_rate = rate(
+            s.axi.max_outstanding_reads.min(s.dram.read_acceptance),
+            s.dram.read_latency_cycles,
+        );
+        let write_rate = rate(
+            s.axi.max_outstanding_writes.min(s.dram.write_acceptance),
+            s.dram.write_latency_cycles,
+        );
         Port {
             data_bytes: d,
             read_latency: lat,
             write_latency: w_lat,
-            read_rate: 1f64.min(bw_beats).min(flight_rate),
-            write_rate: 1f64.min(bw_beats).min(w_flight_rate),
+            read_rate,
+            write_rate,
         }
     }
     fn read_cycles(&self, beats: u64) -> u64 {

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod abs;
+pub mod abs_check;
 pub mod backend;
 pub mod compare;
 pub mod compiler;

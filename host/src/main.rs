@@ -41,9 +41,28 @@ enum Command {
     Pb(PbCommand),
     /// Serve a query trace under one or all policies and print DESIGN.md's metrics.
     Serve(ServeArgs),
+    /// SushiAbs, the cycle model.
+    #[command(subcommand)]
+    Abs(AbsCommand),
     /// Query traces.
     #[command(subcommand)]
     Trace(TraceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AbsCommand {
+    /// SushiAbs against the RTL: SubNets (default: the Pareto front on the config) under three
+    /// cache states each, with every error and the worst.
+    Check {
+        /// SubNet indices (default: the Pareto front).
+        #[arg(long, value_delimiter = ',')]
+        subnets: Vec<usize>,
+        #[command(flatten)]
+        plan: PlanArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -362,6 +381,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Compare(args) => compare(&args),
         Command::Pb(PbCommand::Report(args)) => pb_report(&args),
         Command::Serve(args) => serve(&args),
+        Command::Abs(AbsCommand::Check {
+            subnets,
+            plan,
+            json,
+        }) => abs_check(&subnets, &plan, json),
         Command::Trace(TraceCommand::Gen {
             out,
             queries,
@@ -1775,4 +1799,57 @@ fn rtl_bus(_cfg: &HwConfig) -> Result<sushi_host::model::ModelAccel> {
     bail!(
         "this `sushi` was built without the RTL backend (cargo feature `rtl`); use --backend model or rebuild with default features"
     )
+}
+
+fn abs_check(subnets: &[usize], plan: &PlanArgs, json: bool) -> Result<()> {
+    let cfg = HwConfig::load(&plan.config)?;
+    let bus = rtl_bus(&cfg)?;
+    let (net, cfg, front) = if subnets.is_empty() {
+        front_of(plan)?
+    } else {
+        let path = plan.supernet.clone().unwrap_or_else(shipped_supernet);
+        (
+            sushi_host::supernet::SuperNet::load(&path)?,
+            cfg,
+            Vec::new(),
+        )
+    };
+    let ids: Vec<usize> = if subnets.is_empty() {
+        front.iter().map(|p| p.subnet).collect()
+    } else {
+        subnets.to_vec()
+    };
+    if let Some(bad) = ids.iter().find(|&&s| s >= net.subnets.len()) {
+        bail!("--subnets: there is no SubNet {bad}");
+    }
+    let n = ids.len();
+    let r = sushi_host::abs_check::check(bus, &cfg, &net, &ids, |i| {
+        if !json {
+            eprint!("\r\x1b[2K{i}/{n} SubNets on the RTL");
+        }
+    })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    eprintln!();
+    println!(
+        "SushiAbs against the RTL on {} ({} programs):",
+        r.config,
+        r.cases.len()
+    );
+    println!("  SubNet  PB         RTL cycles  SushiAbs   error");
+    for c in &r.cases {
+        println!(
+            "  {:>6}  {:<9}  {:>10}  {:>9}  {:>+6.2}%",
+            c.subnet, c.cache, c.measured_cycles, c.predicted_cycles, c.error_percent
+        );
+    }
+    if let Some(w) = &r.worst {
+        println!(
+            "max |error| {:.2}% (SubNet {}, PB {})",
+            r.max_abs_error_percent, w.subnet, w.cache
+        );
+    }
+    Ok(())
 }

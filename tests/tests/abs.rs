@@ -76,7 +76,7 @@ fn the_cycle_model_tracks_the_rtl() {
     let mut rng = TestRng::new(seed);
     let net = supernet();
     let mut rows = Vec::new();
-    for name in ["zynq7020", "tiny"] {
+    for name in ["zynq7020", "tiny", "tangnano9k"] {
         let cfg = config(name);
         let mut accel = Accel::open(rtl(&cfg, Stalls::none(), seed), &cfg).unwrap();
         for case in 0..6 {
