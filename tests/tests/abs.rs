@@ -366,3 +366,45 @@ fn each_operator_takes_its_loop_nest_plus_a_fixed_cost() {
         );
     }
 }
+
+/// Issue 6's bound: SushiAbs within 2% of the RTL on every measured Pareto SubNet of `tiny` under
+/// three cache states (`sushi abs check` runs the same on any config).
+#[test]
+fn sushiabs_is_within_two_percent_on_the_pareto_front_of_tiny() {
+    use sushi_host::tables::{
+        AccuracyTable, SubNetPoint, accuracy_table_path, pareto_front, subnet_cycles,
+    };
+    let cfg = config("tiny");
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../host/supernets/fmnist-mbv2-ofa-v1.sushinet"
+    ));
+    let net = supernet();
+    let acc = AccuracyTable::load(&accuracy_table_path(path), net).unwrap();
+    let points: Vec<SubNetPoint> = subnet_cycles(net, &cfg)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(s, c)| {
+            Some(SubNetPoint {
+                subnet: s,
+                accuracy: acc.top1[s]?,
+                weight_bytes: 0,
+                cycles: c?,
+            })
+        })
+        .collect();
+    let front: Vec<usize> = pareto_front(&points).iter().map(|p| p.subnet).collect();
+    let r = sushi_host::abs_check::check(rtl(&cfg, Stalls::none(), 1), &cfg, net, &front, |_| {})
+        .unwrap();
+    eprintln!(
+        "tiny: {} programs, max |error| {:.2}% at {:?}",
+        r.cases.len(),
+        r.max_abs_error_percent,
+        r.worst
+    );
+    assert!(
+        r.cases.len() >= front.len() * 2,
+        "at least two cache states per SubNet"
+    );
+    assert!(r.max_abs_error_percent <= 2.0, "{:?}", r.worst);
+}
