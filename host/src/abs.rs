@@ -87,6 +87,9 @@ pub struct Prediction {
     pub compute_busy_cycles: u64,
     /// Busy cycles of the DMA engine.
     pub dma_busy_cycles: u64,
+    /// DRAM bytes the program moves (whole beats, read and written, command fetches included),
+    /// as the RTL's DRAM_READ_BYTES + DRAM_WRITE_BYTES count them.
+    pub dram_bytes: u64,
 }
 
 /// The memory-side rates of a config.
@@ -148,6 +151,28 @@ impl Port {
 
 fn get(c: &Command, format: Format, name: &str) -> u64 {
     u64::from(c.get(commands::field(format, name).expect("field of the format")))
+}
+
+/// DRAM beats a DMA command moves (0 for compute commands and COPY_PB).
+fn dram_beats(c: &Command, config: &HwConfig, port: &Port) -> u64 {
+    let op = commands::OPCODES
+        .iter()
+        .find(|o| u32::from(o.code) == c.0[0] & 0xff)
+        .expect("a known opcode");
+    if op.format != Format::Dma {
+        return 0;
+    }
+    let f = Format::Dma;
+    let (r, col) = (
+        u64::from(config.spec.array.rows),
+        u64::from(config.spec.array.cols),
+    );
+    let unit = match op.name {
+        "LOAD_ACT" | "STORE_ACT" => col,
+        "LOAD_EPI" => commands::EPI_ENTRY_BYTES as u64,
+        _ => r * col,
+    };
+    (get(c, f, "COUNT") * unit).div_ceil(port.data_bytes) * get(c, f, "ROWS").max(1)
 }
 
 /// Cycles one command keeps its engine busy.
@@ -230,6 +255,7 @@ pub fn predict_with(program: &Program, config: &HwConfig, t: &Timing) -> Predict
     let mut busy = [0u64; 2];
     let mut last_dispatch = first.saturating_sub(1);
     let mut out = Vec::new();
+    let mut dram_bytes = 0u64;
     for (i, c) in program.commands.iter().enumerate() {
         let Some(op) = commands::OPCODES
             .iter()
@@ -256,6 +282,8 @@ pub fn predict_with(program: &Program, config: &HwConfig, t: &Timing) -> Predict
         } else {
             other.get(wait - 1).map_or(u64::MAX / 4, |&d| d + t.wake)
         };
+        dram_bytes +=
+            fetch_beats * port.data_bytes + dram_beats(c, config, &port) * port.data_bytes;
         let start = free[e].max(dispatch + 1).max(ready);
         let end = start + duration(c, config, &port, t);
         started[e].push(start);
@@ -274,5 +302,7 @@ pub fn predict_with(program: &Program, config: &HwConfig, t: &Timing) -> Predict
         commands: out,
         compute_busy_cycles: busy[1],
         dma_busy_cycles: busy[0],
+        // END's own fetch.
+        dram_bytes: dram_bytes + fetch_beats * port.data_bytes,
     }
 }

@@ -38,6 +38,8 @@ pub struct LatencyTable {
     pub cycles: Vec<Vec<u64>>,
     /// DRAM weight bytes of candidate `s` with SubGraph `g` cached.
     pub dram_weight_bytes: Vec<Vec<u64>>,
+    /// All DRAM bytes (weights, activations, epilogue, commands) of candidate `s` with `g`.
+    pub dram_bytes: Vec<Vec<u64>>,
     /// Tile bytes of candidate `s`.
     pub subnet_bytes: Vec<u64>,
     /// Cycles per byte moved into the PB, and per refill command (from SushiAbs).
@@ -383,6 +385,7 @@ mod tests {
             shared_bytes: vec![vec![0, 0, 0], vec![0, 1000, 1000], vec![0, 1000, 2000]],
             cycles: vec![vec![100, 90, 90], vec![200, 150, 150], vec![400, 380, 300]],
             dram_weight_bytes: vec![vec![10; 3]; 3],
+            dram_bytes: vec![vec![100; 3]; 3],
             subnet_bytes: vec![500, 1000, 3000],
             fill_cycles_per_byte: 0.1,
             fill_fixed_cycles: 20,
@@ -545,6 +548,7 @@ pub fn build_table(
     }
     let mut cycles = vec![vec![0u64; n_g]; candidates.len()];
     let mut dram = vec![vec![0u64; n_g]; candidates.len()];
+    let mut dram_all = vec![vec![0u64; n_g]; candidates.len()];
     let mut fill = (0u64, 0u64); // (bytes, cycles) of the largest refill from empty
     for (g, sub) in subgraphs.iter().enumerate() {
         let mut map = PbMap::for_config(config);
@@ -558,8 +562,10 @@ pub fn build_table(
         }
         for (s, cand) in candidates.iter().enumerate() {
             let p = compile_subnet(net, cand.subnet, &image, &map, config, Outputs::Last)?;
-            cycles[s][g] = crate::abs::predict(&p, config).cycles;
+            let pred = crate::abs::predict(&p, config);
+            cycles[s][g] = pred.cycles;
             dram[s][g] = p.weight_bytes as u64;
+            dram_all[s][g] = pred.dram_bytes;
         }
     }
     // A refill costs a fixed start plus its bytes at the rate the largest one achieved.
@@ -580,6 +586,7 @@ pub fn build_table(
         shared_bytes,
         cycles,
         dram_weight_bytes: dram,
+        dram_bytes: dram_all,
         subnet_bytes,
         fill_cycles_per_byte,
         fill_fixed_cycles,
@@ -608,7 +615,8 @@ pub struct ServeSummary {
     pub latency_p99_us: f64,
     /// Fraction of queries meeting both targets.
     pub slo_attainment: f64,
-    /// DRAM weight bytes per query: streamed weights plus refills.
+    /// DRAM bytes per query: everything the SubNet runs move (weights, activations, epilogue,
+    /// commands) plus refills.
     pub dram_bytes_per_query: f64,
     /// Weight bytes served from the PB over all weight bytes used.
     pub pb_hit_ratio: f64,
@@ -637,14 +645,15 @@ pub fn summarize(
     let mean = lat.iter().sum::<u64>() as f64 / n;
     let mut refill_bytes = 0u64;
     let mut prev = 0usize;
-    let (mut streamed, mut used) = (0u64, 0u64);
+    let (mut streamed, mut used, mut moved) = (0u64, 0u64, 0u64);
     for s in served {
         refill_bytes += table.refill_bytes(prev, s.subgraph);
         prev = s.subgraph;
         streamed += table.dram_weight_bytes[s.candidate][s.subgraph];
+        moved += table.dram_bytes[s.candidate][s.subgraph];
         used += table.subnet_bytes[s.candidate];
     }
-    let dram = streamed + refill_bytes;
+    let dram = moved + refill_bytes;
     let d = config.derived();
     ServeSummary {
         policy: policy.to_string(),

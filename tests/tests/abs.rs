@@ -43,6 +43,11 @@ struct Row {
 fn measure(accel: &mut Accel<RtlSim>, cfg: &HwConfig, p: &Program, what: String) -> Row {
     let r = accel.run_program(p, 1 << 34).expect("runs");
     let m = predict(p, cfg);
+    assert_eq!(
+        m.dram_bytes,
+        r.counters.dram_read_bytes + r.counters.dram_write_bytes,
+        "{what}: SushiAbs counts DRAM bytes as the RTL does"
+    );
     let comp = read_counter(accel.bus(), regs::COMPUTE_BUSY_CYCLES_LO).unwrap();
     let dma = read_counter(accel.bus(), regs::DMA_BUSY_CYCLES_LO).unwrap();
     let n_comp = p
