@@ -350,3 +350,43 @@ fn trace_gen_then_serve_prints_every_policy_with_the_issue_fields() {
         &["--backend fpga", "use rtl", "model", "abs"],
     );
 }
+
+#[test]
+fn the_demo_serves_on_the_rtl_and_prints_the_issue_fields() {
+    if !cfg!(feature = "rtl") {
+        return;
+    }
+    let out = sushi(&["demo", "--queries", "12", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let rows = v["policies"].as_array().expect("policies");
+    let on_rtl: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["backend"] == "rtl")
+        .map(|r| r["policy"].as_str().unwrap())
+        .collect();
+    assert_eq!(on_rtl, ["sushi", "no-cache"]);
+    for r in rows {
+        for key in [
+            "policy",
+            "backend",
+            "queries",
+            "served_accuracy",
+            "latency_mean_cycles",
+            "latency_p99_cycles",
+            "slo_attainment",
+            "dram_bytes_per_query",
+            "pb_hit_ratio",
+            "offchip_energy_uj",
+            "outputs_verified",
+        ] {
+            assert!(r.get(key).is_some(), "{}: missing {key}", r["policy"]);
+        }
+        assert_eq!(r["queries"], 12);
+        assert_eq!(r["outputs_verified"], 12, "every output checked");
+    }
+}
