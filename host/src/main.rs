@@ -709,28 +709,15 @@ fn supernet_info(
     table: Option<PathBuf>,
     json: bool,
 ) -> Result<()> {
-    use sushi_host::tables::{
-        AccuracyTable, SubNetPoint, accuracy_table_path, pareto_front, subnet_cycles,
-    };
+    use sushi_host::tables::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
     let path = file.unwrap_or_else(shipped_supernet);
     let net = sushi_host::supernet::SuperNet::load(&path)?;
     let cfg = HwConfig::load(config)?;
     let table_path = table.unwrap_or_else(|| accuracy_table_path(&path));
     let acc = AccuracyTable::load(&table_path, &net)?;
     let wall = std::time::Instant::now();
-    let cycles = subnet_cycles(&net, &cfg);
+    let points = measured_points(&net, &cfg, &acc);
     let model_seconds = wall.elapsed().as_secs_f64();
-    let mut points = Vec::new();
-    for (s, c) in cycles.iter().enumerate() {
-        if let (Some(c), Some(a)) = (c, acc.top1[s]) {
-            points.push(SubNetPoint {
-                subnet: s,
-                accuracy: a,
-                weight_bytes: net.subnet_weight_bytes(s).map_err(anyhow::Error::msg)?,
-                cycles: *c,
-            });
-        }
-    }
     let front = pareto_front(&points);
     let d = cfg.derived();
     if json {
@@ -1515,9 +1502,7 @@ fn front_of(
     HwConfig,
     Vec<sushi_host::tables::SubNetPoint>,
 )> {
-    use sushi_host::tables::{
-        AccuracyTable, SubNetPoint, accuracy_table_path, pareto_front, subnet_cycles,
-    };
+    use sushi_host::tables::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
     let path = plan.supernet.clone().unwrap_or_else(shipped_supernet);
     let net = sushi_host::supernet::SuperNet::load(&path)?;
     let cfg = HwConfig::load(&plan.config)?;
@@ -1526,19 +1511,7 @@ fn front_of(
         .clone()
         .unwrap_or_else(|| accuracy_table_path(&path));
     let acc = AccuracyTable::load(&table_path, &net)?;
-    let points: Vec<SubNetPoint> = subnet_cycles(&net, &cfg)
-        .into_iter()
-        .enumerate()
-        .filter_map(|(s, c)| {
-            Some(SubNetPoint {
-                subnet: s,
-                accuracy: acc.top1[s]?,
-                weight_bytes: net.subnet_weight_bytes(s).ok()?,
-                cycles: c?,
-            })
-        })
-        .collect();
-    let front = pareto_front(&points);
+    let front = pareto_front(&measured_points(&net, &cfg, &acc));
     Ok((net, cfg, front))
 }
 

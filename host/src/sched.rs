@@ -628,6 +628,20 @@ pub struct ServeSummary {
     pub outputs_verified: usize,
 }
 
+/// End-to-end latency of `served`: (mean, 99th percentile), in cycles.
+pub fn latency_stats(served: &[Served]) -> (f64, u64) {
+    let mut lat: Vec<u64> = served.iter().map(|s| s.end_to_end_cycles).collect();
+    lat.sort_unstable();
+    let p99 = lat
+        .get(((lat.len() as f64 * 0.99).ceil() as usize).saturating_sub(1))
+        .copied()
+        .unwrap_or(0);
+    (
+        lat.iter().sum::<u64>() as f64 / lat.len().max(1) as f64,
+        p99,
+    )
+}
+
 /// Summarises a table-driven run.
 pub fn summarize(
     table: &LatencyTable,
@@ -636,13 +650,7 @@ pub fn summarize(
     config: &sushi_hw::HwConfig,
 ) -> ServeSummary {
     let n = served.len().max(1) as f64;
-    let mut lat: Vec<u64> = served.iter().map(|s| s.end_to_end_cycles).collect();
-    lat.sort_unstable();
-    let p99 = lat
-        .get(((lat.len() as f64 * 0.99).ceil() as usize).saturating_sub(1))
-        .copied()
-        .unwrap_or(0);
-    let mean = lat.iter().sum::<u64>() as f64 / n;
+    let (mean, p99) = latency_stats(served);
     let mut refill_bytes = 0u64;
     let mut prev = 0usize;
     let (mut streamed, mut used, mut moved) = (0u64, 0u64, 0u64);

@@ -272,13 +272,7 @@ pub fn summarize_exec(
     config: &HwConfig,
 ) -> ServeSummary {
     let n = served.len().max(1) as f64;
-    let mut lat: Vec<u64> = served.iter().map(|s| s.end_to_end_cycles).collect();
-    lat.sort_unstable();
-    let p99 = lat
-        .get(((lat.len() as f64 * 0.99).ceil() as usize).saturating_sub(1))
-        .copied()
-        .unwrap_or(0);
-    let mean = lat.iter().sum::<u64>() as f64 / n;
+    let (mean, p99) = crate::sched::latency_stats(served);
     let dram: u64 = runs.iter().map(|r| r.dram_bytes + r.refill_bytes).sum();
     let pb: u64 = runs.iter().map(|r| r.pb_read_bytes).sum();
     let streamed: u64 = runs.iter().map(|r| r.dram_weight_bytes).sum();

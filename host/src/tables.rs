@@ -143,6 +143,23 @@ pub fn subnet_cycles(net: &SuperNet, config: &HwConfig) -> Vec<Option<u64>> {
         .collect()
 }
 
+/// Every SubNet that is measured in `acc` and compiles on `config`, as a point (cycles from
+/// SushiAbs with an empty PB).
+pub fn measured_points(net: &SuperNet, config: &HwConfig, acc: &AccuracyTable) -> Vec<SubNetPoint> {
+    subnet_cycles(net, config)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(s, c)| {
+            Some(SubNetPoint {
+                subnet: s,
+                accuracy: acc.top1.get(s).copied().flatten()?,
+                weight_bytes: net.subnet_weight_bytes(s).ok()?,
+                cycles: c?,
+            })
+        })
+        .collect()
+}
+
 /// The points no other point beats in both accuracy (higher) and cycles (lower), by cycles.
 pub fn pareto_front(points: &[SubNetPoint]) -> Vec<SubNetPoint> {
     let mut sorted: Vec<&SubNetPoint> = points.iter().collect();

@@ -1,8 +1,6 @@
 //! SushiAbs (`host/src/abs.rs`) against the RTL: whole programs, predicted cycles and engine busy
 //! cycles against the RTL's counters.
 
-use std::sync::OnceLock;
-
 use sushi_host::abs::predict;
 use sushi_host::compiler::{Outputs, Program, compile, compile_refill, compile_subnet};
 use sushi_host::driver::Accel;
@@ -20,14 +18,7 @@ use sushi_sim::{RtlSim, Stalls};
 use sushi_tests::{TestRng, config, rtl, seed};
 
 fn supernet() -> &'static SuperNet {
-    static NET: OnceLock<SuperNet> = OnceLock::new();
-    NET.get_or_init(|| {
-        SuperNet::load(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../host/supernets/fmnist-mbv2-ofa-v1.sushinet"
-        )))
-        .unwrap()
-    })
+    sushi_tests::shipped_supernet()
 }
 
 struct Row {
@@ -376,29 +367,12 @@ fn each_operator_takes_its_loop_nest_plus_a_fixed_cost() {
 /// three cache states (`sushi abs check` runs the same on any config).
 #[test]
 fn sushiabs_is_within_two_percent_on_the_pareto_front_of_tiny() {
-    use sushi_host::tables::{
-        AccuracyTable, SubNetPoint, accuracy_table_path, pareto_front, subnet_cycles,
-    };
     let cfg = config("tiny");
-    let path = std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../host/supernets/fmnist-mbv2-ofa-v1.sushinet"
-    ));
     let net = supernet();
-    let acc = AccuracyTable::load(&accuracy_table_path(path), net).unwrap();
-    let points: Vec<SubNetPoint> = subnet_cycles(net, &cfg)
-        .into_iter()
-        .enumerate()
-        .filter_map(|(s, c)| {
-            Some(SubNetPoint {
-                subnet: s,
-                accuracy: acc.top1[s]?,
-                weight_bytes: 0,
-                cycles: c?,
-            })
-        })
+    let front: Vec<usize> = sushi_tests::measured_front(&cfg)
+        .iter()
+        .map(|p| p.subnet)
         .collect();
-    let front: Vec<usize> = pareto_front(&points).iter().map(|p| p.subnet).collect();
     let r = sushi_host::abs_check::check(rtl(&cfg, Stalls::none(), 1), &cfg, net, &front, |_| {})
         .unwrap();
     eprintln!(

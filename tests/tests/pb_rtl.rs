@@ -3,8 +3,6 @@
 //! bit for bit and counter for counter (PB fill and read bytes, DRAM weight bytes), and a SubNet
 //! inside the cached SubGraph reads no weights from DRAM. `SUSHI_LONG=1` runs more steps.
 
-use std::sync::OnceLock;
-
 use sushi_host::compiler::{Outputs, Program, compile, compile_refill, compile_subnet};
 use sushi_host::driver::{Accel, RunReport};
 use sushi_host::int8::Act;
@@ -16,14 +14,7 @@ use sushi_sim::{RtlSim, Stalls};
 use sushi_tests::{TestRng, config, long_run, rtl, seed};
 
 fn supernet() -> &'static SuperNet {
-    static NET: OnceLock<SuperNet> = OnceLock::new();
-    NET.get_or_init(|| {
-        SuperNet::load(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../host/supernets/fmnist-mbv2-ofa-v1.sushinet"
-        )))
-        .unwrap()
-    })
+    sushi_tests::shipped_supernet()
 }
 
 fn both(

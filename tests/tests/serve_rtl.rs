@@ -4,10 +4,6 @@
 
 use sushi_host::sched::{Candidate, Mode, Sushi, build_table};
 use sushi_host::serve::{Executor, serve_exec};
-use sushi_host::supernet::SuperNet;
-use sushi_host::tables::{
-    AccuracyTable, SubNetPoint, accuracy_table_path, pareto_front, subnet_cycles,
-};
 use sushi_host::trace::{Locality, Target, TraceSpec, generate};
 use sushi_sim::Stalls;
 use sushi_tests::{config, rtl, seed};
@@ -16,26 +12,12 @@ use sushi_tests::{config, rtl, seed};
 fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
     let seed = seed("serve on the RTL", 12);
     let cfg = config("tiny");
-    let path = std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../host/supernets/fmnist-mbv2-ofa-v1.sushinet"
-    ));
-    let net = SuperNet::load(path).unwrap();
-    let acc = AccuracyTable::load(&accuracy_table_path(path), &net).unwrap();
-    let points: Vec<SubNetPoint> = subnet_cycles(&net, &cfg)
-        .into_iter()
-        .enumerate()
-        .filter_map(|(s, c)| {
-            Some(SubNetPoint {
-                subnet: s,
-                accuracy: acc.top1[s]?,
-                weight_bytes: 0,
-                cycles: c?,
-            })
-        })
-        .collect();
+    let net = sushi_tests::shipped_supernet();
     // The fastest few Pareto SubNets keep the RTL run short.
-    let front: Vec<SubNetPoint> = pareto_front(&points).into_iter().take(4).collect();
+    let front: Vec<_> = sushi_tests::measured_front(&cfg)
+        .into_iter()
+        .take(4)
+        .collect();
     let candidates = front
         .iter()
         .map(|p| Candidate {
@@ -43,7 +25,7 @@ fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
             accuracy: p.accuracy,
         })
         .collect();
-    let table = build_table(&net, &cfg, candidates).unwrap();
+    let table = build_table(net, &cfg, candidates).unwrap();
     let targets: Vec<Target> = front
         .iter()
         .map(|p| Target {
@@ -71,7 +53,7 @@ fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
         window: 4,
     };
     let mut on_rtl =
-        Executor::new(rtl(&cfg, Stalls::random(seed, 200), seed), &net, &cfg, true).unwrap();
+        Executor::new(rtl(&cfg, Stalls::random(seed, 200), seed), net, &cfg, true).unwrap();
     let (rtl_served, rtl_runs) = serve_exec(
         &mut on_rtl,
         &table,
@@ -82,7 +64,7 @@ fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
     )
     .unwrap();
     let mut on_model =
-        Executor::new(sushi_host::model::ModelAccel::new(&cfg), &net, &cfg, false).unwrap();
+        Executor::new(sushi_host::model::ModelAccel::new(&cfg), net, &cfg, false).unwrap();
     let (model_served, model_runs) = serve_exec(
         &mut on_model,
         &table,
