@@ -3,6 +3,7 @@
 #   verilator (>= 5.006)  simulates the RTL (sushi-sim's build script runs it)
 #   libclang-dev          bindgen's libclang, to generate the Rust bindings of the C++ shim
 #   dataset-fashion-mnist the images the SuperNet is trained and measured on (IDX files)
+#   yosys (with `synth`)  synthesises sushi_top for the default config in the test job
 # Rust (cargo) and a C++ compiler are expected on the machine.
 set -euo pipefail
 
@@ -13,6 +14,10 @@ if ! ls /usr/lib/llvm-*/lib/libclang.so /usr/lib/llvm-*/lib/clang/*/include/stdd
   missing+=(libclang-dev)
 fi
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
+# `setup.sh synth` also installs Yosys, for the synthesis check of the test job.
+if [ "${1:-}" = "synth" ]; then
+  command -v yosys >/dev/null 2>&1 || missing+=(yosys)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   sudo=""

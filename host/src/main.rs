@@ -282,6 +282,9 @@ enum HwCommand {
         /// The repository root (holding rtl/ and hw/gen/).
         #[arg(long, default_value_os_t = default_repo_dir())]
         repo_dir: PathBuf,
+        /// Fail (exit 1) when the design does not fit the config's device (for CI).
+        #[arg(long)]
+        check: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -467,6 +470,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Hw(HwCommand::Synth {
             config,
             repo_dir,
+            check,
             json,
         }) => {
             let cfg = HwConfig::load(&config)?;
@@ -506,6 +510,17 @@ fn run(cli: Cli) -> Result<()> {
                     } else {
                         "does NOT fit the device"
                     }
+                );
+            }
+            if check && !r.fits {
+                bail!(
+                    "sushi_top for `{}` does not fit {}: LUT {:.0}%, FF {:.0}%, DSP {:.0}%, BRAM {:.0}%",
+                    cfg.name,
+                    cfg.spec.device.fpga_part,
+                    100.0 * r.lut_fraction,
+                    100.0 * r.ff_fraction,
+                    100.0 * r.dsp_fraction,
+                    100.0 * r.bram_fraction
                 );
             }
             Ok(())
