@@ -80,7 +80,8 @@ struct PlanArgs {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
-    /// The trace (JSON Lines; `sushi trace gen` writes one).
+    /// The trace: `.csv` (header `id,arrival_cycle,accuracy_target,latency_target_cycles,input`)
+    /// or JSON Lines (any other extension); `sushi trace gen` writes either.
     #[arg(long)]
     trace: PathBuf,
     /// Where costs come from: `abs` (SushiAbs's latency table, nothing executed).
@@ -109,7 +110,7 @@ struct ServeArgs {
 enum TraceCommand {
     /// Generate a seeded trace aimed at the Pareto front of a SuperNet on a config.
     Gen {
-        /// Output file (JSON Lines).
+        /// Output file: `.csv` for CSV, anything else for JSON Lines.
         #[arg(long)]
         out: PathBuf,
         /// Queries.
@@ -1541,7 +1542,7 @@ fn trace_gen(
     latency_slack: f64,
     plan: &PlanArgs,
 ) -> Result<()> {
-    use sushi_host::trace::{Locality, Target, TraceSpec, generate, write_jsonl};
+    use sushi_host::trace::{Locality, Target, TraceSpec, generate, write};
     let locality = match locality {
         "phases" => Locality::Phases { phase_queries },
         "iid" => Locality::Iid,
@@ -1568,7 +1569,7 @@ fn trace_gen(
         images: 10_000,
     };
     let trace = generate(&spec, &points);
-    write_jsonl(out, &trace)?;
+    write(out, &trace)?;
     eprintln!(
         "wrote {} queries to {} ({} Pareto SubNets aimed at, mean inter-arrival {} cycles)",
         trace.len(),
@@ -1598,7 +1599,7 @@ fn serve(args: &ServeArgs) -> Result<()> {
     if args.period == 0 || args.window == 0 {
         bail!("--period and --window must be at least 1");
     }
-    let trace = sushi_host::trace::read_jsonl(&args.trace)?;
+    let trace = sushi_host::trace::read(&args.trace)?;
     let (net, cfg, front) = front_of(&args.plan)?;
     let wall = std::time::Instant::now();
     let candidates: Vec<Candidate> = front
