@@ -192,131 +192,40 @@ fn epi(c: usize) -> Epilogue {
 fn each_operator_takes_its_loop_nest_plus_a_fixed_cost() {
     let cfg = config("zynq7020");
     let mut accel = Accel::open(rtl(&cfg, Stalls::none(), 1), &cfg).unwrap();
-    let cases: Vec<(String, Network)> = vec![
+    // One-layer networks: (h, w, c_in) in, then the layer.
+    let conv = |(h, w, c): (usize, usize, usize), k: usize, stride: usize, out_c: usize| Network {
+        input: (h, w, c),
+        layers: vec![Layer::Conv {
+            input: 0,
+            k,
+            stride,
+            out_c,
+            weights: vec![1; out_c * k * k * c],
+            epi: epi(out_c),
+        }],
+    };
+    let dw = |(h, w, c): (usize, usize, usize), k: usize, stride: usize| Network {
+        input: (h, w, c),
+        layers: vec![Layer::DwConv {
+            input: 0,
+            k,
+            stride,
+            weights: vec![1; c * k * k],
+            epi: epi(c),
+        }],
+    };
+    let cases: Vec<(&str, Network)> = vec![
+        ("pw 14x14 32->64", conv((14, 14, 32), 1, 1, 64)),
+        ("pw 14x14 32->16", conv((14, 14, 32), 1, 1, 16)),
+        ("pw 2x2 160->960", conv((2, 2, 160), 1, 1, 960)),
+        ("pw 7x7 64->64", conv((7, 7, 64), 1, 1, 64)),
+        ("conv3 28x28 1->16 s2", conv((28, 28, 1), 3, 2, 16)),
+        ("dw3 14x14 64", dw((14, 14, 64), 3, 1)),
+        ("dw7 7x7 64", dw((7, 7, 64), 7, 1)),
+        ("dw3 14x14 64 s2", dw((14, 14, 64), 3, 2)),
+        ("dw5 2x2 480", dw((2, 2, 480), 5, 1)),
         (
-            "pw 14x14 32->64".into(),
-            Network {
-                input: (14, 14, 32),
-                layers: vec![Layer::Conv {
-                    input: 0,
-                    k: 1,
-                    stride: 1,
-                    out_c: 64,
-                    weights: vec![1; 64 * 32],
-                    epi: epi(64),
-                }],
-            },
-        ),
-        (
-            "pw 14x14 32->16".into(),
-            Network {
-                input: (14, 14, 32),
-                layers: vec![Layer::Conv {
-                    input: 0,
-                    k: 1,
-                    stride: 1,
-                    out_c: 16,
-                    weights: vec![1; 16 * 32],
-                    epi: epi(16),
-                }],
-            },
-        ),
-        (
-            "pw 2x2 160->960".into(),
-            Network {
-                input: (2, 2, 160),
-                layers: vec![Layer::Conv {
-                    input: 0,
-                    k: 1,
-                    stride: 1,
-                    out_c: 960,
-                    weights: vec![1; 960 * 160],
-                    epi: epi(960),
-                }],
-            },
-        ),
-        (
-            "pw 7x7 64->64".into(),
-            Network {
-                input: (7, 7, 64),
-                layers: vec![Layer::Conv {
-                    input: 0,
-                    k: 1,
-                    stride: 1,
-                    out_c: 64,
-                    weights: vec![1; 64 * 64],
-                    epi: epi(64),
-                }],
-            },
-        ),
-        (
-            "conv3 28x28 1->16 s2".into(),
-            Network {
-                input: (28, 28, 1),
-                layers: vec![Layer::Conv {
-                    input: 0,
-                    k: 3,
-                    stride: 2,
-                    out_c: 16,
-                    weights: vec![1; 16 * 9],
-                    epi: epi(16),
-                }],
-            },
-        ),
-        (
-            "dw3 14x14 64".into(),
-            Network {
-                input: (14, 14, 64),
-                layers: vec![Layer::DwConv {
-                    input: 0,
-                    k: 3,
-                    stride: 1,
-                    weights: vec![1; 64 * 9],
-                    epi: epi(64),
-                }],
-            },
-        ),
-        (
-            "dw7 7x7 64".into(),
-            Network {
-                input: (7, 7, 64),
-                layers: vec![Layer::DwConv {
-                    input: 0,
-                    k: 7,
-                    stride: 1,
-                    weights: vec![1; 64 * 49],
-                    epi: epi(64),
-                }],
-            },
-        ),
-        (
-            "dw3 14x14 64 s2".into(),
-            Network {
-                input: (14, 14, 64),
-                layers: vec![Layer::DwConv {
-                    input: 0,
-                    k: 3,
-                    stride: 2,
-                    weights: vec![1; 64 * 9],
-                    epi: epi(64),
-                }],
-            },
-        ),
-        (
-            "dw5 2x2 480".into(),
-            Network {
-                input: (2, 2, 480),
-                layers: vec![Layer::DwConv {
-                    input: 0,
-                    k: 5,
-                    stride: 1,
-                    weights: vec![1; 480 * 25],
-                    epi: epi(480),
-                }],
-            },
-        ),
-        (
-            "gap 4x4 256".into(),
+            "gap 4x4 256",
             Network {
                 input: (4, 4, 256),
                 layers: vec![Layer::Gap {
