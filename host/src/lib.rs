@@ -21,6 +21,7 @@ pub mod model;
 pub mod network;
 pub mod pb;
 pub mod pb_report;
+pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod sched;

@@ -87,7 +87,7 @@ struct ServeArgs {
     /// Where costs come from: `abs` (SushiAbs's latency table, nothing executed).
     #[arg(long, default_value = "abs")]
     backend: String,
-    /// sushi, no-cache, static-cache, static-subnet, cache-unaware, oracle, or all.
+    /// sushi, no-cache, static-cache, static-subnet, cache-unaware, lru, oracle, or all.
     #[arg(long, default_value = "all")]
     policy: String,
     /// latency (latency-strict selection) or accuracy (accuracy-strict).
@@ -1102,6 +1102,7 @@ fn demo(args: &DemoArgs) -> Result<()> {
                 inner: sushi.clone(),
             }),
         ),
+        ("model", Box::new(lru_policy(mode, &table, &net, &cfg)?)),
         ("model", Box::new(Oracle { inner: sushi })),
     ];
     let mut rows = Vec::new();
@@ -1639,6 +1640,7 @@ fn serve(args: &ServeArgs) -> Result<()> {
         Box::new(CacheUnaware {
             inner: sushi.clone(),
         }),
+        Box::new(lru_policy(mode, &table, &net, &cfg)?),
         Box::new(Oracle { inner: sushi }),
     ];
     if args.policy != "all" {
@@ -1663,6 +1665,20 @@ fn serve(args: &ServeArgs) -> Result<()> {
     for p in &mut all {
         let name = p.name().to_string();
         match (args.backend.as_str(), &split) {
+            ("abs", _) | (_, None) if name == "lru" => {
+                // No table column for a tile set: compile against the PB map, predict, run nothing.
+                let split = sushi_host::dataset::Split::blank(trace_images(&trace));
+                rows.push(serve_executed(
+                    "abs",
+                    &net,
+                    &cfg,
+                    &table,
+                    &split,
+                    &trace,
+                    p.as_mut(),
+                    !args.json,
+                )?);
+            }
             ("abs", _) | (_, None) => {
                 let served = serve_table(&table, &trace, p.as_mut());
                 rows.push(summarize(&table, &served, &name, &cfg));
@@ -1732,7 +1748,27 @@ fn serve(args: &ServeArgs) -> Result<()> {
     Ok(())
 }
 
-/// Serves `trace` under `policy` executing every query on `backend` (rtl or model).
+/// The LRU-over-tiles baseline for the candidates of `table`, in `cfg`'s PB.
+fn lru_policy(
+    mode: sushi_host::sched::Mode,
+    table: &sushi_host::sched::LatencyTable,
+    net: &sushi_host::supernet::SuperNet,
+    cfg: &HwConfig,
+) -> Result<sushi_host::sched::Lru> {
+    let layout = sushi_host::pb::TileLayout::new(net, sushi_host::layout::Array::of(cfg));
+    let words = cfg.spec.buffers.pb_bytes as usize / layout.array().word_bytes();
+    Ok(sushi_host::sched::Lru::new(
+        mode, table, net, &layout, words,
+    )?)
+}
+
+/// Test images a trace refers to (one more than its largest input index).
+fn trace_images(trace: &[sushi_host::trace::Query]) -> usize {
+    trace.iter().map(|q| q.input + 1).max().unwrap_or(0)
+}
+
+/// Serves `trace` under `policy` on `backend`: rtl or model (every query executed and checked),
+/// or abs (compiled against the PB map and predicted by SushiAbs, nothing executed).
 #[allow(clippy::too_many_arguments)]
 fn serve_executed(
     backend: &str,
@@ -1746,19 +1782,17 @@ fn serve_executed(
 ) -> Result<sushi_host::sched::ServeSummary> {
     use sushi_host::serve::{Executor, serve_exec, summarize_exec};
     let name = policy.name().to_string();
-    let n = trace.len();
-    let progress = |i: usize| {
-        if show_progress {
-            let width = 30;
-            let done = i * width / n.max(1);
-            eprint!(
-                "\r\x1b[2K{name:<16} [{}{}] {i}/{n} queries on {backend}",
-                "#".repeat(done),
-                ".".repeat(width - done)
-            );
-        }
-    };
+    let mut bar = sushi_host::progress::Progress::new(
+        format!("{name:<16} on {backend}"),
+        trace.len(),
+        show_progress,
+    );
+    let progress = |i: usize| bar.update(i);
     let (served, runs) = match backend {
+        "abs" => {
+            let mut exec = Executor::costs_only(net, cfg);
+            serve_exec(&mut exec, table, split, trace, policy, progress)?
+        }
         "model" => {
             let mut exec = Executor::new(sushi_host::model::ModelAccel::new(cfg), net, cfg, false)?;
             serve_exec(&mut exec, table, split, trace, policy, progress)?
@@ -1769,10 +1803,7 @@ fn serve_executed(
             serve_exec(&mut exec, table, split, trace, policy, progress)?
         }
     };
-    if show_progress {
-        eprintln!();
-    }
-    Ok(summarize_exec(&served, &runs, &name, backend, cfg))
+    Ok(summarize_exec(table, &served, &runs, &name, backend, cfg))
 }
 
 #[cfg(feature = "rtl")]

@@ -838,8 +838,31 @@ impl PbMap {
         g_new: &[u16],
     ) -> Result<Refill, PbError> {
         let layout = layout.as_ref();
-        let word_bytes = layout.array().word_bytes();
         let new = layout.tiles(g_new)?;
+        let refill = self.refill_tiles(layout, &new)?;
+        self.subgraph = Some(g_new.to_vec());
+        Ok(refill)
+    }
+
+    /// Replaces the cached tiles by `new` (ascending tile ids, no repeats), whatever set they
+    /// form: the same in-place rule as [`PbMap::refill`], for tile-level policies (LRU) whose
+    /// content is no SubGraph. [`PbMap::subgraph`] is None afterwards.
+    pub fn refill_tiles(
+        &mut self,
+        layout: &impl AsRef<TileLayout>,
+        new: &[TileId],
+    ) -> Result<Refill, PbError> {
+        let layout = layout.as_ref();
+        let word_bytes = layout.array().word_bytes();
+        debug_assert!(new.windows(2).all(|w| w[0] < w[1]), "ascending, no repeats");
+        if let Some(&t) = new.last()
+            && t as usize >= layout.len()
+        {
+            return Err(PbError::BadConfig {
+                config: Vec::new(),
+                message: format!("tile {t} is beyond the layout's {} tiles", layout.len()),
+            });
+        }
         if new.len() > self.tile_at.len() {
             return Err(PbError::TooLarge {
                 need: new.len(),
@@ -872,7 +895,7 @@ impl PbMap {
             .filter(|(_, t)| t.is_none())
             .map(|(w, _)| w as u32);
         let mut moves = Vec::with_capacity(new.len() - keep.len());
-        for &t in &new {
+        for &t in new {
             if keep.contains(&t) {
                 continue;
             }
@@ -884,7 +907,7 @@ impl PbMap {
             self.word_of.insert(t, w);
         }
         self.layout = Some(layout.id());
-        self.subgraph = Some(g_new.to_vec());
+        self.subgraph = None;
         Ok(Refill {
             moves,
             kept: keep.len(),

@@ -12,6 +12,7 @@
 
 use serde::Serialize;
 
+use crate::pb::TileId;
 use crate::trace::Query;
 
 /// A candidate SubNet.
@@ -74,10 +75,15 @@ pub enum Mode {
     AccuracyStrict,
 }
 
-/// DESIGN.md section 7, step 1-4: the candidate to serve `q` with SubGraph `g` cached.
-pub fn select(table: &LatencyTable, q: &Query, g: usize, mode: Mode) -> usize {
+/// DESIGN.md section 7, steps 1-4: the candidate to serve `q` with SubGraph `g` cached, when
+/// `waited_cycles` have passed since it arrived. A latency target is end to end, so the service
+/// must fit what queueing left of it (`T - waited`); with an idle accelerator that is all of `T`.
+/// Under a backlog the budget shrinks, feasible SubNets get faster and the queue drains, where a
+/// queue-blind rule would keep serving SubNets sized for an idle accelerator.
+pub fn select(table: &LatencyTable, q: &Query, g: usize, mode: Mode, waited_cycles: u64) -> usize {
+    let budget = q.latency_target_cycles.saturating_sub(waited_cycles);
     let n = table.candidates.len();
-    let fits_t = |s: usize| table.cycles[s][g] <= q.latency_target_cycles;
+    let fits_t = |s: usize| table.cycles[s][g] <= budget;
     let fits_a = |s: usize| table.candidates[s].accuracy >= q.accuracy_target;
     let acc = |s: usize| table.candidates[s].accuracy;
     let cyc = |s: usize| table.cycles[s][g];
@@ -112,7 +118,7 @@ pub fn plan(
             let serve: u64 = window
                 .iter()
                 .map(|q| {
-                    let s = select(table, q, if cache_aware { g } else { 0 }, mode);
+                    let s = select(table, q, if cache_aware { g } else { 0 }, mode, 0);
                     table.cycles[s][g]
                 })
                 .sum();
@@ -121,16 +127,64 @@ pub fn plan(
         .expect("the empty SubGraph is always a candidate")
 }
 
-/// A serving policy: which SubNet serves a query, and which SubGraph the PB holds.
+/// What the Persistent Buffer holds while a query runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PbContent {
+    /// One of the latency table's SubGraphs (index 0: the empty PB).
+    SubGraph(usize),
+    /// Any set of tiles, ascending tile ids (tile-level policies: [`Lru`]). The latency table
+    /// has no column for it: its costs come from compiling against the PB map
+    /// (`serve::Executor`).
+    Tiles(Vec<TileId>),
+}
+
+impl PbContent {
+    /// The table's SubGraph index, if the content is one.
+    pub fn subgraph(&self) -> Option<usize> {
+        match self {
+            PbContent::SubGraph(g) => Some(*g),
+            PbContent::Tiles(_) => None,
+        }
+    }
+}
+
+/// The moment a policy decides for a query.
+#[derive(Debug, Clone, Copy)]
+pub struct Now<'a> {
+    /// The whole trace; a policy reads only `queries[..=i]` and those after `i` that have
+    /// already arrived (`arrival_cycle <= cycle`); only an oracle looks further.
+    pub queries: &'a [Query],
+    /// Index of the query being decided.
+    pub i: usize,
+    /// Cycle the decision is made (the accelerator is free), on the timeline SushiAbs predicts,
+    /// so that every backend makes the same decisions.
+    pub cycle: u64,
+}
+
+impl Now<'_> {
+    /// Cycles query `i` has waited so far.
+    pub fn waited_cycles(&self) -> u64 {
+        self.cycle
+            .saturating_sub(self.queries[self.i].arrival_cycle)
+    }
+}
+
+/// A serving policy: which SubNet serves a query, and what the PB holds.
 pub trait Policy {
     /// Its name in reports.
     fn name(&self) -> &str;
-    /// The SubGraph to hold before serving `queries[i]` (called for every query, in order; may
-    /// look at the queries before `i`, and only an oracle looks after it).
-    fn cache(&mut self, table: &LatencyTable, queries: &[Query], i: usize, current: usize)
-    -> usize;
-    /// The candidate serving `q` with SubGraph `g` cached.
-    fn select(&mut self, table: &LatencyTable, q: &Query, g: usize) -> usize;
+    /// What the PB holds before serving query `now.i`, given what it holds.
+    fn cache(&mut self, table: &LatencyTable, now: &Now<'_>, current: &PbContent) -> PbContent;
+    /// The candidate serving query `now.i` with `held` in the PB (after any refill).
+    fn select(&mut self, table: &LatencyTable, now: &Now<'_>, held: &PbContent) -> usize;
+    /// Told that candidate `candidate` served query `now.i` (tile-level policies update their
+    /// recency here).
+    fn served(&mut self, _table: &LatencyTable, _now: &Now<'_>, _candidate: usize) {}
+}
+
+/// The table column of what SubGraph policies hold (they never hold a bare tile set).
+fn column(held: &PbContent) -> usize {
+    held.subgraph().unwrap_or(0)
 }
 
 /// SushiSched: cache-aware selection, the cache re-planned every `period` queries over the last
@@ -145,30 +199,56 @@ pub struct Sushi {
     pub window: usize,
 }
 
+impl Sushi {
+    /// The plan at query `i` over the window `lo..hi` (clamped to the trace), or `current` when
+    /// `i` is not a planning point.
+    fn plan_at(
+        &self,
+        table: &LatencyTable,
+        now: &Now<'_>,
+        window: std::ops::Range<usize>,
+        current: &PbContent,
+        cache_aware: bool,
+        first: bool,
+    ) -> PbContent {
+        let i = now.i;
+        if (i == 0 && !first) || !i.is_multiple_of(self.period) {
+            return current.clone();
+        }
+        let window = window.start.min(now.queries.len())..window.end.min(now.queries.len());
+        PbContent::SubGraph(plan(
+            table,
+            &now.queries[window],
+            column(current),
+            self.mode,
+            cache_aware,
+        ))
+    }
+}
+
 impl Policy for Sushi {
     fn name(&self) -> &str {
         "sushi"
     }
-    fn cache(
-        &mut self,
-        table: &LatencyTable,
-        queries: &[Query],
-        i: usize,
-        current: usize,
-    ) -> usize {
-        if i == 0 || !i.is_multiple_of(self.period) {
-            return current;
-        }
-        plan(
+    fn cache(&mut self, table: &LatencyTable, now: &Now<'_>, current: &PbContent) -> PbContent {
+        let i = now.i;
+        self.plan_at(
             table,
-            &queries[i.saturating_sub(self.window)..i],
+            now,
+            i.saturating_sub(self.window)..i,
             current,
-            self.mode,
             true,
+            false,
         )
     }
-    fn select(&mut self, table: &LatencyTable, q: &Query, g: usize) -> usize {
-        select(table, q, g, self.mode)
+    fn select(&mut self, table: &LatencyTable, now: &Now<'_>, held: &PbContent) -> usize {
+        select(
+            table,
+            &now.queries[now.i],
+            column(held),
+            self.mode,
+            now.waited_cycles(),
+        )
     }
 }
 
@@ -183,11 +263,17 @@ impl Policy for NoCache {
     fn name(&self) -> &str {
         "no-cache"
     }
-    fn cache(&mut self, _: &LatencyTable, _: &[Query], _: usize, _: usize) -> usize {
-        0
+    fn cache(&mut self, _: &LatencyTable, _: &Now<'_>, _: &PbContent) -> PbContent {
+        PbContent::SubGraph(0)
     }
-    fn select(&mut self, table: &LatencyTable, q: &Query, g: usize) -> usize {
-        select(table, q, g, self.mode)
+    fn select(&mut self, table: &LatencyTable, now: &Now<'_>, _: &PbContent) -> usize {
+        select(
+            table,
+            &now.queries[now.i],
+            0,
+            self.mode,
+            now.waited_cycles(),
+        )
     }
 }
 
@@ -204,11 +290,17 @@ impl Policy for StaticCache {
     fn name(&self) -> &str {
         "static-cache"
     }
-    fn cache(&mut self, _: &LatencyTable, _: &[Query], _: usize, _: usize) -> usize {
-        self.subgraph
+    fn cache(&mut self, _: &LatencyTable, _: &Now<'_>, _: &PbContent) -> PbContent {
+        PbContent::SubGraph(self.subgraph)
     }
-    fn select(&mut self, table: &LatencyTable, q: &Query, g: usize) -> usize {
-        select(table, q, g, self.mode)
+    fn select(&mut self, table: &LatencyTable, now: &Now<'_>, _: &PbContent) -> usize {
+        select(
+            table,
+            &now.queries[now.i],
+            self.subgraph,
+            self.mode,
+            now.waited_cycles(),
+        )
     }
 }
 
@@ -225,10 +317,10 @@ impl Policy for StaticSubNet {
     fn name(&self) -> &str {
         "static-subnet"
     }
-    fn cache(&mut self, _: &LatencyTable, _: &[Query], _: usize, _: usize) -> usize {
-        self.subgraph
+    fn cache(&mut self, _: &LatencyTable, _: &Now<'_>, _: &PbContent) -> PbContent {
+        PbContent::SubGraph(self.subgraph)
     }
-    fn select(&mut self, _: &LatencyTable, _: &Query, _: usize) -> usize {
+    fn select(&mut self, _: &LatencyTable, _: &Now<'_>, _: &PbContent) -> usize {
         self.candidate
     }
 }
@@ -244,27 +336,25 @@ impl Policy for CacheUnaware {
     fn name(&self) -> &str {
         "cache-unaware"
     }
-    fn cache(
-        &mut self,
-        table: &LatencyTable,
-        queries: &[Query],
-        i: usize,
-        current: usize,
-    ) -> usize {
-        let s = &self.inner;
-        if i == 0 || !i.is_multiple_of(s.period) {
-            return current;
-        }
-        plan(
+    fn cache(&mut self, table: &LatencyTable, now: &Now<'_>, current: &PbContent) -> PbContent {
+        let i = now.i;
+        self.inner.plan_at(
             table,
-            &queries[i.saturating_sub(s.window)..i],
+            now,
+            i.saturating_sub(self.inner.window)..i,
             current,
-            s.mode,
+            false,
             false,
         )
     }
-    fn select(&mut self, table: &LatencyTable, q: &Query, _: usize) -> usize {
-        select(table, q, 0, self.inner.mode)
+    fn select(&mut self, table: &LatencyTable, now: &Now<'_>, _: &PbContent) -> usize {
+        select(
+            table,
+            &now.queries[now.i],
+            0,
+            self.inner.mode,
+            now.waited_cycles(),
+        )
     }
 }
 
@@ -279,27 +369,104 @@ impl Policy for Oracle {
     fn name(&self) -> &str {
         "oracle (bound)"
     }
-    fn cache(
-        &mut self,
+    fn cache(&mut self, table: &LatencyTable, now: &Now<'_>, current: &PbContent) -> PbContent {
+        let i = now.i;
+        self.inner
+            .plan_at(table, now, i..i + self.inner.window, current, true, true)
+    }
+    fn select(&mut self, table: &LatencyTable, now: &Now<'_>, held: &PbContent) -> usize {
+        self.inner.select(table, now, held)
+    }
+}
+
+/// A classical cache over weight tiles: after each query the PB holds the `capacity` most recently
+/// used tiles, the served SubNet's tiles being used in the order the accelerator reads them.
+///
+/// On this accelerator a miss is streamed from DRAM into WMEM by `LOAD_W` and cannot be kept on
+/// the way, so the fill is a separate refill (`LOAD_PB`) before the next query: LRU pays each
+/// miss it keeps twice, which a fill-on-miss datapath would halve. The PB does not change during
+/// a query, so a SubNet larger than the PB keeps its last `capacity` tiles instead of thrashing
+/// to nothing as a demand-filled LRU would on a cyclic scan. A cache knows nothing of SubNets:
+/// selection reads the empty-PB column `L[S][empty]`, like [`CacheUnaware`]'s.
+#[derive(Debug, Clone)]
+pub struct Lru {
+    mode: Mode,
+    capacity: usize,
+    /// Tiles of each candidate, ascending (the order the accelerator reads them).
+    tiles_of: Vec<Vec<TileId>>,
+    /// Last use of each tile (0: never).
+    last_use: Vec<u64>,
+    clock: u64,
+    held: Vec<TileId>,
+}
+
+impl Lru {
+    /// LRU over the tiles of `layout` in a PB of `capacity` tiles (PB words), for the candidates
+    /// of `table` from `net`.
+    pub fn new(
+        mode: Mode,
         table: &LatencyTable,
-        queries: &[Query],
-        i: usize,
-        current: usize,
-    ) -> usize {
-        let s = &self.inner;
-        if !i.is_multiple_of(s.period) {
-            return current;
-        }
-        plan(
+        net: &crate::supernet::SuperNet,
+        layout: &crate::pb::TileLayout,
+        capacity: usize,
+    ) -> Result<Self, crate::pb::PbError> {
+        let tiles_of = table
+            .candidates
+            .iter()
+            .map(|c| {
+                let mut t = layout.tiles(&net.subnets[c.subnet].config)?;
+                t.sort_unstable();
+                Ok(t)
+            })
+            .collect::<Result<Vec<_>, crate::pb::PbError>>()?;
+        Ok(Lru {
+            mode,
+            capacity,
+            tiles_of,
+            last_use: vec![0; layout.len()],
+            clock: 0,
+            held: Vec::new(),
+        })
+    }
+}
+
+impl Policy for Lru {
+    fn name(&self) -> &str {
+        "lru"
+    }
+    fn cache(&mut self, _: &LatencyTable, _: &Now<'_>, _: &PbContent) -> PbContent {
+        PbContent::Tiles(self.held.clone())
+    }
+    fn select(&mut self, table: &LatencyTable, now: &Now<'_>, _: &PbContent) -> usize {
+        select(
             table,
-            &queries[i..(i + s.window).min(queries.len())],
-            current,
-            s.mode,
-            true,
+            &now.queries[now.i],
+            0,
+            self.mode,
+            now.waited_cycles(),
         )
     }
-    fn select(&mut self, table: &LatencyTable, q: &Query, g: usize) -> usize {
-        select(table, q, g, self.inner.mode)
+    fn served(&mut self, _: &LatencyTable, _: &Now<'_>, candidate: usize) {
+        let used = &self.tiles_of[candidate];
+        for &t in used {
+            self.clock += 1;
+            self.last_use[t as usize] = self.clock;
+        }
+        // The `capacity` most recent: the last tiles used, then the most recent of the rest.
+        let mut keep: Vec<TileId> = used[used.len().saturating_sub(self.capacity)..].to_vec();
+        if keep.len() < self.capacity {
+            let mut older: Vec<TileId> = self
+                .held
+                .iter()
+                .copied()
+                .filter(|t| used.binary_search(t).is_err())
+                .collect();
+            older.sort_unstable_by_key(|&t| std::cmp::Reverse(self.last_use[t as usize]));
+            older.truncate(self.capacity - keep.len());
+            keep.extend(older);
+        }
+        keep.sort_unstable();
+        self.held = keep;
     }
 }
 
@@ -310,8 +477,8 @@ pub struct Served {
     pub id: u64,
     /// Candidate index served.
     pub candidate: usize,
-    /// SubGraph cached while it ran.
-    pub subgraph: usize,
+    /// The table's SubGraph cached while it ran (None: a tile set of a tile-level policy).
+    pub subgraph: Option<usize>,
     /// Cycle service started (after any refill).
     pub start_cycle: u64,
     /// Service cycles.
@@ -325,28 +492,41 @@ pub struct Served {
 }
 
 /// The FIFO single-accelerator timeline of `queries` under `policy`, every cost from the table.
+/// SubGraph policies only: a tile-level policy ([`Lru`]) has no column in the table and is served
+/// by `serve::serve_exec`, which compiles against the PB map (panics otherwise: a caller's bug).
 pub fn serve_table(
     table: &LatencyTable,
     queries: &[Query],
     policy: &mut dyn Policy,
 ) -> Vec<Served> {
     let mut free = 0u64;
-    let mut g = 0usize;
+    let mut held = PbContent::SubGraph(0);
     let mut out = Vec::with_capacity(queries.len());
     for (i, q) in queries.iter().enumerate() {
-        let mut now = free.max(q.arrival_cycle);
-        let next = policy.cache(table, queries, i, g);
-        let refill = table.refill_cycles(g, next);
-        now += refill;
-        g = next;
-        let s = policy.select(table, q, g);
-        let service = table.cycles[s][g];
-        let end = now + service;
+        let mut now = Now {
+            queries,
+            i,
+            cycle: free.max(q.arrival_cycle),
+        };
+        let next = policy.cache(table, &now, &held);
+        let (Some(from), Some(to)) = (held.subgraph(), next.subgraph()) else {
+            panic!(
+                "policy {} holds tile sets, which the latency table has no column for: serve it with serve::serve_exec",
+                policy.name()
+            );
+        };
+        let refill = table.refill_cycles(from, to);
+        now.cycle += refill;
+        held = next;
+        let s = policy.select(table, &now, &held);
+        policy.served(table, &now, s);
+        let service = table.cycles[s][to];
+        let end = now.cycle + service;
         out.push(Served {
             id: q.id,
             candidate: s,
-            subgraph: g,
-            start_cycle: now,
+            subgraph: Some(to),
+            start_cycle: now.cycle,
             service_cycles: service,
             refill_cycles: refill,
             end_to_end_cycles: end - q.arrival_cycle,
@@ -406,15 +586,63 @@ mod tests {
     fn selection_follows_the_four_steps() {
         let t = table();
         // Feasible {1, 2} with the cache of 2: latency-strict takes the most accurate.
-        assert_eq!(select(&t, &q(86.0, 310), 2, Mode::LatencyStrict), 2);
+        assert_eq!(select(&t, &q(86.0, 310), 2, Mode::LatencyStrict, 0), 2);
         // ... accuracy-strict the fastest.
-        assert_eq!(select(&t, &q(86.0, 310), 2, Mode::AccuracyStrict), 1);
+        assert_eq!(select(&t, &q(86.0, 310), 2, Mode::AccuracyStrict, 0), 1);
         // Without the cache SubNet 2 takes 400 > 310: only 1 is feasible.
-        assert_eq!(select(&t, &q(86.0, 310), 0, Mode::LatencyStrict), 1);
+        assert_eq!(select(&t, &q(86.0, 310), 0, Mode::LatencyStrict, 0), 1);
         // Nothing feasible (accuracy 90): the most accurate within the latency target.
-        assert_eq!(select(&t, &q(90.0, 250), 0, Mode::LatencyStrict), 1);
+        assert_eq!(select(&t, &q(90.0, 250), 0, Mode::LatencyStrict, 0), 1);
         // Nothing within the latency target either: the fastest.
-        assert_eq!(select(&t, &q(90.0, 50), 0, Mode::LatencyStrict), 0);
+        assert_eq!(select(&t, &q(90.0, 50), 0, Mode::LatencyStrict, 0), 0);
+    }
+
+    #[test]
+    fn the_latency_budget_is_what_queueing_left_of_the_target() {
+        let t = table();
+        // Idle: 2 fits 310 cycles with its cache; after waiting 100, only 1 (150) fits the 210 left.
+        assert_eq!(select(&t, &q(86.0, 310), 2, Mode::LatencyStrict, 0), 2);
+        assert_eq!(select(&t, &q(86.0, 310), 2, Mode::LatencyStrict, 100), 1);
+        // Waited past the target: nothing fits, the fastest drains the queue.
+        assert_eq!(select(&t, &q(86.0, 310), 2, Mode::LatencyStrict, 400), 0);
+    }
+
+    #[test]
+    fn lru_keeps_the_most_recently_used_tiles_in_read_order() {
+        let t = table();
+        let mut lru = Lru {
+            mode: Mode::LatencyStrict,
+            capacity: 4,
+            tiles_of: vec![(0..6).collect(), vec![0, 1, 2], vec![7, 8]],
+            last_use: vec![0; 9],
+            clock: 0,
+            held: Vec::new(),
+        };
+        let trace = [q(0.0, 1000)];
+        let now = Now {
+            queries: &trace,
+            i: 0,
+            cycle: 0,
+        };
+        let held = |l: &mut Lru| match l.cache(&t, &now, &PbContent::SubGraph(0)) {
+            PbContent::Tiles(v) => v,
+            other => panic!("LRU holds tiles, not {other:?}"),
+        };
+        assert!(held(&mut lru).is_empty(), "starts empty");
+        // Six tiles through a four-tile cache: the last four read stay.
+        lru.served(&t, &now, 0);
+        assert_eq!(held(&mut lru), [2, 3, 4, 5]);
+        // 0, 1, 2 are now the newest; the fourth place goes to the newest of the rest (5).
+        lru.served(&t, &now, 1);
+        assert_eq!(held(&mut lru), [0, 1, 2, 5]);
+        // 7, 8 newest, then 2 and 1 (read after 0).
+        lru.served(&t, &now, 2);
+        assert_eq!(held(&mut lru), [1, 2, 7, 8]);
+        // A cache knows nothing of SubNets: selection reads the empty-PB column.
+        assert_eq!(
+            lru.select(&t, &now, &PbContent::Tiles(vec![1, 2])),
+            select(&t, &trace[0], 0, Mode::LatencyStrict, 0)
+        );
     }
 
     #[test]
@@ -655,10 +883,13 @@ pub fn summarize(
     let mut prev = 0usize;
     let (mut streamed, mut used, mut moved) = (0u64, 0u64, 0u64);
     for s in served {
-        refill_bytes += table.refill_bytes(prev, s.subgraph);
-        prev = s.subgraph;
-        streamed += table.dram_weight_bytes[s.candidate][s.subgraph];
-        moved += table.dram_bytes[s.candidate][s.subgraph];
+        let g = s
+            .subgraph
+            .expect("a table-driven run holds the table's SubGraphs");
+        refill_bytes += table.refill_bytes(prev, g);
+        prev = g;
+        streamed += table.dram_weight_bytes[s.candidate][g];
+        moved += table.dram_bytes[s.candidate][g];
         used += table.subnet_bytes[s.candidate];
     }
     let dram = moved + refill_bytes;

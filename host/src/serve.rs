@@ -16,7 +16,7 @@ use crate::driver::{Accel, DriverError};
 use crate::layout::Array;
 use crate::model::ModelAccel;
 use crate::pb::{PbError, PbMap, TileImage};
-use crate::sched::{LatencyTable, Policy, ServeSummary, Served};
+use crate::sched::{LatencyTable, Now, PbContent, Policy, ServeSummary, Served};
 use crate::supernet::SuperNet;
 use crate::trace::Query;
 
@@ -57,14 +57,19 @@ pub enum ServeError {
 /// What running one query cost.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Executed {
-    /// The class the SubNet predicted.
-    pub class: usize,
+    /// The class the SubNet predicted (None: a costs-only executor ran nothing).
+    pub class: Option<usize>,
     /// Its label.
     pub label: usize,
-    /// SubNet cycles.
+    /// SubNet cycles (the RTL's counters on the RTL; SushiAbs's elsewhere).
     pub cycles: u64,
-    /// Refill cycles before it (0 when the PB already held the SubGraph).
+    /// Refill cycles before it (0 when the PB already held what the policy asked for).
     pub refill_cycles: u64,
+    /// SushiAbs's prediction of `cycles`: the timeline decisions are made on, the same on every
+    /// backend.
+    pub predicted_cycles: u64,
+    /// SushiAbs's prediction of `refill_cycles`.
+    pub predicted_refill_cycles: u64,
     /// DRAM bytes of the SubNet run (read and written, every kind).
     pub dram_bytes: u64,
     /// DRAM weight bytes streamed.
@@ -75,16 +80,36 @@ pub struct Executed {
     pub refill_bytes: u64,
 }
 
+/// What making the PB hold a policy's content cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Refilled {
+    /// Cycles (the RTL's counters on the RTL; SushiAbs's elsewhere).
+    pub cycles: u64,
+    /// SushiAbs's prediction of them.
+    pub predicted_cycles: u64,
+    /// Bytes moved into the PB.
+    pub bytes: u64,
+}
+
+/// What an [`Executor`] runs queries on.
+enum Target<B: Bus> {
+    /// A device, and the golden model it is checked against when it is the RTL.
+    Device {
+        accel: Box<Accel<B>>,
+        golden: Option<Box<Accel<ModelAccel>>>,
+    },
+    /// Nothing: programs are compiled against the PB map and SushiAbs predicts their costs.
+    CostsOnly,
+}
+
 /// A backend with the SuperNet's tile image uploaded and a PB map kept in step with it.
 pub struct Executor<'a, B: Bus> {
-    accel: Accel<B>,
-    /// The golden model the RTL is checked against (None: this is the model; check the reference).
-    golden: Option<Accel<ModelAccel>>,
+    target: Target<B>,
     net: &'a SuperNet,
     config: &'a HwConfig,
     image: TileImage,
     map: PbMap,
-    held: usize,
+    held: PbContent,
     name: &'static str,
 }
 
@@ -95,6 +120,23 @@ impl<B: Bus> std::fmt::Debug for Executor<'_, B> {
             .field("config", &self.config.name)
             .field("held", &self.held)
             .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Executor<'a, ModelAccel> {
+    /// An executor that runs nothing: every refill and SubNet is compiled against the PB map as
+    /// on a device and SushiAbs predicts its cycles and bytes (backend `abs` for tile-level
+    /// policies, whose PB contents the latency table has no column for).
+    pub fn costs_only(net: &'a SuperNet, config: &'a HwConfig) -> Self {
+        Executor {
+            target: Target::CostsOnly,
+            net,
+            config,
+            image: TileImage::build(net, Array::of(config)),
+            map: PbMap::for_config(config),
+            held: PbContent::SubGraph(0),
+            name: "abs",
+        }
     }
 }
 
@@ -113,36 +155,83 @@ impl<'a, B: Bus> Executor<'a, B> {
         let golden = if golden {
             let mut g = Accel::open(ModelAccel::new(config), config)?;
             g.upload_tile_image(&image)?;
-            Some(g)
+            Some(Box::new(g))
         } else {
             None
         };
         let name = if golden.is_some() { "rtl" } else { "model" };
         Ok(Executor {
-            accel,
-            golden,
+            target: Target::Device {
+                accel: Box::new(accel),
+                golden,
+            },
             net,
             config,
             image,
             map: PbMap::for_config(config),
-            held: 0,
+            held: PbContent::SubGraph(0),
             name,
         })
     }
 
-    /// `rtl` or `model`.
+    /// `rtl`, `model` or `abs`.
     pub fn backend(&self) -> &'static str {
         self.name
     }
 
-    /// Runs `q` on candidate `c` of `table` with SubGraph `g` held (refilling first if needed).
+    /// Makes the PB hold `want` (a refill job moving only the tiles it lacks), before
+    /// [`Executor::run`].
+    pub fn hold(&mut self, table: &LatencyTable, want: &PbContent) -> Result<Refilled, ServeError> {
+        let none = Refilled::default();
+        if *want == self.held {
+            return Ok(none);
+        }
+        let refill = match want {
+            PbContent::SubGraph(g) if table.subgraphs[*g].is_empty() => None,
+            PbContent::Tiles(t) if t.is_empty() => None,
+            PbContent::SubGraph(g) => Some(self.map.refill(&self.image, &table.subgraphs[*g])?),
+            PbContent::Tiles(t) => Some(self.map.refill_tiles(&self.image, t)?),
+        };
+        self.held = want.clone();
+        let Some(refill) = refill else {
+            // Nothing to load: the PB's contents are simply no longer used.
+            self.map.invalidate();
+            return Ok(none);
+        };
+        if refill.moves.is_empty() {
+            return Ok(none);
+        }
+        let p = compile_refill(&refill, &self.image, self.config)?;
+        let predicted = crate::abs::predict(&p, self.config).cycles;
+        let bytes = refill.bytes() as u64;
+        let cycles = match &mut self.target {
+            Target::Device { accel, golden } => {
+                let r = accel.run_program(&p, 1 << 36)?;
+                if let Some(gm) = golden {
+                    gm.run_program(&p, 0)?;
+                    r.counters.busy_cycles
+                } else {
+                    predicted
+                }
+            }
+            Target::CostsOnly => predicted,
+        };
+        Ok(Refilled {
+            cycles,
+            predicted_cycles: predicted,
+            bytes,
+        })
+    }
+
+    /// Runs `q` on candidate `c` of `table` with what the PB holds; `refilled`: what the
+    /// [`Executor::hold`] before it cost.
     pub fn run(
         &mut self,
         table: &LatencyTable,
         split: &Split,
         q: &Query,
         c: usize,
-        g: usize,
+        refilled: Refilled,
     ) -> Result<Executed, ServeError> {
         if q.input >= split.len() {
             return Err(ServeError::Input {
@@ -150,27 +239,6 @@ impl<'a, B: Bus> Executor<'a, B> {
                 input: q.input,
                 images: split.len(),
             });
-        }
-        let (mut refill_cycles, mut refill_bytes) = (0, 0);
-        if g != self.held {
-            if table.subgraphs[g].is_empty() {
-                // Nothing to load: the PB's contents are simply no longer used.
-                self.map.invalidate();
-            } else {
-                let refill = self.map.refill(&self.image, &table.subgraphs[g])?;
-                let p = compile_refill(&refill, &self.image, self.config)?;
-                let r = self.accel.run_program(&p, 1 << 36)?;
-                refill_bytes = r.traffic.pb_fill_bytes;
-                refill_cycles = if self.golden.is_some() {
-                    r.counters.busy_cycles
-                } else {
-                    crate::abs::predict(&p, self.config).cycles
-                };
-                if let Some(gm) = &mut self.golden {
-                    gm.run_program(&p, 0)?;
-                }
-            }
-            self.held = g;
         }
         let s = table.candidates[c].subnet;
         let mut p = compile_subnet(
@@ -183,50 +251,74 @@ impl<'a, B: Bus> Executor<'a, B> {
         )?;
         let input = split.input(q.input);
         p.set_input(&input);
-        let r = self.accel.run_program(&p, 1 << 36)?;
-        let out = &r.outputs.last().expect("the program stores its output").1;
-        let cycles = match &mut self.golden {
-            Some(gm) => {
-                let want = gm.run_program(&p, 0)?;
-                if want.outputs.last().map(|o| &o.1) != Some(out) {
-                    return Err(ServeError::Mismatch {
-                        query: q.id,
-                        subnet: s,
-                        against: "the golden model",
-                    });
-                }
-                r.counters.busy_cycles
-            }
-            None => {
-                let network = self
-                    .net
-                    .network(s)
-                    .map_err(|message| CompileError::SubNet { index: s, message })?;
-                let want = network.run_reference(&input).pop();
-                if want.as_ref() != Some(out) {
-                    return Err(ServeError::Mismatch {
-                        query: q.id,
-                        subnet: s,
-                        against: "the int8 reference",
-                    });
-                }
-                crate::abs::predict(&p, self.config).cycles
+        let predicted = crate::abs::predict(&p, self.config);
+        let label = usize::from(split.labels[q.input]);
+        let (class, cycles, dram_bytes, dram_weight_bytes, pb_read_bytes) = match &mut self.target {
+            Target::CostsOnly => (
+                None,
+                predicted.cycles,
+                predicted.dram_bytes,
+                p.weight_bytes as u64,
+                p.pb_bytes as u64,
+            ),
+            Target::Device { accel, golden } => {
+                let r = accel.run_program(&p, 1 << 36)?;
+                let out = &r.outputs.last().expect("the program stores its output").1;
+                let cycles = match golden {
+                    Some(gm) => {
+                        let want = gm.run_program(&p, 0)?;
+                        if want.outputs.last().map(|o| &o.1) != Some(out) {
+                            return Err(ServeError::Mismatch {
+                                query: q.id,
+                                subnet: s,
+                                against: "the golden model",
+                            });
+                        }
+                        r.counters.busy_cycles
+                    }
+                    None => {
+                        let network = self
+                            .net
+                            .network(s)
+                            .map_err(|message| CompileError::SubNet { index: s, message })?;
+                        let want = network.run_reference(&input).pop();
+                        if want.as_ref() != Some(out) {
+                            return Err(ServeError::Mismatch {
+                                query: q.id,
+                                subnet: s,
+                                against: "the int8 reference",
+                            });
+                        }
+                        predicted.cycles
+                    }
+                };
+                (
+                    Some(crate::int8::argmax(out)),
+                    cycles,
+                    r.counters.dram_read_bytes + r.counters.dram_write_bytes,
+                    r.traffic.dram_read_weight_bytes,
+                    r.traffic.pb_read_bytes,
+                )
             }
         };
         Ok(Executed {
-            class: crate::int8::argmax(out),
-            label: usize::from(split.labels[q.input]),
+            class,
+            label,
             cycles,
-            refill_cycles,
-            dram_bytes: r.counters.dram_read_bytes + r.counters.dram_write_bytes,
-            dram_weight_bytes: r.traffic.dram_read_weight_bytes,
-            pb_read_bytes: r.traffic.pb_read_bytes,
-            refill_bytes,
+            refill_cycles: refilled.cycles,
+            predicted_cycles: predicted.cycles,
+            predicted_refill_cycles: refilled.predicted_cycles,
+            dram_bytes,
+            dram_weight_bytes,
+            pb_read_bytes,
+            refill_bytes: refilled.bytes,
         })
     }
 }
 
-/// Serves `queries` under `policy` on `exec`; `progress(i)` after each query.
+/// Serves `queries` under `policy` on `exec`; `progress(i)` after each query. Decisions are made
+/// on the timeline SushiAbs predicts (so every backend decides alike); the latencies reported
+/// are on the timeline of the cycles the backend measured.
 pub fn serve_exec<B: Bus>(
     exec: &mut Executor<'_, B>,
     table: &LatencyTable,
@@ -235,20 +327,28 @@ pub fn serve_exec<B: Bus>(
     policy: &mut dyn Policy,
     mut progress: impl FnMut(usize),
 ) -> Result<(Vec<Served>, Vec<Executed>), ServeError> {
-    let mut free = 0u64;
-    let mut g = 0usize;
+    let (mut free, mut predicted_free) = (0u64, 0u64);
+    let mut held = PbContent::SubGraph(0);
     let (mut served, mut runs) = (Vec::new(), Vec::new());
     for (i, q) in queries.iter().enumerate() {
-        let next = policy.cache(table, queries, i, g);
-        g = next;
-        let c = policy.select(table, q, g);
-        let e = exec.run(table, split, q, c, g)?;
+        let mut now = Now {
+            queries,
+            i,
+            cycle: predicted_free.max(q.arrival_cycle),
+        };
+        held = policy.cache(table, &now, &held);
+        let refilled = exec.hold(table, &held)?;
+        now.cycle += refilled.predicted_cycles;
+        let c = policy.select(table, &now, &held);
+        policy.served(table, &now, c);
+        let e = exec.run(table, split, q, c, refilled)?;
+        predicted_free = now.cycle + e.predicted_cycles;
         let start = free.max(q.arrival_cycle) + e.refill_cycles;
         let end = start + e.cycles;
         served.push(Served {
             id: q.id,
             candidate: c,
-            subgraph: g,
+            subgraph: held.subgraph(),
             start_cycle: start,
             service_cycles: e.cycles,
             refill_cycles: e.refill_cycles,
@@ -263,8 +363,11 @@ pub fn serve_exec<B: Bus>(
     Ok((served, runs))
 }
 
-/// DESIGN.md section 8's metrics of an executed run.
+/// DESIGN.md section 8's metrics of an executed run. Served accuracy is the percentage of queries
+/// classified correctly when every query ran, else (costs only) the mean measured test accuracy
+/// of the SubNets served.
 pub fn summarize_exec(
+    table: &LatencyTable,
     served: &[Served],
     runs: &[Executed],
     policy: &str,
@@ -276,13 +379,22 @@ pub fn summarize_exec(
     let dram: u64 = runs.iter().map(|r| r.dram_bytes + r.refill_bytes).sum();
     let pb: u64 = runs.iter().map(|r| r.pb_read_bytes).sum();
     let streamed: u64 = runs.iter().map(|r| r.dram_weight_bytes).sum();
+    let executed = runs.iter().all(|r| r.class.is_some());
+    let served_accuracy = if executed {
+        100.0 * runs.iter().filter(|r| r.class == Some(r.label)).count() as f64 / n
+    } else {
+        served
+            .iter()
+            .map(|s| table.candidates[s.candidate].accuracy)
+            .sum::<f64>()
+            / n
+    };
     let d = config.derived();
     ServeSummary {
         policy: policy.to_string(),
         backend: backend.to_string(),
         queries: served.len(),
-        // Percent of queries classified correctly.
-        served_accuracy: 100.0 * runs.iter().filter(|r| r.class == r.label).count() as f64 / n,
+        served_accuracy,
         latency_mean_cycles: mean,
         latency_p99_cycles: p99,
         latency_mean_us: mean * d.cycle_ns / 1000.0,
@@ -296,6 +408,6 @@ pub fn summarize_exec(
         },
         refill_bytes: runs.iter().map(|r| r.refill_bytes).sum(),
         offchip_energy_uj: dram as f64 * config.spec.dram.energy_pj_per_byte / 1e6,
-        outputs_verified: runs.len(),
+        outputs_verified: if executed { runs.len() } else { 0 },
     }
 }

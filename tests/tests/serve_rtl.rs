@@ -2,18 +2,19 @@
 //! real test image, checked bit for bit against the golden model, and the RTL and model backends
 //! make the same decisions on the same trace.
 
-use sushi_host::sched::{Candidate, Mode, Sushi, build_table};
-use sushi_host::serve::{Executor, serve_exec};
-use sushi_host::trace::{Locality, Target, TraceSpec, generate};
+use sushi_host::dataset::Split;
+use sushi_host::sched::{Candidate, LatencyTable, Lru, Mode, Served, Sushi, build_table};
+use sushi_host::serve::{Executed, Executor, serve_exec};
+use sushi_host::trace::{Locality, Query, Target, TraceSpec, generate};
+use sushi_hw::HwConfig;
 use sushi_sim::Stalls;
 use sushi_tests::{config, rtl, seed};
 
-#[test]
-fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
-    let seed = seed("serve on the RTL", 12);
+/// The fastest few Pareto SubNets of `tiny` (to keep the RTL short), their latency table, a
+/// trace with locality aimed at them, and the test split.
+fn setup(seed: u64) -> (HwConfig, LatencyTable, Vec<Query>, Split) {
     let cfg = config("tiny");
     let net = sushi_tests::shipped_supernet();
-    // The fastest few Pareto SubNets keep the RTL run short.
     let front: Vec<_> = sushi_tests::measured_front(&cfg)
         .into_iter()
         .take(4)
@@ -47,6 +48,18 @@ fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
     let split =
         sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))
             .unwrap();
+    (cfg, table, trace, split)
+}
+
+fn decisions(s: &[Served]) -> Vec<(usize, Option<usize>)> {
+    s.iter().map(|x| (x.candidate, x.subgraph)).collect()
+}
+
+#[test]
+fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
+    let seed = seed("serve on the RTL", 12);
+    let (cfg, table, trace, split) = setup(seed);
+    let net = sushi_tests::shipped_supernet();
     let sushi = Sushi {
         mode: Mode::LatencyStrict,
         period: 3,
@@ -74,13 +87,9 @@ fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
         |_| {},
     )
     .unwrap();
-    let decisions = |s: &[sushi_host::sched::Served]| -> Vec<(usize, usize)> {
-        s.iter().map(|x| (x.candidate, x.subgraph)).collect()
-    };
     assert_eq!(decisions(&rtl_served), decisions(&model_served));
     // Same classes (both were checked bit for bit against their references while serving).
-    let classes =
-        |r: &[sushi_host::serve::Executed]| -> Vec<usize> { r.iter().map(|e| e.class).collect() };
+    let classes = |r: &[Executed]| -> Vec<Option<usize>> { r.iter().map(|e| e.class).collect() };
     assert_eq!(classes(&rtl_runs), classes(&model_runs));
     assert_eq!(rtl_runs.len(), trace.len());
     // The model's cycles come from SushiAbs: within 2% of the RTL's, query by query.
@@ -92,5 +101,72 @@ fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
             r.cycles,
             m.cycles
         );
+    }
+}
+
+#[test]
+fn lru_tile_sets_refill_in_place_on_the_rtl_and_cost_what_sushiabs_predicts() {
+    let seed = seed("LRU on the RTL", 13);
+    let (cfg, table, trace, split) = setup(seed);
+    let net = sushi_tests::shipped_supernet();
+    let layout = sushi_host::pb::TileLayout::new(net, sushi_host::layout::Array::of(&cfg));
+    // A PB a quarter full of the largest candidate's tiles: LRU must evict, so what it holds is
+    // a tile set no SubGraph describes.
+    let words = layout
+        .tiles(&net.subnets[table.candidates.last().unwrap().subnet].config)
+        .unwrap()
+        .len()
+        / 4;
+    let lru = Lru::new(Mode::LatencyStrict, &table, net, &layout, words).unwrap();
+    let mut on_rtl =
+        Executor::new(rtl(&cfg, Stalls::random(seed, 200), seed), net, &cfg, true).unwrap();
+    // Every output is checked against the golden model inside serve_exec.
+    let (rtl_served, rtl_runs) = serve_exec(
+        &mut on_rtl,
+        &table,
+        &split,
+        &trace,
+        &mut lru.clone(),
+        |_| {},
+    )
+    .unwrap();
+    let mut costs = Executor::costs_only(net, &cfg);
+    let (abs_served, abs_runs) =
+        serve_exec(&mut costs, &table, &split, &trace, &mut lru.clone(), |_| {}).unwrap();
+    assert_eq!(decisions(&rtl_served), decisions(&abs_served));
+    assert!(
+        rtl_served.iter().all(|s| s.subgraph.is_none()),
+        "LRU holds tile sets"
+    );
+    let refilled: u64 = rtl_runs.iter().map(|r| r.refill_bytes).sum();
+    let hits: u64 = rtl_runs.iter().map(|r| r.pb_read_bytes).sum();
+    assert!(
+        refilled > 0 && hits > 0,
+        "refilled {refilled} B, read {hits} B from the PB"
+    );
+    for (r, a) in rtl_runs.iter().zip(&abs_runs) {
+        // Bytes are exact; cycles within SushiAbs's 2%.
+        assert_eq!(
+            (
+                r.refill_bytes,
+                r.pb_read_bytes,
+                r.dram_weight_bytes,
+                r.dram_bytes
+            ),
+            (
+                a.refill_bytes,
+                a.pb_read_bytes,
+                a.dram_weight_bytes,
+                a.dram_bytes
+            )
+        );
+        let e = (a.cycles as f64 - r.cycles as f64).abs() / r.cycles as f64;
+        assert!(
+            e <= 0.02,
+            "RTL {} vs SushiAbs {} cycles",
+            r.cycles,
+            a.cycles
+        );
+        assert_eq!(a.class, None, "the costs-only executor runs nothing");
     }
 }
