@@ -1,0 +1,127 @@
+//! Scheduler overhead (issue 6): SushiSched's decision per query with the full Pareto set of the
+//! shipped SuperNet on the default config, and its cache planning per window.
+//!
+//! Criterion's "elements" are queries, so the throughput line of `serve` reads queries/s and its
+//! time per iteration over the trace divides into a time per query.
+//!
+//! `cargo bench -p sushi-host --bench sched`
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use sushi_host::sched::{
+    Candidate, LatencyTable, Mode, NoCache, Policy, Sushi, build_table, plan, select, serve_table,
+};
+use sushi_host::supernet::SuperNet;
+use sushi_host::tables::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
+use sushi_host::trace::{Locality, Query, Target, TraceSpec, generate};
+use sushi_hw::HwConfig;
+
+/// The latency table of the default config over the measured Pareto front, and a trace with
+/// locality aimed at it.
+fn setup(queries: u64) -> (LatencyTable, Vec<Query>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("supernets/fmnist-mbv2-ofa-v1.sushinet");
+    let net = SuperNet::load(&path).expect("shipped SuperNet");
+    let acc = AccuracyTable::load(&accuracy_table_path(&path), &net).expect("accuracy table");
+    let cfg = HwConfig::builtin("zynq7020").expect("default config");
+    let front = pareto_front(&measured_points(&net, &cfg, &acc));
+    let points: Vec<Target> = front
+        .iter()
+        .map(|p| Target {
+            accuracy: p.accuracy,
+            cycles: p.cycles,
+        })
+        .collect();
+    let mean = points.iter().map(|p| p.cycles).sum::<u64>() / points.len() as u64;
+    let trace = generate(
+        &TraceSpec {
+            queries,
+            seed: 1,
+            mean_interarrival_cycles: mean * 2,
+            locality: Locality::Phases { phase_queries: 40 },
+            latency_slack: 1.5,
+            images: 10_000,
+        },
+        &points,
+    );
+    let candidates = front
+        .iter()
+        .map(|p| Candidate {
+            subnet: p.subnet,
+            accuracy: p.accuracy,
+        })
+        .collect();
+    (build_table(&net, &cfg, candidates).expect("table"), trace)
+}
+
+fn decisions(c: &mut Criterion) {
+    let (table, trace) = setup(10_000);
+    let n = trace.len() as u64;
+    let last = table.subgraphs.len() - 1;
+
+    // One selection (DESIGN.md section 7, steps 1-4) over the whole front, per query.
+    let mut group = c.benchmark_group("select");
+    group.throughput(Throughput::Elements(n));
+    let label = format!("{}_candidates", table.candidates.len());
+    group.bench_function(BenchmarkId::new("latency_strict", &label), |b| {
+        b.iter(|| {
+            trace
+                .iter()
+                .enumerate()
+                .map(|(i, q)| {
+                    select(
+                        &table,
+                        q,
+                        last,
+                        Mode::LatencyStrict,
+                        (i as u64 * 7919) % 50_000,
+                    )
+                })
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+
+    // The whole per-query decision of a serving loop (cache step, selection, timeline), planning
+    // included every `period` queries: what a query costs the host.
+    let mut group = c.benchmark_group("serve");
+    group.throughput(Throughput::Elements(n));
+    let sushi = Sushi {
+        mode: Mode::LatencyStrict,
+        period: 16,
+        window: 32,
+    };
+    group.bench_function("sushi_period16_window32", |b| {
+        b.iter(|| serve_table(&table, black_box(&trace), &mut sushi.clone()).len())
+    });
+    group.bench_function("no-cache", |b| {
+        b.iter(|| {
+            let mut p = NoCache {
+                mode: Mode::LatencyStrict,
+            };
+            serve_table(&table, black_box(&trace), &mut p as &mut dyn Policy).len()
+        })
+    });
+    group.finish();
+
+    // One cache plan over a window: every candidate SubGraph x every query of the window.
+    let mut group = c.benchmark_group("plan");
+    for window in [16usize, 32, 128] {
+        group.bench_function(BenchmarkId::new("window", window), |b| {
+            b.iter(|| {
+                plan(
+                    &table,
+                    black_box(&trace[..window]),
+                    0,
+                    Mode::LatencyStrict,
+                    true,
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decisions);
+criterion_main!(benches);
