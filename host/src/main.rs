@@ -1086,7 +1086,7 @@ fn demo(args: &DemoArgs) -> Result<()> {
             "model",
             Box::new(StaticCache {
                 mode,
-                subgraph: table.subgraphs.len() - 1,
+                subgraph: table.shared_by_all,
             }),
         ),
         (
@@ -1625,13 +1625,12 @@ fn serve(args: &ServeArgs) -> Result<()> {
             .position(|g| *g == net.subnets[table.candidates[c].subnet].config)
             .unwrap_or(0)
     };
-    let last = table.subgraphs.len() - 1; // the shared-by-all SubGraph is added last
     let mut all: Vec<Box<dyn Policy>> = vec![
         Box::new(sushi.clone()),
         Box::new(NoCache { mode }),
         Box::new(StaticCache {
             mode,
-            subgraph: last,
+            subgraph: table.shared_by_all,
         }),
         Box::new(StaticSubNet {
             candidate: mid,

@@ -7,8 +7,12 @@
 //! `(A, T)` under cache `G`: feasible SubNets have `acc(S) >= A` and `L[S][G] <= T`; latency-strict
 //! mode serves the most accurate feasible one, accuracy-strict mode the fastest; when none is
 //! feasible, the most accurate SubNet within `T`, else the fastest (an SLO miss either way).
-//! Planning, every `period` queries: the SubGraph minimising the window's service cycles plus the
-//! refill from the current one, refills charged as DMA cycles on the accelerator's timeline.
+//! The latency target is end to end, so selection fits the service into what queueing left of it
+//! ([`select`]). Planning, every `period` queries: the SubGraph minimising the service cycles of
+//! the window's demand plus the refill from the current one ([`plan`]), refills charged as DMA
+//! cycles on the accelerator's timeline. Baselines: no cache, a static cache, one static SubNet,
+//! cache-unaware selection (the same plans), LRU over weight tiles, and an oracle planning on the
+//! future window (a bound).
 
 use serde::Serialize;
 
@@ -33,6 +37,9 @@ pub struct LatencyTable {
     pub subgraphs: Vec<Vec<u16>>,
     /// Tile bytes of each SubGraph.
     pub subgraph_bytes: Vec<u64>,
+    /// Index of the SubGraph every candidate shares (their intersection; 0 when it is empty):
+    /// the static-cache baseline's.
+    pub shared_by_all: usize,
     /// Tile bytes each pair of SubGraphs shares: `shared_bytes[a][b]`.
     pub shared_bytes: Vec<Vec<u64>>,
     /// Cycles of candidate `s` with SubGraph `g` cached: `cycles[s][g]`.
@@ -104,24 +111,22 @@ pub fn select(table: &LatencyTable, q: &Query, g: usize, mode: Mode, waited_cycl
     .unwrap_or_else(|| (0..n).min_by_key(|&s| cyc(s)).expect("candidates"))
 }
 
-/// The SubGraph minimising the cycles to serve `window` plus the refill from `current`
-/// (`cache_aware`: selection sees the cache; otherwise it assumes an empty PB).
-pub fn plan(
-    table: &LatencyTable,
-    window: &[Query],
-    current: usize,
-    mode: Mode,
-    cache_aware: bool,
-) -> usize {
+/// The SubGraph minimising the cycles to serve `window` plus the refill from `current`.
+///
+/// The window's demand is the SubNet each query would be served with an empty PB (its targets
+/// as they arrived); the plan caches what saves that demand the most. Planning on the demand
+/// rather than on what selection would pick under each candidate SubGraph matters in
+/// latency-strict mode: there a cache lets selection upgrade to slower, more accurate SubNets,
+/// and a planner counting those cycles as a cost would avoid exactly the SubGraphs that enable
+/// the upgrades (measured: 33% against 37% PB hit ratio, lower served accuracy).
+pub fn plan(table: &LatencyTable, window: &[Query], current: usize, mode: Mode) -> usize {
+    let demand: Vec<usize> = window
+        .iter()
+        .map(|q| select(table, q, 0, mode, 0))
+        .collect();
     (0..table.subgraphs.len())
         .min_by_key(|&g| {
-            let serve: u64 = window
-                .iter()
-                .map(|q| {
-                    let s = select(table, q, if cache_aware { g } else { 0 }, mode, 0);
-                    table.cycles[s][g]
-                })
-                .sum();
+            let serve: u64 = demand.iter().map(|&s| table.cycles[s][g]).sum();
             (serve + table.refill_cycles(current, g), g != current)
         })
         .expect("the empty SubGraph is always a candidate")
@@ -156,8 +161,9 @@ pub struct Now<'a> {
     pub queries: &'a [Query],
     /// Index of the query being decided.
     pub i: usize,
-    /// Cycle the decision is made (the accelerator is free), on the timeline SushiAbs predicts,
-    /// so that every backend makes the same decisions.
+    /// Cycle of the decision, on the timeline SushiAbs predicts (so that every backend makes the
+    /// same decisions): for [`Policy::cache`] the cycle the accelerator became free, for
+    /// [`Policy::select`] the cycle service starts (query arrived, refill done).
     pub cycle: u64,
 }
 
@@ -208,7 +214,6 @@ impl Sushi {
         now: &Now<'_>,
         window: std::ops::Range<usize>,
         current: &PbContent,
-        cache_aware: bool,
         first: bool,
     ) -> PbContent {
         let i = now.i;
@@ -221,7 +226,6 @@ impl Sushi {
             &now.queries[window],
             column(current),
             self.mode,
-            cache_aware,
         ))
     }
 }
@@ -232,14 +236,7 @@ impl Policy for Sushi {
     }
     fn cache(&mut self, table: &LatencyTable, now: &Now<'_>, current: &PbContent) -> PbContent {
         let i = now.i;
-        self.plan_at(
-            table,
-            now,
-            i.saturating_sub(self.window)..i,
-            current,
-            true,
-            false,
-        )
+        self.plan_at(table, now, i.saturating_sub(self.window)..i, current, false)
     }
     fn select(&mut self, table: &LatencyTable, now: &Now<'_>, held: &PbContent) -> usize {
         select(
@@ -344,7 +341,6 @@ impl Policy for CacheUnaware {
             i.saturating_sub(self.inner.window)..i,
             current,
             false,
-            false,
         )
     }
     fn select(&mut self, table: &LatencyTable, now: &Now<'_>, _: &PbContent) -> usize {
@@ -372,7 +368,7 @@ impl Policy for Oracle {
     fn cache(&mut self, table: &LatencyTable, now: &Now<'_>, current: &PbContent) -> PbContent {
         let i = now.i;
         self.inner
-            .plan_at(table, now, i..i + self.inner.window, current, true, true)
+            .plan_at(table, now, i..i + self.inner.window, current, true)
     }
     fn select(&mut self, table: &LatencyTable, now: &Now<'_>, held: &PbContent) -> usize {
         self.inner.select(table, now, held)
@@ -483,7 +479,8 @@ pub struct Served {
     pub start_cycle: u64,
     /// Service cycles.
     pub service_cycles: u64,
-    /// Refill cycles charged before it.
+    /// Refill cycles run before it, from the previous query's completion (they delay it only
+    /// when they end after it arrived).
     pub refill_cycles: u64,
     /// Arrival to completion.
     pub end_to_end_cycles: u64,
@@ -503,10 +500,12 @@ pub fn serve_table(
     let mut held = PbContent::SubGraph(0);
     let mut out = Vec::with_capacity(queries.len());
     for (i, q) in queries.iter().enumerate() {
+        // The cache step runs as soon as the accelerator is free: it reads only queries that
+        // have arrived, so a refill overlaps the wait for the next arrival.
         let mut now = Now {
             queries,
             i,
-            cycle: free.max(q.arrival_cycle),
+            cycle: free,
         };
         let next = policy.cache(table, &now, &held);
         let (Some(from), Some(to)) = (held.subgraph(), next.subgraph()) else {
@@ -516,7 +515,7 @@ pub fn serve_table(
             );
         };
         let refill = table.refill_cycles(from, to);
-        now.cycle += refill;
+        now.cycle = (free + refill).max(q.arrival_cycle);
         held = next;
         let s = policy.select(table, &now, &held);
         policy.served(table, &now, s);
@@ -562,6 +561,7 @@ mod tests {
             ],
             subgraphs: vec![vec![], vec![1], vec![2]],
             subgraph_bytes: vec![0, 1000, 2000],
+            shared_by_all: 1,
             shared_bytes: vec![vec![0, 0, 0], vec![0, 1000, 1000], vec![0, 1000, 2000]],
             cycles: vec![vec![100, 90, 90], vec![200, 150, 150], vec![400, 380, 300]],
             dram_weight_bytes: vec![vec![10; 3]; 3],
@@ -653,9 +653,9 @@ mod tests {
         assert_eq!(t.refill_cycles(0, 2), 20 + 200);
         // A window of big-SubNet queries: caching 2 saves 100 per query, more than the refill.
         let window = vec![q(88.0, 1000); 5];
-        assert_eq!(plan(&t, &window, 0, Mode::LatencyStrict, true), 2);
+        assert_eq!(plan(&t, &window, 0, Mode::LatencyStrict), 2);
         // One such query does not pay for the refill.
-        assert_eq!(plan(&t, &window[..1], 0, Mode::LatencyStrict, true), 0);
+        assert_eq!(plan(&t, &window[..1], 0, Mode::LatencyStrict), 0);
     }
 
     #[test]
@@ -744,13 +744,15 @@ pub fn build_table(
         }
     }
     // What every candidate shares: the static-cache baseline's SubGraph.
+    let mut shared_by_all = 0;
     if let Some(first) = candidates.first() {
         let all = candidates
             .iter()
             .fold(net.subnets[first.subnet].config.clone(), |acc, c| {
                 shared(&acc, &net.subnets[c.subnet].config)
             });
-        add(all, &mut subgraphs)?;
+        add(all.clone(), &mut subgraphs)?;
+        shared_by_all = subgraphs.iter().position(|g| *g == all).unwrap_or(0);
     }
     let n_g = subgraphs.len();
     let bytes_of = |g: &[u16]| -> Result<u64, TableBuildError> {
@@ -811,6 +813,7 @@ pub fn build_table(
         candidates,
         subgraphs,
         subgraph_bytes,
+        shared_by_all,
         shared_bytes,
         cycles,
         dram_weight_bytes: dram,
@@ -846,6 +849,9 @@ pub struct ServeSummary {
     /// DRAM bytes per query: everything the SubNet runs move (weights, activations, epilogue,
     /// commands) plus refills.
     pub dram_bytes_per_query: f64,
+    /// DRAM bytes of weights per query: streamed by the SubNet runs (`LOAD_W`) plus refills
+    /// (`LOAD_PB`).
+    pub dram_weight_bytes_per_query: f64,
     /// Weight bytes served from the PB over all weight bytes used.
     pub pb_hit_ratio: f64,
     /// Bytes moved into the PB over the run.
@@ -909,6 +915,7 @@ pub fn summarize(
         latency_p99_us: p99 as f64 * d.cycle_ns / 1000.0,
         slo_attainment: served.iter().filter(|s| s.slo_met).count() as f64 / n,
         dram_bytes_per_query: dram as f64 / n,
+        dram_weight_bytes_per_query: (streamed + refill_bytes) as f64 / n,
         pb_hit_ratio: if used == 0 {
             0.0
         } else {

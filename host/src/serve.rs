@@ -331,19 +331,20 @@ pub fn serve_exec<B: Bus>(
     let mut held = PbContent::SubGraph(0);
     let (mut served, mut runs) = (Vec::new(), Vec::new());
     for (i, q) in queries.iter().enumerate() {
+        // The cache step runs when the accelerator is free (see `sched::serve_table`).
         let mut now = Now {
             queries,
             i,
-            cycle: predicted_free.max(q.arrival_cycle),
+            cycle: predicted_free,
         };
         held = policy.cache(table, &now, &held);
         let refilled = exec.hold(table, &held)?;
-        now.cycle += refilled.predicted_cycles;
+        now.cycle = (predicted_free + refilled.predicted_cycles).max(q.arrival_cycle);
         let c = policy.select(table, &now, &held);
         policy.served(table, &now, c);
         let e = exec.run(table, split, q, c, refilled)?;
         predicted_free = now.cycle + e.predicted_cycles;
-        let start = free.max(q.arrival_cycle) + e.refill_cycles;
+        let start = (free + e.refill_cycles).max(q.arrival_cycle);
         let end = start + e.cycles;
         served.push(Served {
             id: q.id,
@@ -401,6 +402,9 @@ pub fn summarize_exec(
         latency_p99_us: p99 as f64 * d.cycle_ns / 1000.0,
         slo_attainment: served.iter().filter(|s| s.slo_met).count() as f64 / n,
         dram_bytes_per_query: dram as f64 / n,
+        dram_weight_bytes_per_query: (streamed + runs.iter().map(|r| r.refill_bytes).sum::<u64>())
+            as f64
+            / n,
         pb_hit_ratio: if pb + streamed == 0 {
             0.0
         } else {

@@ -333,8 +333,14 @@ fn trace_gen_then_serve_prints_every_policy_with_the_issue_fields() {
     let no_cache = rows.iter().find(|r| r["policy"] == "no-cache").unwrap();
     assert_eq!(no_cache["pb_hit_ratio"], 0.0, "no cache, no hits");
     let lru = rows.iter().find(|r| r["policy"] == "lru").unwrap();
-    assert!(lru["pb_hit_ratio"].as_f64().unwrap() > 0.0, "LRU keeps tiles");
-    assert_eq!(lru["backend"], "abs", "priced by SushiAbs on compiled programs");
+    assert!(
+        lru["pb_hit_ratio"].as_f64().unwrap() > 0.0,
+        "LRU keeps tiles"
+    );
+    assert_eq!(
+        lru["backend"], "abs",
+        "priced by SushiAbs on compiled programs"
+    );
     // Bad input: a trace line that is not a query names its line.
     std::fs::write(&trace, "{\"id\": 0}\n").unwrap();
     assert_clean_error(
