@@ -101,6 +101,11 @@ struct ServeArgs {
     window: usize,
     #[command(flatten)]
     plan: PlanArgs,
+    /// Also write every query's decision and latencies here (JSON Lines: `policy`, `id`,
+    /// `subnet`, `candidate`, `subgraph`, `start_cycle`, `service_cycles`, `refill_cycles`,
+    /// `end_to_end_cycles`, `slo_met`).
+    #[arg(long)]
+    log: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -1107,16 +1112,19 @@ fn demo(args: &DemoArgs) -> Result<()> {
     ];
     let mut rows = Vec::new();
     for (backend, mut policy) in runs {
-        rows.push(serve_executed(
-            backend,
-            &net,
-            &cfg,
-            &table,
-            &split,
-            &trace,
-            policy.as_mut(),
-            !args.json,
-        )?);
+        rows.push(
+            serve_executed(
+                backend,
+                &net,
+                &cfg,
+                &table,
+                &split,
+                &trace,
+                policy.as_mut(),
+                !args.json,
+            )?
+            .0,
+        );
     }
     let seconds = wall.elapsed().as_secs_f64();
     if args.json {
@@ -1661,13 +1669,14 @@ fn serve(args: &ServeArgs) -> Result<()> {
             sushi_host::dataset::DEBIAN_DIR,
         ))?)
     };
+    let mut log = Vec::new();
     for p in &mut all {
         let name = p.name().to_string();
-        match (args.backend.as_str(), &split) {
+        let (row, served) = match (args.backend.as_str(), &split) {
             ("abs", _) | (_, None) if name == "lru" => {
                 // No table column for a tile set: compile against the PB map, predict, run nothing.
                 let split = sushi_host::dataset::Split::blank(trace_images(&trace));
-                rows.push(serve_executed(
+                serve_executed(
                     "abs",
                     &net,
                     &cfg,
@@ -1676,25 +1685,36 @@ fn serve(args: &ServeArgs) -> Result<()> {
                     &trace,
                     p.as_mut(),
                     !args.json,
-                )?);
+                )?
             }
             ("abs", _) | (_, None) => {
                 let served = serve_table(&table, &trace, p.as_mut());
-                rows.push(summarize(&table, &served, &name, &cfg));
+                (summarize(&table, &served, &name, &cfg), served)
             }
-            (backend, Some(split)) => {
-                rows.push(serve_executed(
-                    backend,
-                    &net,
-                    &cfg,
-                    &table,
-                    split,
-                    &trace,
-                    p.as_mut(),
-                    !args.json,
-                )?);
+            (backend, Some(split)) => serve_executed(
+                backend,
+                &net,
+                &cfg,
+                &table,
+                split,
+                &trace,
+                p.as_mut(),
+                !args.json,
+            )?,
+        };
+        if args.log.is_some() {
+            for s in &served {
+                let mut line = serde_json::to_value(s)?;
+                line["policy"] = serde_json::json!(name);
+                line["subnet"] = serde_json::json!(table.candidates[s.candidate].subnet);
+                log.push(serde_json::to_string(&line)?);
             }
         }
+        rows.push(row);
+    }
+    if let Some(path) = &args.log {
+        std::fs::write(path, log.join("\n") + "\n")
+            .with_context(|| format!("writing the serving log {}", path.display()))?;
     }
     if args.json {
         println!(
@@ -1778,7 +1798,10 @@ fn serve_executed(
     trace: &[sushi_host::trace::Query],
     policy: &mut dyn sushi_host::sched::Policy,
     show_progress: bool,
-) -> Result<sushi_host::sched::ServeSummary> {
+) -> Result<(
+    sushi_host::sched::ServeSummary,
+    Vec<sushi_host::sched::Served>,
+)> {
     use sushi_host::serve::{Executor, serve_exec, summarize_exec};
     let name = policy.name().to_string();
     let mut bar = sushi_host::progress::Progress::new(
@@ -1802,7 +1825,10 @@ fn serve_executed(
             serve_exec(&mut exec, table, split, trace, policy, progress)?
         }
     };
-    Ok(summarize_exec(table, &served, &runs, &name, backend, cfg))
+    Ok((
+        summarize_exec(table, &served, &runs, &name, backend, cfg),
+        served,
+    ))
 }
 
 #[cfg(feature = "rtl")]
