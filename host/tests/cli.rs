@@ -291,7 +291,10 @@ fn trace_gen_then_serve_prints_every_policy_with_the_issue_fields() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = sushi(&["serve", "--trace", &trace, "--table", &table, "--json"]);
+    let log = temp_config("serve-log.jsonl", "");
+    let out = sushi(&[
+        "serve", "--trace", &trace, "--table", &table, "--json", "--log", &log,
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -332,6 +335,20 @@ fn trace_gen_then_serve_prints_every_policy_with_the_issue_fields() {
     }
     let no_cache = rows.iter().find(|r| r["policy"] == "no-cache").unwrap();
     assert_eq!(no_cache["pb_hit_ratio"], 0.0, "no cache, no hits");
+    // The log has every query of every policy, and its SLO flags add up to the summaries'.
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 300 * rows.len());
+    for r in rows {
+        let met = lines
+            .iter()
+            .filter(|l| l["policy"] == r["policy"] && l["slo_met"] == true)
+            .count();
+        assert_eq!(met as f64 / 300.0, r["slo_attainment"].as_f64().unwrap());
+    }
     let lru = rows.iter().find(|r| r["policy"] == "lru").unwrap();
     assert!(
         lru["pb_hit_ratio"].as_f64().unwrap() > 0.0,
