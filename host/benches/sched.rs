@@ -15,7 +15,7 @@ use sushi_host::sched::{
 };
 use sushi_host::supernet::SuperNet;
 use sushi_host::tables::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
-use sushi_host::trace::{Locality, Query, Target, TraceSpec, generate};
+use sushi_host::trace::{Arrivals, Locality, Query, Target, TraceSpec, generate};
 use sushi_hw::HwConfig;
 
 /// The latency table of the default config over the measured Pareto front, and a trace with
@@ -39,6 +39,7 @@ fn setup(queries: u64) -> (LatencyTable, Vec<Query>) {
             queries,
             seed: 1,
             mean_interarrival_cycles: mean * 2,
+            arrivals: Arrivals::Poisson,
             locality: Locality::Phases { phase_queries: 40 },
             latency_slack: 1.5,
             images: 10_000,

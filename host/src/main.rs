@@ -114,31 +114,41 @@ struct ServeArgs {
 #[derive(Debug, Subcommand)]
 enum TraceCommand {
     /// Generate a seeded trace aimed at the Pareto front of a SuperNet on a config.
-    Gen {
-        /// Output file: `.csv` for CSV, anything else for JSON Lines.
-        #[arg(long)]
-        out: PathBuf,
-        /// Queries.
-        #[arg(long, default_value_t = 1000)]
-        queries: u64,
-        /// Seed.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// phases (temporal locality) or iid (none).
-        #[arg(long, default_value = "phases")]
-        locality: String,
-        /// Queries per phase.
-        #[arg(long, default_value_t = 100)]
-        phase_queries: u64,
-        /// Offered load: mean service cycles over mean inter-arrival cycles.
-        #[arg(long, default_value_t = 0.7)]
-        load: f64,
-        /// Latency target as a multiple of the aimed SubNet's cycles.
-        #[arg(long, default_value_t = 2.0)]
-        latency_slack: f64,
-        #[command(flatten)]
-        plan: PlanArgs,
-    },
+    Gen(TraceGenArgs),
+}
+
+#[derive(Debug, Args)]
+struct TraceGenArgs {
+    /// Output file: `.csv` for CSV, anything else for JSON Lines.
+    #[arg(long)]
+    out: PathBuf,
+    /// Queries.
+    #[arg(long, default_value_t = 1000)]
+    queries: u64,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// phases (temporal locality), steps (step changes) or iid (none).
+    #[arg(long, default_value = "phases")]
+    locality: String,
+    /// Queries per phase or step.
+    #[arg(long, default_value_t = 100)]
+    phase_queries: u64,
+    /// poisson, or gamma (bursty: gamma inter-arrival times of squared coefficient of variation
+    /// --cv2).
+    #[arg(long, default_value = "poisson")]
+    arrivals: String,
+    /// CV^2 of gamma inter-arrival times (above 1: bursty).
+    #[arg(long, default_value_t = 4.0)]
+    cv2: f64,
+    /// Offered load: mean service cycles over mean inter-arrival cycles.
+    #[arg(long, default_value_t = 0.7)]
+    load: f64,
+    /// Latency target as a multiple of the aimed SubNet's cycles.
+    #[arg(long, default_value_t = 2.0)]
+    latency_slack: f64,
+    #[command(flatten)]
+    plan: PlanArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -395,25 +405,7 @@ fn run(cli: Cli) -> Result<()> {
             plan,
             json,
         }) => abs_check(&subnets, &plan, json),
-        Command::Trace(TraceCommand::Gen {
-            out,
-            queries,
-            seed,
-            locality,
-            phase_queries,
-            load,
-            latency_slack,
-            plan,
-        }) => trace_gen(
-            &out,
-            queries,
-            seed,
-            &locality,
-            phase_queries,
-            load,
-            latency_slack,
-            &plan,
-        ),
+        Command::Trace(TraceCommand::Gen(args)) => trace_gen(&args),
         Command::Supernet(SupernetCommand::Check { file, json }) => supernet_check(&file, json),
         Command::Supernet(SupernetCommand::Eval {
             file,
@@ -1045,6 +1037,7 @@ fn demo(args: &DemoArgs) -> Result<()> {
         queries: args.queries,
         seed: args.seed,
         mean_interarrival_cycles: (mean_service / args.load) as u64,
+        arrivals: sushi_host::trace::Arrivals::Poisson,
         locality: Locality::Phases {
             phase_queries: args.phase_queries,
         },
@@ -1541,26 +1534,35 @@ fn front_of(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn trace_gen(
-    out: &std::path::Path,
-    queries: u64,
-    seed: u64,
-    locality: &str,
-    phase_queries: u64,
-    load: f64,
-    latency_slack: f64,
-    plan: &PlanArgs,
-) -> Result<()> {
-    use sushi_host::trace::{Locality, Target, TraceSpec, generate, write};
-    let locality = match locality {
-        "phases" => Locality::Phases { phase_queries },
+fn trace_gen(args: &TraceGenArgs) -> Result<()> {
+    use sushi_host::trace::{Arrivals, Locality, Target, TraceSpec, generate, write};
+    let locality = match args.locality.as_str() {
+        "phases" => Locality::Phases {
+            phase_queries: args.phase_queries,
+        },
+        "steps" => Locality::Steps {
+            step_queries: args.phase_queries,
+        },
         "iid" => Locality::Iid,
-        other => bail!("--locality {other}: use phases or iid"),
+        other => bail!("--locality {other}: use phases, steps or iid"),
     };
+    let arrivals = match args.arrivals.as_str() {
+        "poisson" => Arrivals::Poisson,
+        "gamma" if args.cv2 > 0.0 && args.cv2.is_finite() => Arrivals::Gamma { cv2: args.cv2 },
+        "gamma" => bail!(
+            "--cv2 {}: a positive number (1 = Poisson, above 1 = bursty)",
+            args.cv2
+        ),
+        other => bail!("--arrivals {other}: use poisson or gamma"),
+    };
+    let load = args.load;
     if !(load > 0.0 && load.is_finite()) {
         bail!("--load {load}: a positive number (1.0 = the accelerator busy all the time)");
     }
-    let (_, _, front) = front_of(plan)?;
+    if args.phase_queries == 0 {
+        bail!("--phase-queries must be at least 1");
+    }
+    let (_, _, front) = front_of(&args.plan)?;
     let points: Vec<Target> = front
         .iter()
         .map(|p| Target {
@@ -1570,19 +1572,20 @@ fn trace_gen(
         .collect();
     let mean_service = points.iter().map(|p| p.cycles as f64).sum::<f64>() / points.len() as f64;
     let spec = TraceSpec {
-        queries,
-        seed,
+        queries: args.queries,
+        seed: args.seed,
         mean_interarrival_cycles: (mean_service / load) as u64,
+        arrivals,
         locality,
-        latency_slack,
+        latency_slack: args.latency_slack,
         images: 10_000,
     };
     let trace = generate(&spec, &points);
-    write(out, &trace)?;
+    write(&args.out, &trace)?;
     eprintln!(
         "wrote {} queries to {} ({} Pareto SubNets aimed at, mean inter-arrival {} cycles)",
         trace.len(),
-        out.display(),
+        args.out.display(),
         points.len(),
         spec.mean_interarrival_cycles
     );

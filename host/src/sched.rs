@@ -672,6 +672,7 @@ mod tests {
                 queries: 3000,
                 seed: 5,
                 mean_interarrival_cycles: 600,
+                arrivals: crate::trace::Arrivals::Poisson,
                 locality: Locality::Phases { phase_queries: 200 },
                 latency_slack: 1.0,
                 images: 100,

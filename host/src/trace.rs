@@ -1,9 +1,11 @@
 //! Query traces (DESIGN.md section 10): arrival time, accuracy target, latency target, input index.
 //!
 //! Generators are seeded and deterministic. `phases` gives temporal locality (targets cluster
-//! around a point of the accuracy/latency trade-off that moves from phase to phase), `iid` none
+//! around a point of the accuracy/latency trade-off that moves from phase to phase), `steps`
+//! abrupt changes (every query of a step aims at one point, the next step anywhere), `iid` none
 //! (every query picks its point afresh): the case where a SubGraph cache should not help, kept so
-//! that no benchmark hides it. Files are JSON Lines, one query per line.
+//! that no benchmark hides it. Arrivals are Poisson or bursty (gamma inter-arrival times of a
+//! given CV^2). Files are CSV or JSON Lines, one query per line (`host/docs/trace-format.md`).
 
 use std::path::Path;
 
@@ -45,6 +47,26 @@ pub enum Locality {
     },
     /// Every query independent.
     Iid,
+    /// Step changes: every `step_queries` queries the target jumps to a point drawn anew from the
+    /// whole front, and every query of a step aims at exactly that point.
+    Steps {
+        /// Queries per step.
+        step_queries: u64,
+    },
+}
+
+/// How arrivals are spaced.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Arrivals {
+    /// Exponential inter-arrival times (CV^2 = 1).
+    Poisson,
+    /// Gamma inter-arrival times with squared coefficient of variation `cv2`: above 1, bursts
+    /// of close arrivals separated by long gaps (SuperServe's bursty traces); below 1, more
+    /// regular than Poisson. The mean is the spec's.
+    Gamma {
+        /// Squared coefficient of variation, > 0.
+        cv2: f64,
+    },
 }
 
 /// A seeded generator of `n` queries.
@@ -54,8 +76,10 @@ pub struct TraceSpec {
     pub queries: u64,
     /// Seed.
     pub seed: u64,
-    /// Mean cycles between arrivals (exponential inter-arrival times).
+    /// Mean cycles between arrivals.
     pub mean_interarrival_cycles: u64,
+    /// How arrivals are spaced around that mean.
+    pub arrivals: Arrivals,
     /// Locality of the targets.
     pub locality: Locality,
     /// Latency target as a multiple of the aimed point's cycles.
@@ -84,10 +108,20 @@ pub fn generate(spec: &TraceSpec, points: &[Target]) -> Vec<Query> {
                     (center + rng.range(-1, 1)).clamp(0, n - 1)
                 }
                 Locality::Iid => rng.below(n as u64) as i64,
+                Locality::Steps { step_queries } => {
+                    if id > 0 && id.is_multiple_of(step_queries.max(1)) {
+                        center = rng.below(n as u64) as i64;
+                    }
+                    center
+                }
             } as usize;
-            // Exponential inter-arrival times by inversion of a uniform draw.
-            let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-            t += (-(1.0 - u).ln() * spec.mean_interarrival_cycles as f64) as u64;
+            let mean = spec.mean_interarrival_cycles as f64;
+            t += match spec.arrivals {
+                // Exponential by inversion of a uniform draw.
+                Arrivals::Poisson => -(1.0 - rng.unit()).ln() * mean,
+                // Gamma(k = 1/CV^2, scale = mean * CV^2): mean `mean`, CV^2 `cv2`.
+                Arrivals::Gamma { cv2 } => rng.gamma(1.0 / cv2) * mean * cv2,
+            } as u64;
             let p = points[aim];
             Query {
                 id,
@@ -315,6 +349,7 @@ mod tests {
             queries: 2_000,
             seed: 9,
             mean_interarrival_cycles: 50_000,
+            arrivals: Arrivals::Poisson,
             locality,
             latency_slack: 1.5,
             images: 10_000,
@@ -351,6 +386,47 @@ mod tests {
         );
         let mean = phases.last().unwrap().arrival_cycle as f64 / phases.len() as f64;
         assert!((mean / 50_000.0 - 1.0).abs() < 0.1, "{mean}");
+    }
+
+    #[test]
+    fn steps_hold_one_point_per_step_and_jump_between_steps() {
+        let qs = generate(&spec(Locality::Steps { step_queries: 50 }), &points());
+        let mut jumps = 0;
+        for step in qs.chunks(50) {
+            assert!(
+                step.iter()
+                    .all(|q| q.accuracy_target == step[0].accuracy_target)
+            );
+        }
+        for w in qs.chunks(50).collect::<Vec<_>>().windows(2) {
+            jumps += usize::from(w[0][0].accuracy_target != w[1][0].accuracy_target);
+        }
+        assert!(
+            jumps >= 30,
+            "{jumps} of 39 step boundaries moved the target"
+        );
+    }
+
+    #[test]
+    fn bursty_arrivals_keep_the_mean_and_have_the_asked_cv2() {
+        for cv2 in [0.5, 4.0, 8.0] {
+            let mut s = spec(Locality::Iid);
+            s.queries = 50_000;
+            s.arrivals = Arrivals::Gamma { cv2 };
+            let qs = generate(&s, &points());
+            let gaps: Vec<f64> = qs
+                .windows(2)
+                .map(|w| (w[1].arrival_cycle - w[0].arrival_cycle) as f64)
+                .collect();
+            let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+            let var = gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len() as f64;
+            assert!(
+                (mean / 50_000.0 - 1.0).abs() < 0.05,
+                "CV^2 {cv2}: mean {mean}"
+            );
+            let got = var / (mean * mean);
+            assert!((got / cv2 - 1.0).abs() < 0.15, "CV^2 {cv2}: measured {got}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use sushi_host::dataset::Split;
 use sushi_host::sched::{Candidate, LatencyTable, Lru, Mode, Served, Sushi, build_table};
 use sushi_host::serve::{Executed, Executor, serve_exec};
-use sushi_host::trace::{Locality, Query, Target, TraceSpec, generate};
+use sushi_host::trace::{Arrivals, Locality, Query, Target, TraceSpec, generate};
 use sushi_hw::HwConfig;
 use sushi_sim::Stalls;
 use sushi_tests::{config, rtl, seed};
@@ -39,6 +39,7 @@ fn setup(seed: u64) -> (HwConfig, LatencyTable, Vec<Query>, Split) {
             queries: 10,
             seed,
             mean_interarrival_cycles: 150_000,
+            arrivals: Arrivals::Poisson,
             locality: Locality::Phases { phase_queries: 5 },
             latency_slack: 1.5,
             images: 10_000,
