@@ -94,14 +94,14 @@ fn decisions(c: &mut Criterion) {
         window: 32,
     };
     group.bench_function("sushi_period16_window32", |b| {
-        b.iter(|| serve_table(&table, black_box(&trace), &mut sushi.clone()).len())
+        b.iter(|| serve_table(&table, black_box(&trace), &mut sushi.clone(), None).len())
     });
     group.bench_function("no-cache", |b| {
         b.iter(|| {
             let mut p = NoCache {
                 mode: Mode::LatencyStrict,
             };
-            serve_table(&table, black_box(&trace), &mut p as &mut dyn Policy).len()
+            serve_table(&table, black_box(&trace), &mut p as &mut dyn Policy, None).len()
         })
     });
     group.finish();

@@ -24,17 +24,6 @@ pub struct Split {
 }
 
 impl Split {
-    /// `count` blank 28 x 28 images labelled 0: inputs for runs whose costs are all that is
-    /// wanted (the accelerator's cycles and bytes do not depend on pixel values).
-    pub fn blank(count: usize) -> Self {
-        Split {
-            rows: 28,
-            cols: 28,
-            pixels: vec![0; count * 28 * 28],
-            labels: vec![0; count],
-        }
-    }
-
     /// Images in the split.
     pub fn len(&self) -> usize {
         self.labels.len()

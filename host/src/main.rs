@@ -1676,22 +1676,10 @@ fn serve(args: &ServeArgs) -> Result<()> {
     for p in &mut all {
         let name = p.name().to_string();
         let (row, served) = match (args.backend.as_str(), &split) {
-            ("abs", _) | (_, None) if name == "lru" => {
-                // No table column for a tile set: compile against the PB map, predict, run nothing.
-                let split = sushi_host::dataset::Split::blank(trace_images(&trace));
-                serve_executed(
-                    "abs",
-                    &net,
-                    &cfg,
-                    &table,
-                    &split,
-                    &trace,
-                    p.as_mut(),
-                    !args.json,
-                )?
-            }
             ("abs", _) | (_, None) => {
-                let served = serve_table(&table, &trace, p.as_mut());
+                // Tile sets (LRU) have no column in the table: SushiAbs prices them, memoised.
+                let mut pricer = sushi_host::serve::AbsPricer::new(&net, &cfg);
+                let served = serve_table(&table, &trace, p.as_mut(), Some(&mut pricer));
                 (summarize(&table, &served, &name, &cfg), served)
             }
             (backend, Some(split)) => serve_executed(
@@ -1784,13 +1772,7 @@ fn lru_policy(
     )?)
 }
 
-/// Test images a trace refers to (one more than its largest input index).
-fn trace_images(trace: &[sushi_host::trace::Query]) -> usize {
-    trace.iter().map(|q| q.input + 1).max().unwrap_or(0)
-}
-
-/// Serves `trace` under `policy` on `backend`: rtl or model (every query executed and checked),
-/// or abs (compiled against the PB map and predicted by SushiAbs, nothing executed).
+/// Serves `trace` under `policy` executing every query on `backend` (rtl or model).
 #[allow(clippy::too_many_arguments)]
 fn serve_executed(
     backend: &str,
@@ -1814,10 +1796,6 @@ fn serve_executed(
     );
     let progress = |i: usize| bar.update(i);
     let (served, runs) = match backend {
-        "abs" => {
-            let mut exec = Executor::costs_only(net, cfg);
-            serve_exec(&mut exec, table, split, trace, policy, progress)?
-        }
         "model" => {
             let mut exec = Executor::new(sushi_host::model::ModelAccel::new(cfg), net, cfg, false)?;
             serve_exec(&mut exec, table, split, trace, policy, progress)?

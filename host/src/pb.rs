@@ -723,6 +723,69 @@ pub fn expand_runs(runs: &[Run]) -> Vec<(u64, u64)> {
     runs.iter().flat_map(Run::pairs).collect()
 }
 
+/// A set of tiles: ascending ids, no repeats, with a 64-bit fingerprint so that sets can key
+/// memo tables cheaply (equality still compares the tiles).
+#[derive(Debug, Clone)]
+pub struct TileSet {
+    tiles: Vec<TileId>,
+    fingerprint: u64,
+}
+
+impl TileSet {
+    /// The set of `tiles` (sorted and deduplicated here).
+    pub fn new(mut tiles: Vec<TileId>) -> Self {
+        tiles.sort_unstable();
+        tiles.dedup();
+        // FNV-1a over the ids, word by word.
+        let fingerprint = tiles.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &t| {
+            (h ^ u64::from(t)).wrapping_mul(0x0100_0000_01b3)
+        });
+        TileSet { tiles, fingerprint }
+    }
+
+    /// The tiles, ascending.
+    pub fn tiles(&self) -> &[TileId] {
+        &self.tiles
+    }
+
+    /// Tiles in the set.
+    pub fn len(&self) -> usize {
+        self.tiles.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.tiles.is_empty()
+    }
+
+    /// The fingerprint (equal sets have equal fingerprints).
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
+    /// Tiles of `self` not in `other` (a merge of the two ascending lists).
+    pub fn count_missing_from(&self, other: &TileSet) -> usize {
+        let (mut i, mut missing) = (0, 0);
+        for &t in &self.tiles {
+            while i < other.tiles.len() && other.tiles[i] < t {
+                i += 1;
+            }
+            if i == other.tiles.len() || other.tiles[i] != t {
+                missing += 1;
+            }
+        }
+        missing
+    }
+}
+
+impl PartialEq for TileSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.fingerprint == other.fingerprint && self.tiles == other.tiles
+    }
+}
+
+impl Eq for TileSet {}
+
 /// What a refill does (contract section 3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refill {

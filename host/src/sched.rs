@@ -16,7 +16,10 @@
 
 use serde::Serialize;
 
-use crate::pb::TileId;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::pb::{TileId, TileSet};
 use crate::trace::Query;
 
 /// A candidate SubNet.
@@ -48,6 +51,8 @@ pub struct LatencyTable {
     pub dram_weight_bytes: Vec<Vec<u64>>,
     /// All DRAM bytes (weights, activations, epilogue, commands) of candidate `s` with `g`.
     pub dram_bytes: Vec<Vec<u64>>,
+    /// Weight bytes candidate `s` reads from the PB (`COPY_PB`) with `g` cached.
+    pub pb_read_bytes: Vec<Vec<u64>>,
     /// Tile bytes of candidate `s`.
     pub subnet_bytes: Vec<u64>,
     /// Cycles per byte moved into the PB, and per refill command (from SushiAbs).
@@ -57,9 +62,23 @@ pub struct LatencyTable {
 }
 
 impl LatencyTable {
+    /// Costs of candidate `s` with SubGraph `g` cached.
+    pub fn run_cost(&self, s: usize, g: usize) -> RunCost {
+        RunCost {
+            cycles: self.cycles[s][g],
+            dram_weight_bytes: self.dram_weight_bytes[s][g],
+            dram_bytes: self.dram_bytes[s][g],
+            pb_read_bytes: self.pb_read_bytes[s][g],
+        }
+    }
+
     /// Cycles to refill from SubGraph `from` to `to`: only the tiles not already cached move.
     pub fn refill_cycles(&self, from: usize, to: usize) -> u64 {
-        let bytes = self.refill_bytes(from, to);
+        self.fill_cycles(self.refill_bytes(from, to))
+    }
+
+    /// Cycles of a refill job moving `bytes` into the PB.
+    pub fn fill_cycles(&self, bytes: u64) -> u64 {
         if bytes == 0 {
             0
         } else {
@@ -71,6 +90,27 @@ impl LatencyTable {
     pub fn refill_bytes(&self, from: usize, to: usize) -> u64 {
         self.subgraph_bytes[to] - self.shared_bytes[from][to]
     }
+}
+
+/// What one SubNet run costs (SushiAbs's prediction).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RunCost {
+    /// Cycles.
+    pub cycles: u64,
+    /// DRAM weight bytes streamed (`LOAD_W`).
+    pub dram_weight_bytes: u64,
+    /// All DRAM bytes (weights, activations, epilogue, commands).
+    pub dram_bytes: u64,
+    /// Weight bytes read from the PB (`COPY_PB`).
+    pub pb_read_bytes: u64,
+}
+
+/// Prices runs under tile sets the latency table has no column for (tile-level policies).
+pub trait TilePricer {
+    /// Costs of candidate `candidate` of `table` with `held` in the PB.
+    fn price(&mut self, table: &LatencyTable, candidate: usize, held: &TileSet) -> RunCost;
+    /// Bytes and cycles of the refill from `from` to `to` (only the tiles `to` adds move).
+    fn refill(&mut self, from: &TileSet, to: &TileSet) -> (u64, u64);
 }
 
 /// Which target a query's selection honours first.
@@ -137,10 +177,10 @@ pub fn plan(table: &LatencyTable, window: &[Query], current: usize, mode: Mode) 
 pub enum PbContent {
     /// One of the latency table's SubGraphs (index 0: the empty PB).
     SubGraph(usize),
-    /// Any set of tiles, ascending tile ids (tile-level policies: [`Lru`]). The latency table
-    /// has no column for it: its costs come from compiling against the PB map
-    /// (`serve::Executor`).
-    Tiles(Vec<TileId>),
+    /// Any set of tiles (tile-level policies: [`Lru`]). The latency table has no column for it:
+    /// its costs come from compiling against the PB map (a [`TilePricer`], or
+    /// `serve::Executor`).
+    Tiles(Arc<TileSet>),
 }
 
 impl PbContent {
@@ -384,19 +424,33 @@ impl Policy for Oracle {
 /// a query, so a SubNet larger than the PB keeps its last `capacity` tiles instead of thrashing
 /// to nothing as a demand-filled LRU would on a cyclic scan. A cache knows nothing of SubNets:
 /// selection reads the empty-PB column `L[S][empty]`, like [`CacheUnaware`]'s.
+///
+/// The state is the held tiles in recency order; states and transitions are memoised (a state
+/// recurs whenever the recent SubNets do), so a steady trace costs a hash lookup per query
+/// instead of a pass over thousands of tiles. The memo is bounded ([`Lru::MAX_STATES`]).
 #[derive(Debug, Clone)]
 pub struct Lru {
     mode: Mode,
     capacity: usize,
     /// Tiles of each candidate, ascending (the order the accelerator reads them).
     tiles_of: Vec<Vec<TileId>>,
-    /// Last use of each tile (0: never).
-    last_use: Vec<u64>,
-    clock: u64,
-    held: Vec<TileId>,
+    states: Vec<LruState>,
+    by_fingerprint: HashMap<u64, Vec<u32>>,
+    next: HashMap<(u32, u32), u32>,
+    current: u32,
+}
+
+/// One LRU state: the held tiles from least to most recently used, and as a set.
+#[derive(Debug, Clone)]
+struct LruState {
+    recency: Vec<TileId>,
+    set: Arc<TileSet>,
 }
 
 impl Lru {
+    /// States kept in the memo before it is cleared (each holds up to `capacity` tile ids).
+    pub const MAX_STATES: usize = 1 << 14;
+
     /// LRU over the tiles of `layout` in a PB of `capacity` tiles (PB words), for the candidates
     /// of `table` from `net`.
     pub fn new(
@@ -415,14 +469,57 @@ impl Lru {
                 Ok(t)
             })
             .collect::<Result<Vec<_>, crate::pb::PbError>>()?;
-        Ok(Lru {
+        Ok(Self::with_tiles(mode, tiles_of, capacity))
+    }
+
+    /// LRU over candidates that read `tiles_of[c]` (ascending), `capacity` tiles.
+    fn with_tiles(mode: Mode, tiles_of: Vec<Vec<TileId>>, capacity: usize) -> Self {
+        let mut lru = Lru {
             mode,
             capacity,
             tiles_of,
-            last_use: vec![0; layout.len()],
-            clock: 0,
-            held: Vec::new(),
+            states: Vec::new(),
+            by_fingerprint: HashMap::new(),
+            next: HashMap::new(),
+            current: 0,
+        };
+        lru.current = lru.intern(Vec::new());
+        lru
+    }
+
+    fn fingerprint(recency: &[TileId]) -> u64 {
+        recency.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &t| {
+            (h ^ u64::from(t)).wrapping_mul(0x0100_0000_01b3)
         })
+    }
+
+    fn intern(&mut self, recency: Vec<TileId>) -> u32 {
+        let f = Self::fingerprint(&recency);
+        if let Some(ids) = self.by_fingerprint.get(&f)
+            && let Some(&id) = ids
+                .iter()
+                .find(|&&id| self.states[id as usize].recency == recency)
+        {
+            return id;
+        }
+        let id = self.states.len() as u32;
+        let set = Arc::new(TileSet::new(recency.clone()));
+        self.states.push(LruState { recency, set });
+        self.by_fingerprint.entry(f).or_default().push(id);
+        id
+    }
+
+    /// The recency list after reading `used` (ascending) from `recency`.
+    fn step(&self, recency: &[TileId], used: &[TileId]) -> Vec<TileId> {
+        let keep_older = self.capacity.saturating_sub(used.len());
+        let older: Vec<TileId> = recency
+            .iter()
+            .copied()
+            .filter(|t| used.binary_search(t).is_err())
+            .collect();
+        let mut out = older[older.len().saturating_sub(keep_older)..].to_vec();
+        out.extend_from_slice(&used[used.len().saturating_sub(self.capacity)..]);
+        out
     }
 }
 
@@ -431,7 +528,7 @@ impl Policy for Lru {
         "lru"
     }
     fn cache(&mut self, _: &LatencyTable, _: &Now<'_>, _: &PbContent) -> PbContent {
-        PbContent::Tiles(self.held.clone())
+        PbContent::Tiles(self.states[self.current as usize].set.clone())
     }
     fn select(&mut self, table: &LatencyTable, now: &Now<'_>, _: &PbContent) -> usize {
         select(
@@ -443,26 +540,26 @@ impl Policy for Lru {
         )
     }
     fn served(&mut self, _: &LatencyTable, _: &Now<'_>, candidate: usize) {
-        let used = &self.tiles_of[candidate];
-        for &t in used {
-            self.clock += 1;
-            self.last_use[t as usize] = self.clock;
+        let key = (self.current, candidate as u32);
+        if let Some(&next) = self.next.get(&key) {
+            self.current = next;
+            return;
         }
-        // The `capacity` most recent: the last tiles used, then the most recent of the rest.
-        let mut keep: Vec<TileId> = used[used.len().saturating_sub(self.capacity)..].to_vec();
-        if keep.len() < self.capacity {
-            let mut older: Vec<TileId> = self
-                .held
-                .iter()
-                .copied()
-                .filter(|t| used.binary_search(t).is_err())
-                .collect();
-            older.sort_unstable_by_key(|&t| std::cmp::Reverse(self.last_use[t as usize]));
-            older.truncate(self.capacity - keep.len());
-            keep.extend(older);
+        let recency = self.step(
+            &self.states[self.current as usize].recency,
+            &self.tiles_of[candidate],
+        );
+        if self.states.len() >= Self::MAX_STATES {
+            // Bound the memo: start again from the current state alone.
+            let keep = self.states[self.current as usize].clone();
+            self.states.clear();
+            self.by_fingerprint.clear();
+            self.next.clear();
+            self.current = self.intern(keep.recency);
         }
-        keep.sort_unstable();
-        self.held = keep;
+        let next = self.intern(recency);
+        self.next.insert((self.current, candidate as u32), next);
+        self.current = next;
     }
 }
 
@@ -482,23 +579,32 @@ pub struct Served {
     /// Refill cycles run before it, from the previous query's completion (they delay it only
     /// when they end after it arrived).
     pub refill_cycles: u64,
+    /// Bytes the refill before it moved into the PB.
+    pub refill_bytes: u64,
+    /// DRAM weight bytes the run streamed (`LOAD_W`).
+    pub dram_weight_bytes: u64,
+    /// All DRAM bytes of the run (refill excluded).
+    pub dram_bytes: u64,
+    /// Weight bytes the run read from the PB.
+    pub pb_read_bytes: u64,
     /// Arrival to completion.
     pub end_to_end_cycles: u64,
     /// Met both targets.
     pub slo_met: bool,
 }
 
-/// The FIFO single-accelerator timeline of `queries` under `policy`, every cost from the table.
-/// SubGraph policies only: a tile-level policy ([`Lru`]) has no column in the table and is served
-/// by `serve::serve_exec`, which compiles against the PB map (panics otherwise: a caller's bug).
+/// The FIFO single-accelerator timeline of `queries` under `policy`, every cost from the table,
+/// or for tile sets ([`Lru`]) from `pricer` (panics without one: a caller's bug).
 pub fn serve_table(
     table: &LatencyTable,
     queries: &[Query],
     policy: &mut dyn Policy,
+    mut pricer: Option<&mut dyn TilePricer>,
 ) -> Vec<Served> {
     let mut free = 0u64;
     let mut held = PbContent::SubGraph(0);
     let mut out = Vec::with_capacity(queries.len());
+    let empty = TileSet::new(Vec::new());
     for (i, q) in queries.iter().enumerate() {
         // The cache step runs as soon as the accelerator is free: it reads only queries that
         // have arrived, so a refill overlaps the wait for the next arrival.
@@ -508,26 +614,49 @@ pub fn serve_table(
             cycle: free,
         };
         let next = policy.cache(table, &now, &held);
-        let (Some(from), Some(to)) = (held.subgraph(), next.subgraph()) else {
-            panic!(
-                "policy {} holds tile sets, which the latency table has no column for: serve it with serve::serve_exec",
-                policy.name()
-            );
+        let (refill_bytes, refill) = match (&held, &next) {
+            (PbContent::SubGraph(a), PbContent::SubGraph(b)) => {
+                (table.refill_bytes(*a, *b), table.refill_cycles(*a, *b))
+            }
+            (_, PbContent::SubGraph(_)) => (0, 0), // from tiles to the empty PB: nothing moves
+            (from, PbContent::Tiles(to)) => {
+                let from = match from {
+                    PbContent::Tiles(t) => t.as_ref(),
+                    PbContent::SubGraph(_) => &empty,
+                };
+                if from == to.as_ref() {
+                    (0, 0)
+                } else {
+                    pricer
+                        .as_deref_mut()
+                        .expect("a tile-level policy needs a TilePricer")
+                        .refill(from, to)
+                }
+            }
         };
-        let refill = table.refill_cycles(from, to);
         now.cycle = (free + refill).max(q.arrival_cycle);
         held = next;
         let s = policy.select(table, &now, &held);
         policy.served(table, &now, s);
-        let service = table.cycles[s][to];
-        let end = now.cycle + service;
+        let cost = match &held {
+            PbContent::SubGraph(g) => table.run_cost(s, *g),
+            PbContent::Tiles(t) => pricer
+                .as_deref_mut()
+                .expect("a tile-level policy needs a TilePricer")
+                .price(table, s, t),
+        };
+        let end = now.cycle + cost.cycles;
         out.push(Served {
             id: q.id,
             candidate: s,
-            subgraph: Some(to),
+            subgraph: held.subgraph(),
             start_cycle: now.cycle,
-            service_cycles: service,
+            service_cycles: cost.cycles,
             refill_cycles: refill,
+            refill_bytes,
+            dram_weight_bytes: cost.dram_weight_bytes,
+            dram_bytes: cost.dram_bytes,
+            pb_read_bytes: cost.pb_read_bytes,
             end_to_end_cycles: end - q.arrival_cycle,
             slo_met: end - q.arrival_cycle <= q.latency_target_cycles
                 && table.candidates[s].accuracy >= q.accuracy_target,
@@ -566,6 +695,7 @@ mod tests {
             cycles: vec![vec![100, 90, 90], vec![200, 150, 150], vec![400, 380, 300]],
             dram_weight_bytes: vec![vec![10; 3]; 3],
             dram_bytes: vec![vec![100; 3]; 3],
+            pb_read_bytes: vec![vec![0; 3]; 3],
             subnet_bytes: vec![500, 1000, 3000],
             fill_cycles_per_byte: 0.1,
             fill_fixed_cycles: 20,
@@ -610,14 +740,11 @@ mod tests {
     #[test]
     fn lru_keeps_the_most_recently_used_tiles_in_read_order() {
         let t = table();
-        let mut lru = Lru {
-            mode: Mode::LatencyStrict,
-            capacity: 4,
-            tiles_of: vec![(0..6).collect(), vec![0, 1, 2], vec![7, 8]],
-            last_use: vec![0; 9],
-            clock: 0,
-            held: Vec::new(),
-        };
+        let mut lru = Lru::with_tiles(
+            Mode::LatencyStrict,
+            vec![(0..6).collect(), vec![0, 1, 2], vec![7, 8]],
+            4,
+        );
         let trace = [q(0.0, 1000)];
         let now = Now {
             queries: &trace,
@@ -625,7 +752,7 @@ mod tests {
             cycle: 0,
         };
         let held = |l: &mut Lru| match l.cache(&t, &now, &PbContent::SubGraph(0)) {
-            PbContent::Tiles(v) => v,
+            PbContent::Tiles(v) => v.tiles().to_vec(),
             other => panic!("LRU holds tiles, not {other:?}"),
         };
         assert!(held(&mut lru).is_empty(), "starts empty");
@@ -638,9 +765,24 @@ mod tests {
         // 7, 8 newest, then 2 and 1 (read after 0).
         lru.served(&t, &now, 2);
         assert_eq!(held(&mut lru), [1, 2, 7, 8]);
+        // Serving 0 again returns to the state after the first query, through the memo.
+        let states = lru.states.len();
+        lru.served(&t, &now, 0);
+        assert_eq!(held(&mut lru), [2, 3, 4, 5]);
+        lru.served(&t, &now, 1);
+        assert_eq!(held(&mut lru), [0, 1, 2, 5]);
+        assert_eq!(
+            lru.states.len(),
+            states,
+            "known states are not interned twice"
+        );
         // A cache knows nothing of SubNets: selection reads the empty-PB column.
         assert_eq!(
-            lru.select(&t, &now, &PbContent::Tiles(vec![1, 2])),
+            lru.select(
+                &t,
+                &now,
+                &PbContent::Tiles(Arc::new(TileSet::new(vec![1, 2])))
+            ),
             select(&t, &trace[0], 0, Mode::LatencyStrict, 0)
         );
     }
@@ -685,7 +827,7 @@ mod tests {
             window: 40,
         };
         let cycles = |p: &mut dyn Policy| -> u64 {
-            serve_table(&t, &trace, p)
+            serve_table(&t, &trace, p, None)
                 .iter()
                 .map(|s| s.service_cycles + s.refill_cycles)
                 .sum()
@@ -780,6 +922,7 @@ pub fn build_table(
     let mut cycles = vec![vec![0u64; n_g]; candidates.len()];
     let mut dram = vec![vec![0u64; n_g]; candidates.len()];
     let mut dram_all = vec![vec![0u64; n_g]; candidates.len()];
+    let mut pb_read = vec![vec![0u64; n_g]; candidates.len()];
     let mut fill = (0u64, 0u64); // (bytes, cycles) of the largest refill from empty
     for (g, sub) in subgraphs.iter().enumerate() {
         let mut map = PbMap::for_config(config);
@@ -797,6 +940,7 @@ pub fn build_table(
             cycles[s][g] = pred.cycles;
             dram[s][g] = p.weight_bytes as u64;
             dram_all[s][g] = pred.dram_bytes;
+            pb_read[s][g] = p.pb_bytes as u64;
         }
     }
     // A refill costs a fixed start plus its bytes at the rate the largest one achieved.
@@ -819,6 +963,7 @@ pub fn build_table(
         cycles,
         dram_weight_bytes: dram,
         dram_bytes: dram_all,
+        pb_read_bytes: pb_read,
         subnet_bytes,
         fill_cycles_per_byte,
         fill_fixed_cycles,
@@ -877,7 +1022,9 @@ pub fn latency_stats(served: &[Served]) -> (f64, u64) {
     )
 }
 
-/// Summarises a table-driven run.
+/// DESIGN.md section 8's metrics of a run from its served queries; served accuracy is the mean
+/// measured test accuracy of the SubNets served (executed runs replace it by the fraction
+/// classified correctly: `serve::summarize_exec`).
 pub fn summarize(
     table: &LatencyTable,
     served: &[Served],
@@ -886,20 +1033,11 @@ pub fn summarize(
 ) -> ServeSummary {
     let n = served.len().max(1) as f64;
     let (mean, p99) = latency_stats(served);
-    let mut refill_bytes = 0u64;
-    let mut prev = 0usize;
-    let (mut streamed, mut used, mut moved) = (0u64, 0u64, 0u64);
-    for s in served {
-        let g = s
-            .subgraph
-            .expect("a table-driven run holds the table's SubGraphs");
-        refill_bytes += table.refill_bytes(prev, g);
-        prev = g;
-        streamed += table.dram_weight_bytes[s.candidate][g];
-        moved += table.dram_bytes[s.candidate][g];
-        used += table.subnet_bytes[s.candidate];
-    }
-    let dram = moved + refill_bytes;
+    let sum = |f: fn(&Served) -> u64| served.iter().map(f).sum::<u64>();
+    let refill_bytes = sum(|s| s.refill_bytes);
+    let streamed = sum(|s| s.dram_weight_bytes);
+    let from_pb = sum(|s| s.pb_read_bytes);
+    let dram = sum(|s| s.dram_bytes) + refill_bytes;
     let d = config.derived();
     ServeSummary {
         policy: policy.to_string(),
@@ -917,10 +1055,10 @@ pub fn summarize(
         slo_attainment: served.iter().filter(|s| s.slo_met).count() as f64 / n,
         dram_bytes_per_query: dram as f64 / n,
         dram_weight_bytes_per_query: (streamed + refill_bytes) as f64 / n,
-        pb_hit_ratio: if used == 0 {
+        pb_hit_ratio: if from_pb + streamed == 0 {
             0.0
         } else {
-            1.0 - streamed as f64 / used as f64
+            from_pb as f64 / (from_pb + streamed) as f64
         },
         refill_bytes,
         offchip_energy_uj: dram as f64 * config.spec.dram.energy_pj_per_byte / 1e6,

@@ -15,8 +15,12 @@ use crate::dataset::Split;
 use crate::driver::{Accel, DriverError};
 use crate::layout::Array;
 use crate::model::ModelAccel;
-use crate::pb::{PbError, PbMap, TileImage};
-use crate::sched::{LatencyTable, Now, PbContent, Policy, ServeSummary, Served};
+use crate::pb::{PbError, PbMap, TileImage, TileSet};
+use std::collections::HashMap;
+
+use crate::sched::{
+    LatencyTable, Now, PbContent, Policy, RunCost, ServeSummary, Served, TilePricer,
+};
 use crate::supernet::SuperNet;
 use crate::trace::Query;
 
@@ -190,7 +194,7 @@ impl<'a, B: Bus> Executor<'a, B> {
             PbContent::SubGraph(g) if table.subgraphs[*g].is_empty() => None,
             PbContent::Tiles(t) if t.is_empty() => None,
             PbContent::SubGraph(g) => Some(self.map.refill(&self.image, &table.subgraphs[*g])?),
-            PbContent::Tiles(t) => Some(self.map.refill_tiles(&self.image, t)?),
+            PbContent::Tiles(t) => Some(self.map.refill_tiles(&self.image, t.tiles())?),
         };
         self.held = want.clone();
         let Some(refill) = refill else {
@@ -353,6 +357,10 @@ pub fn serve_exec<B: Bus>(
             start_cycle: start,
             service_cycles: e.cycles,
             refill_cycles: e.refill_cycles,
+            refill_bytes: e.refill_bytes,
+            dram_weight_bytes: e.dram_weight_bytes,
+            dram_bytes: e.dram_bytes,
+            pb_read_bytes: e.pb_read_bytes,
             end_to_end_cycles: end - q.arrival_cycle,
             slo_met: end - q.arrival_cycle <= q.latency_target_cycles
                 && table.candidates[c].accuracy >= q.accuracy_target,
@@ -364,9 +372,9 @@ pub fn serve_exec<B: Bus>(
     Ok((served, runs))
 }
 
-/// DESIGN.md section 8's metrics of an executed run. Served accuracy is the percentage of queries
-/// classified correctly when every query ran, else (costs only) the mean measured test accuracy
-/// of the SubNets served.
+/// DESIGN.md section 8's metrics of an executed run ([`crate::sched::summarize`] of its served
+/// queries). Served accuracy is the percentage of queries classified correctly when every query
+/// ran, else (costs only) the mean measured test accuracy of the SubNets served.
 pub fn summarize_exec(
     table: &LatencyTable,
     served: &[Served],
@@ -375,43 +383,103 @@ pub fn summarize_exec(
     backend: &str,
     config: &HwConfig,
 ) -> ServeSummary {
-    let n = served.len().max(1) as f64;
-    let (mean, p99) = crate::sched::latency_stats(served);
-    let dram: u64 = runs.iter().map(|r| r.dram_bytes + r.refill_bytes).sum();
-    let pb: u64 = runs.iter().map(|r| r.pb_read_bytes).sum();
-    let streamed: u64 = runs.iter().map(|r| r.dram_weight_bytes).sum();
-    let executed = runs.iter().all(|r| r.class.is_some());
-    let served_accuracy = if executed {
-        100.0 * runs.iter().filter(|r| r.class == Some(r.label)).count() as f64 / n
-    } else {
-        served
-            .iter()
-            .map(|s| table.candidates[s.candidate].accuracy)
-            .sum::<f64>()
-            / n
-    };
-    let d = config.derived();
-    ServeSummary {
-        policy: policy.to_string(),
-        backend: backend.to_string(),
-        queries: served.len(),
-        served_accuracy,
-        latency_mean_cycles: mean,
-        latency_p99_cycles: p99,
-        latency_mean_us: mean * d.cycle_ns / 1000.0,
-        latency_p99_us: p99 as f64 * d.cycle_ns / 1000.0,
-        slo_attainment: served.iter().filter(|s| s.slo_met).count() as f64 / n,
-        dram_bytes_per_query: dram as f64 / n,
-        dram_weight_bytes_per_query: (streamed + runs.iter().map(|r| r.refill_bytes).sum::<u64>())
-            as f64
-            / n,
-        pb_hit_ratio: if pb + streamed == 0 {
-            0.0
+    let mut summary = crate::sched::summarize(table, served, policy, config);
+    summary.backend = backend.to_string();
+    if runs.iter().all(|r| r.class.is_some()) {
+        let correct = runs.iter().filter(|r| r.class == Some(r.label)).count();
+        summary.served_accuracy = 100.0 * correct as f64 / served.len().max(1) as f64;
+        summary.outputs_verified = runs.len();
+    }
+    summary
+}
+
+/// Prices runs under LRU's tile sets with SushiAbs: each (tile set, candidate) is compiled against
+/// a PB map holding exactly those tiles and predicted once, then memoised.
+#[derive(Debug)]
+pub struct AbsPricer<'a> {
+    net: &'a SuperNet,
+    config: &'a HwConfig,
+    image: TileImage,
+    memo: HashMap<(u64, usize), RunCost>,
+    refills: HashMap<(u64, u64), (u64, u64)>,
+}
+
+impl<'a> AbsPricer<'a> {
+    /// Entries kept before the memo is cleared.
+    pub const MAX_ENTRIES: usize = 1 << 20;
+
+    /// A pricer for `net` on `config`.
+    pub fn new(net: &'a SuperNet, config: &'a HwConfig) -> Self {
+        AbsPricer {
+            net,
+            config,
+            image: TileImage::build(net, Array::of(config)),
+            memo: HashMap::new(),
+            refills: HashMap::new(),
+        }
+    }
+}
+
+impl TilePricer for AbsPricer<'_> {
+    fn price(&mut self, table: &LatencyTable, candidate: usize, held: &TileSet) -> RunCost {
+        let key = (held.fingerprint(), candidate);
+        if let Some(c) = self.memo.get(&key) {
+            return *c;
+        }
+        let mut map = PbMap::for_config(self.config);
+        // The tile set comes from an LRU sized to this PB over this layout, and every candidate
+        // compiled when the table was built: a failure here is a bug, not an input error.
+        map.refill_tiles(&self.image, held.tiles())
+            .expect("an LRU tile set fits the PB it was sized for");
+        let p = compile_subnet(
+            self.net,
+            table.candidates[candidate].subnet,
+            &self.image,
+            &map,
+            self.config,
+            Outputs::Last,
+        )
+        .expect("a table candidate compiles");
+        let pred = crate::abs::predict(&p, self.config);
+        let cost = RunCost {
+            cycles: pred.cycles,
+            dram_weight_bytes: p.weight_bytes as u64,
+            dram_bytes: pred.dram_bytes,
+            pb_read_bytes: p.pb_bytes as u64,
+        };
+        if self.memo.len() >= Self::MAX_ENTRIES {
+            self.memo.clear();
+        }
+        self.memo.insert(key, cost);
+        cost
+    }
+
+    fn refill(&mut self, from: &TileSet, to: &TileSet) -> (u64, u64) {
+        let key = (from.fingerprint(), to.fingerprint());
+        if let Some(c) = self.refills.get(&key) {
+            return *c;
+        }
+        // As the executor does it: `from` in place, then only what `to` adds moves.
+        let mut map = PbMap::for_config(self.config);
+        map.refill_tiles(&self.image, from.tiles())
+            .expect("an LRU tile set fits the PB it was sized for");
+        let refill = map
+            .refill_tiles(&self.image, to.tiles())
+            .expect("an LRU tile set fits the PB it was sized for");
+        let cost = if refill.moves.is_empty() {
+            (0, 0)
         } else {
-            pb as f64 / (pb + streamed) as f64
-        },
-        refill_bytes: runs.iter().map(|r| r.refill_bytes).sum(),
-        offchip_energy_uj: dram as f64 * config.spec.dram.energy_pj_per_byte / 1e6,
-        outputs_verified: if executed { runs.len() } else { 0 },
+            let p = compile_refill(&refill, &self.image, self.config)
+                .expect("a refill within the PB compiles");
+            (
+                refill.bytes() as u64,
+                crate::abs::predict(&p, self.config).cycles,
+            )
+        };
+        if self.refills.len() >= Self::MAX_ENTRIES {
+            self.refills.clear();
+        }
+        self.refills.insert(key, cost);
+        cost
     }
 }
