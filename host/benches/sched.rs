@@ -11,8 +11,10 @@ use std::path::Path;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sushi_host::sched::{
-    Candidate, LatencyTable, Mode, NoCache, Policy, Sushi, build_table, plan, select, serve_table,
+    CacheUnaware, Candidate, LatencyTable, Lru, Mode, NoCache, Policy, StaticCache, StaticSubNet,
+    Sushi, build_table, plan, select, serve_table,
 };
+use sushi_host::serve::AbsPricer;
 use sushi_host::supernet::SuperNet;
 use sushi_host::tables::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
 use sushi_host::trace::{Arrivals, Locality, Query, Target, TraceSpec, generate};
@@ -20,7 +22,7 @@ use sushi_hw::HwConfig;
 
 /// The latency table of the default config over the measured Pareto front, and a trace with
 /// locality aimed at it.
-fn setup(queries: u64) -> (LatencyTable, Vec<Query>) {
+fn setup(queries: u64) -> (SuperNet, HwConfig, LatencyTable, Vec<Query>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("supernets/fmnist-mbv2-ofa-v1.sushinet");
     let net = SuperNet::load(&path).expect("shipped SuperNet");
     let acc = AccuracyTable::load(&accuracy_table_path(&path), &net).expect("accuracy table");
@@ -53,11 +55,12 @@ fn setup(queries: u64) -> (LatencyTable, Vec<Query>) {
             accuracy: p.accuracy,
         })
         .collect();
-    (build_table(&net, &cfg, candidates).expect("table"), trace)
+    let table = build_table(&net, &cfg, candidates).expect("table");
+    (net, cfg, table, trace)
 }
 
 fn decisions(c: &mut Criterion) {
-    let (table, trace) = setup(10_000);
+    let (net, cfg, table, trace) = setup(10_000);
     let n = trace.len() as u64;
     let last = table.shared_by_all;
 
@@ -84,8 +87,10 @@ fn decisions(c: &mut Criterion) {
     });
     group.finish();
 
-    // The whole per-query decision of a serving loop (cache step, selection, timeline), planning
-    // included every `period` queries: what a query costs the host.
+    // The whole per-query work of a serving loop (cache step, selection, costs, timeline),
+    // planning included every `period` queries: what a query costs the host, per policy. LRU's
+    // pricer and memo live across iterations, as they do across a long trace: the first pass
+    // compiles each new (tile set, SubNet) once, later passes measure the steady state.
     let mut group = c.benchmark_group("serve");
     group.throughput(Throughput::Elements(n));
     let sushi = Sushi {
@@ -93,16 +98,57 @@ fn decisions(c: &mut Criterion) {
         period: 16,
         window: 32,
     };
-    group.bench_function("sushi_period16_window32", |b| {
-        b.iter(|| serve_table(&table, black_box(&trace), &mut sushi.clone(), None).len())
-    });
-    group.bench_function("no-cache", |b| {
-        b.iter(|| {
-            let mut p = NoCache {
-                mode: Mode::LatencyStrict,
-            };
-            serve_table(&table, black_box(&trace), &mut p as &mut dyn Policy, None).len()
-        })
+    let mode = Mode::LatencyStrict;
+    let mid = table.candidates.len() / 2;
+    let policies: Vec<(&str, Box<dyn Fn() -> Box<dyn Policy>>)> = vec![
+        ("sushi", Box::new(|| Box::new(sushi.clone()))),
+        ("no-cache", Box::new(|| Box::new(NoCache { mode }))),
+        (
+            "static-cache",
+            Box::new(|| {
+                Box::new(StaticCache {
+                    mode,
+                    subgraph: table.shared_by_all,
+                })
+            }),
+        ),
+        (
+            "static-subnet",
+            Box::new(|| {
+                Box::new(StaticSubNet {
+                    candidate: mid,
+                    subgraph: 0,
+                })
+            }),
+        ),
+        (
+            "cache-unaware",
+            Box::new(|| {
+                Box::new(CacheUnaware {
+                    inner: sushi.clone(),
+                })
+            }),
+        ),
+    ];
+    for (name, make) in &policies {
+        group.bench_function(*name, |b| {
+            b.iter_batched_ref(
+                make,
+                |p| serve_table(&table, black_box(&trace), p.as_mut(), None).len(),
+                criterion::BatchSize::LargeInput,
+            )
+        });
+    }
+    let layout = sushi_host::pb::TileLayout::new(&net, sushi_host::layout::Array::of(&cfg));
+    let words = cfg.spec.buffers.pb_bytes as usize / layout.array().word_bytes();
+    let lru = Lru::new(mode, &table, &net, &layout, words).expect("LRU");
+    let mut pricer = AbsPricer::new(&net, &cfg);
+    group.bench_function("lru", |b| {
+        b.iter_batched_ref(
+            || lru.clone(),
+            |p| serve_table(&table, black_box(&trace), p, Some(&mut pricer)).len(),
+            criterion::BatchSize::LargeInput,
+        )
     });
     group.finish();
 

@@ -434,6 +434,8 @@ pub struct Lru {
     capacity: usize,
     /// Tiles of each candidate, ascending (the order the accelerator reads them).
     tiles_of: Vec<Vec<TileId>>,
+    /// The same as bitmaps over tile ids, for membership in O(1).
+    used_bits: Vec<Vec<u64>>,
     states: Vec<LruState>,
     by_fingerprint: HashMap<u64, Vec<u32>>,
     next: HashMap<(u32, u32), u32>,
@@ -474,10 +476,26 @@ impl Lru {
 
     /// LRU over candidates that read `tiles_of[c]` (ascending), `capacity` tiles.
     fn with_tiles(mode: Mode, tiles_of: Vec<Vec<TileId>>, capacity: usize) -> Self {
+        let words = tiles_of
+            .iter()
+            .flat_map(|t| t.last())
+            .max()
+            .map_or(0, |&t| t as usize / 64 + 1);
+        let used_bits = tiles_of
+            .iter()
+            .map(|tiles| {
+                let mut bits = vec![0u64; words];
+                for &t in tiles {
+                    bits[t as usize / 64] |= 1 << (t % 64);
+                }
+                bits
+            })
+            .collect();
         let mut lru = Lru {
             mode,
             capacity,
             tiles_of,
+            used_bits,
             states: Vec::new(),
             by_fingerprint: HashMap::new(),
             next: HashMap::new(),
@@ -509,13 +527,14 @@ impl Lru {
         id
     }
 
-    /// The recency list after reading `used` (ascending) from `recency`.
-    fn step(&self, recency: &[TileId], used: &[TileId]) -> Vec<TileId> {
+    /// The recency list after candidate `c` read its tiles (ascending) from `recency`.
+    fn step(&self, recency: &[TileId], c: usize) -> Vec<TileId> {
+        let (used, bits) = (&self.tiles_of[c], &self.used_bits[c]);
         let keep_older = self.capacity.saturating_sub(used.len());
         let older: Vec<TileId> = recency
             .iter()
             .copied()
-            .filter(|t| used.binary_search(t).is_err())
+            .filter(|&t| bits[t as usize / 64] & (1 << (t % 64)) == 0)
             .collect();
         let mut out = older[older.len().saturating_sub(keep_older)..].to_vec();
         out.extend_from_slice(&used[used.len().saturating_sub(self.capacity)..]);
@@ -545,10 +564,7 @@ impl Policy for Lru {
             self.current = next;
             return;
         }
-        let recency = self.step(
-            &self.states[self.current as usize].recency,
-            &self.tiles_of[candidate],
-        );
+        let recency = self.step(&self.states[self.current as usize].recency, candidate);
         if self.states.len() >= Self::MAX_STATES {
             // Bound the memo: start again from the current state alone.
             let keep = self.states[self.current as usize].clone();
