@@ -59,6 +59,9 @@ fn setup(queries: u64) -> (SuperNet, HwConfig, LatencyTable, Vec<Query>) {
     (net, cfg, table, trace)
 }
 
+/// Builds a fresh policy for each pass over the trace.
+type MakePolicy<'a> = Box<dyn Fn() -> Box<dyn Policy> + 'a>;
+
 fn decisions(c: &mut Criterion) {
     let (net, cfg, table, trace) = setup(10_000);
     let n = trace.len() as u64;
@@ -100,7 +103,7 @@ fn decisions(c: &mut Criterion) {
     };
     let mode = Mode::LatencyStrict;
     let mid = table.candidates.len() / 2;
-    let policies: Vec<(&str, Box<dyn Fn() -> Box<dyn Policy>>)> = vec![
+    let policies: Vec<(&str, MakePolicy)> = vec![
         ("sushi", Box::new(|| Box::new(sushi.clone()))),
         ("no-cache", Box::new(|| Box::new(NoCache { mode }))),
         (
