@@ -103,7 +103,7 @@ fn decisions(c: &mut Criterion) {
     };
     let mode = Mode::LatencyStrict;
     let mid = table.candidates.len() / 2;
-    let policies: Vec<(&str, MakePolicy)> = vec![
+    let policies: Vec<(&str, MakePolicy<'_>)> = vec![
         ("sushi", Box::new(|| Box::new(sushi.clone()))),
         ("no-cache", Box::new(|| Box::new(NoCache { mode }))),
         (
