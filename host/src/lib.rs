@@ -9,6 +9,7 @@
 pub mod abs;
 pub mod abs_check;
 pub mod backend;
+pub mod bench;
 pub mod compare;
 pub mod compiler;
 pub mod dataset;
@@ -21,6 +22,7 @@ pub mod model;
 pub mod network;
 pub mod pb;
 pub mod pb_report;
+pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod rng;

@@ -21,8 +21,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The main job: open the simulated accelerator, check it, and run a verified DMA copy,
-    /// printing what it did in cycles and bytes.
+    /// The main job: serve a seeded query trace on the simulated RTL with SushiSched and without a
+    /// cache (every output verified), the other baselines on the golden model, and print one table.
     Demo(DemoArgs),
     /// Hardware configs and generated files.
     #[command(subcommand)]
@@ -47,6 +47,97 @@ enum Command {
     /// Query traces.
     #[command(subcommand)]
     Trace(TraceCommand),
+    /// Sweep policies x PB sizes x update periods and windows x traces x loads x configs with
+    /// SushiAbs's costs, in parallel; write CSV, JSON and SVG plots (`bench merge` joins shards).
+    Bench(Box<BenchArgs>),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct BenchArgs {
+    #[command(subcommand)]
+    action: Option<BenchAction>,
+    /// Config names or paths, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = DEFAULT_CONFIG)]
+    configs: Vec<String>,
+    /// Policies, comma-separated, or all.
+    #[arg(long, value_delimiter = ',', default_value = "all")]
+    policies: Vec<String>,
+    /// Persistent Buffer sizes in KiB, comma-separated (default: each config's own; other sizes
+    /// are what-ifs of the cycle model).
+    #[arg(long, value_delimiter = ',')]
+    pb_kib: Vec<u64>,
+    /// Queries between cache plans, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "8")]
+    periods: Vec<usize>,
+    /// Queries a plan looks at, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "16")]
+    windows: Vec<usize>,
+    /// Trace kinds, comma-separated: phases, steps, iid, bursty.
+    #[arg(long, value_delimiter = ',', default_value = "phases,iid")]
+    traces: Vec<String>,
+    /// Offered loads, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "0.5")]
+    loads: Vec<f64>,
+    /// Queries per trace.
+    #[arg(long, default_value_t = 100_000)]
+    queries: u64,
+    /// Seed of every trace.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Latency target as a multiple of the aimed SubNet's cycles.
+    #[arg(long, default_value_t = 1.5)]
+    latency_slack: f64,
+    /// Queries per phase or step.
+    #[arg(long, default_value_t = 40)]
+    phase_queries: u64,
+    /// CV^2 of the bursty trace's gamma inter-arrival times.
+    #[arg(long, default_value_t = 4.0)]
+    cv2: f64,
+    /// latency (latency-strict selection) or accuracy (accuracy-strict).
+    #[arg(long, default_value = "latency")]
+    mode: String,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Compute only the points whose index is I modulo N (`sushi bench merge` joins shards).
+    #[arg(long)]
+    shard: Option<String>,
+    /// Output directory for points.json, points.csv and the plots.
+    #[arg(long, default_value = "bench-out")]
+    out: PathBuf,
+    /// Re-run this many points (spread over the sweep, at each config's own PB size) on the RTL
+    /// backend and report the gap to SushiAbs's costs.
+    #[arg(long, default_value_t = 0)]
+    rtl_sample: usize,
+    /// Queries of each re-run point's trace run on the RTL.
+    #[arg(long, default_value_t = 30)]
+    rtl_queries: usize,
+    /// The `.sushinet` file (default: the shipped SuperNet).
+    #[arg(long)]
+    supernet: Option<PathBuf>,
+    /// The accuracy table (default: `<artifact>.accuracy.json`).
+    #[arg(long)]
+    table: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchAction {
+    /// Join the outputs of `--shard I/N` runs into the tables and plots one run would write.
+    Merge {
+        /// Directories written by the shards' `--out`.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long, default_value = "bench-out")]
+        out: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -400,6 +491,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Compare(args) => compare(&args),
         Command::Pb(PbCommand::Report(args)) => pb_report(&args),
         Command::Serve(args) => serve(&args),
+        Command::Bench(args) => bench(&args),
         Command::Abs(AbsCommand::Check {
             subnets,
             plan,
@@ -1594,8 +1686,7 @@ fn trace_gen(args: &TraceGenArgs) -> Result<()> {
 
 fn serve(args: &ServeArgs) -> Result<()> {
     use sushi_host::sched::{
-        CacheUnaware, Candidate, Mode, NoCache, Oracle, Policy, StaticCache, StaticSubNet, Sushi,
-        build_table, serve_table, summarize,
+        Candidate, Mode, POLICY_NAMES, build_table, make_policy, serve_table, summarize,
     };
     if !["abs", "model", "rtl"].contains(&args.backend.as_str()) {
         bail!(
@@ -1623,46 +1714,18 @@ fn serve(args: &ServeArgs) -> Result<()> {
         .collect();
     let table = build_table(&net, &cfg, candidates)?;
     let table_seconds = wall.elapsed().as_secs_f64();
-    let sushi = Sushi {
-        mode,
-        period: args.period,
-        window: args.window,
+    let names: Vec<&str> = if args.policy == "all" {
+        POLICY_NAMES.to_vec()
+    } else {
+        // `oracle (bound)` is how reports name the oracle; accept it too.
+        vec![args.policy.split(' ').next().unwrap_or("")]
     };
-    let mid = table.candidates.len() / 2;
-    let own = |c: usize| {
-        table
-            .subgraphs
-            .iter()
-            .position(|g| *g == net.subnets[table.candidates[c].subnet].config)
-            .unwrap_or(0)
-    };
-    let mut all: Vec<Box<dyn Policy>> = vec![
-        Box::new(sushi.clone()),
-        Box::new(NoCache { mode }),
-        Box::new(StaticCache {
-            mode,
-            subgraph: table.shared_by_all,
-        }),
-        Box::new(StaticSubNet {
-            candidate: mid,
-            subgraph: own(mid),
-        }),
-        Box::new(CacheUnaware {
-            inner: sushi.clone(),
-        }),
-        Box::new(lru_policy(mode, &table, &net, &cfg)?),
-        Box::new(Oracle { inner: sushi }),
-    ];
-    if args.policy != "all" {
-        let known: Vec<String> = all.iter().map(|p| p.name().to_string()).collect();
-        all.retain(|p| p.name().split(' ').next() == Some(args.policy.as_str()));
-        if all.is_empty() {
-            bail!(
-                "--policy {}: use one of {} or all",
-                args.policy,
-                known.join(", ")
-            );
-        }
+    let mut all = Vec::new();
+    for name in names {
+        all.push(
+            make_policy(name, mode, args.period, args.window, &table, &net, &cfg)
+                .map_err(|e| anyhow::anyhow!("--{e}"))?,
+        );
     }
     let mut rows = Vec::new();
     let split = if args.backend == "abs" {
@@ -1756,6 +1819,306 @@ fn serve(args: &ServeArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `sushi bench` and `sushi bench merge`.
+fn bench(args: &BenchArgs) -> Result<()> {
+    use sushi_host::bench::{Shard, SweepSpec, merge, read_result, run, write_outputs};
+    if let Some(BenchAction::Merge { dirs, out, json }) = &args.action {
+        let parts = dirs
+            .iter()
+            .map(|d| read_result(d))
+            .collect::<Result<Vec<_>, _>>()?;
+        let merged = merge(parts)?;
+        let files = write_outputs(out, &merged)?;
+        if *json {
+            println!("{}", serde_json::to_string_pretty(&merged)?);
+        } else {
+            println!(
+                "merged {} shards: {} points into {} ({})",
+                dirs.len(),
+                merged.points.len(),
+                out.display(),
+                files.join(", ")
+            );
+        }
+        return Ok(());
+    }
+    let policies = if args.policies.iter().any(|p| p == "all") {
+        sushi_host::sched::POLICY_NAMES
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    } else {
+        args.policies.clone()
+    };
+    let sweep = SweepSpec {
+        configs: args.configs.clone(),
+        pb_bytes: args.pb_kib.iter().map(|k| k * 1024).collect(),
+        traces: args.traces.clone(),
+        loads: args.loads.clone(),
+        periods: args.periods.clone(),
+        windows: args.windows.clone(),
+        policies,
+        queries: args.queries,
+        seed: args.seed,
+        latency_slack: args.latency_slack,
+        phase_queries: args.phase_queries,
+        cv2: args.cv2,
+        mode: args.mode.clone(),
+    };
+    sweep.validate()?;
+    let shard = match &args.shard {
+        Some(s) => Shard::parse(s)?,
+        None => Shard::ALL,
+    };
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    if jobs == 0 {
+        bail!("--jobs must be at least 1");
+    }
+    let path = args.supernet.clone().unwrap_or_else(shipped_supernet);
+    let net = sushi_host::supernet::SuperNet::load(&path)?;
+    let table_path = args
+        .table
+        .clone()
+        .unwrap_or_else(|| sushi_host::tables::accuracy_table_path(&path));
+    let acc = sushi_host::tables::AccuracyTable::load(&table_path, &net)?;
+    let bar = std::sync::Mutex::new(None::<sushi_host::progress::Progress>);
+    let (result, timing) = run(&sweep, &net, &acc, shard, jobs, |done, total| {
+        let mut bar = bar.lock().expect("progress");
+        bar.get_or_insert_with(|| {
+            sushi_host::progress::Progress::new("sweep points", total, !args.json)
+        })
+        .update(done);
+    })?;
+    let files = write_outputs(&args.out, &result)?;
+    let crosscheck = if args.rtl_sample > 0 {
+        rtl_crosscheck(
+            &result,
+            &sweep,
+            &net,
+            &acc,
+            args.rtl_sample,
+            args.rtl_queries,
+            !args.json,
+        )?
+    } else {
+        Vec::new()
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "sweep": result.sweep,
+                "shard": result.shard,
+                "points": result.points,
+                "queries_per_second": timing.queries_per_second,
+                "timing": timing,
+                "crosscheck": crosscheck,
+                "out": args.out.display().to_string(),
+            }))?
+        );
+        return Ok(());
+    }
+    println!(
+        "{} points ({} queries each) in {:.1} s on {} threads: {:.2} M queries/s ({:.2} M per core); wrote {} in {}",
+        result.points.len(),
+        sweep.queries,
+        timing.wall_seconds,
+        timing.jobs,
+        timing.queries_per_second / 1e6,
+        timing.queries_per_second_per_core / 1e6,
+        files.join(", "),
+        args.out.display()
+    );
+    println!(
+        "{:<9} {:>7} {:<7} {:>5} {:>4} {:>4} {:<14} {:>8} {:>6} {:>12} {:>12} {:>6}",
+        "config",
+        "PB KiB",
+        "trace",
+        "load",
+        "per",
+        "win",
+        "policy",
+        "accuracy",
+        "SLO",
+        "latency mean",
+        "DRAM B/q",
+        "PB hit"
+    );
+    for p in &result.points {
+        let k = &p.key;
+        println!(
+            "{:<9} {:>7} {:<7} {:>5.2} {:>4} {:>4} {:<14} {:>7.2}% {:>5.1}% {:>12.0} {:>12.0} {:>5.1}%",
+            k.config,
+            k.pb_bytes / 1024,
+            k.trace,
+            k.load,
+            k.period,
+            k.window,
+            k.policy,
+            p.served_accuracy,
+            100.0 * p.slo_attainment,
+            p.latency_mean_cycles,
+            p.dram_bytes_per_query,
+            100.0 * p.pb_hit_ratio
+        );
+    }
+    for c in &crosscheck {
+        println!(
+            "RTL cross-check, point {} ({} on {}, {} queries): latency mean {:+.2}%, DRAM bytes {:+.2}%, decisions agree {}/{}",
+            c.index,
+            c.policy,
+            c.config,
+            c.queries,
+            c.latency_gap_percent,
+            c.dram_bytes_gap_percent,
+            c.decisions_agree,
+            c.queries
+        );
+    }
+    Ok(())
+}
+
+/// A sweep point re-run on the RTL against its SushiAbs costs.
+#[derive(Debug, serde::Serialize)]
+struct CrossCheck {
+    index: usize,
+    config: String,
+    policy: String,
+    trace: String,
+    queries: usize,
+    /// RTL mean end-to-end latency against SushiAbs's, percent.
+    latency_gap_percent: f64,
+    /// RTL DRAM bytes per query against SushiAbs's, percent.
+    dram_bytes_gap_percent: f64,
+    /// Queries where both chose the same SubNet and PB content.
+    decisions_agree: usize,
+}
+
+/// Re-runs `k` points spread over the sweep (at each config's own PB size) on the RTL with the
+/// first `queries` queries of their traces, every output checked against the golden model.
+#[cfg(feature = "rtl")]
+fn rtl_crosscheck(
+    result: &sushi_host::bench::SweepResult,
+    sweep: &sushi_host::bench::SweepSpec,
+    net: &sushi_host::supernet::SuperNet,
+    acc: &sushi_host::tables::AccuracyTable,
+    k: usize,
+    queries: usize,
+    show: bool,
+) -> Result<Vec<CrossCheck>> {
+    use sushi_host::sched::{Candidate, build_table, make_policy, serve_table, summarize};
+    use sushi_host::serve::{AbsPricer, Executor, serve_exec, summarize_exec};
+    let mode = sweep.validate()?;
+    let eligible: Vec<&sushi_host::bench::Point> = result
+        .points
+        .iter()
+        .filter(|p| {
+            HwConfig::load(&p.key.config).is_ok_and(|c| {
+                c.spec.buffers.pb_bytes == p.key.pb_bytes
+                    && sushi_sim::RtlSim::built_configs().contains(&c.name)
+            })
+        })
+        .collect();
+    if eligible.is_empty() {
+        eprintln!("RTL cross-check: no point runs at a config's own PB size on a built RTL model");
+        return Ok(Vec::new());
+    }
+    let split =
+        sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))?;
+    let mut out = Vec::new();
+    for j in 0..k.min(eligible.len()) {
+        let p = eligible[j * eligible.len() / k.min(eligible.len())];
+        let cfg = HwConfig::load(&p.key.config)?;
+        let front =
+            sushi_host::tables::pareto_front(&sushi_host::tables::measured_points(net, &cfg, acc));
+        let table = build_table(
+            net,
+            &cfg,
+            front
+                .iter()
+                .map(|f| Candidate {
+                    subnet: f.subnet,
+                    accuracy: f.accuracy,
+                })
+                .collect(),
+        )?;
+        let trace: Vec<_> = sweep
+            .trace(&p.key.trace, p.key.load, &front)
+            .into_iter()
+            .take(queries)
+            .collect();
+        let policy = || {
+            make_policy(
+                &p.key.policy,
+                mode,
+                p.key.period,
+                p.key.window,
+                &table,
+                net,
+                &cfg,
+            )
+            .map_err(|e| anyhow::anyhow!(e))
+        };
+        let mut pricer = AbsPricer::new(net, &cfg);
+        let abs = serve_table(&table, &trace, policy()?.as_mut(), Some(&mut pricer));
+        let abs_summary = summarize(&table, &abs, &p.key.policy, &cfg);
+        if show {
+            eprintln!(
+                "RTL cross-check {}/{}: point {} ({} on {}, {} queries)...",
+                j + 1,
+                k.min(eligible.len()),
+                p.key.index,
+                p.key.policy,
+                cfg.name,
+                trace.len()
+            );
+        }
+        let mut exec = Executor::new(rtl_bus(&cfg)?, net, &cfg, true)?;
+        let (served, runs) = serve_exec(
+            &mut exec,
+            &table,
+            &split,
+            &trace,
+            policy()?.as_mut(),
+            |_| {},
+        )?;
+        let rtl = summarize_exec(&table, &served, &runs, &p.key.policy, "rtl", &cfg);
+        let gap = |a: f64, b: f64| 100.0 * (a / b.max(1e-9) - 1.0);
+        out.push(CrossCheck {
+            index: p.key.index,
+            config: cfg.name.clone(),
+            policy: p.key.policy.clone(),
+            trace: p.key.trace.clone(),
+            queries: trace.len(),
+            latency_gap_percent: gap(rtl.latency_mean_cycles, abs_summary.latency_mean_cycles),
+            dram_bytes_gap_percent: gap(rtl.dram_bytes_per_query, abs_summary.dram_bytes_per_query),
+            decisions_agree: served
+                .iter()
+                .zip(&abs)
+                .filter(|(r, a)| r.candidate == a.candidate && r.subgraph == a.subgraph)
+                .count(),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(not(feature = "rtl"))]
+fn rtl_crosscheck(
+    _: &sushi_host::bench::SweepResult,
+    _: &sushi_host::bench::SweepSpec,
+    _: &sushi_host::supernet::SuperNet,
+    _: &sushi_host::tables::AccuracyTable,
+    _: usize,
+    _: usize,
+    _: bool,
+) -> Result<Vec<CrossCheck>> {
+    bail!("--rtl-sample needs the RTL backend (cargo feature `rtl`); rebuild with default features")
 }
 
 /// The LRU-over-tiles baseline for the candidates of `table`, in `cfg`'s PB.

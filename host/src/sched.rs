@@ -579,6 +579,65 @@ impl Policy for Lru {
     }
 }
 
+/// The policy names every report and command accepts, in report order.
+pub const POLICY_NAMES: [&str; 7] = [
+    "sushi",
+    "no-cache",
+    "static-cache",
+    "static-subnet",
+    "cache-unaware",
+    "lru",
+    "oracle",
+];
+
+/// Builds the policy `name` (one of [`POLICY_NAMES`]) for `table` of `net` on `config`. The
+/// static SubNet is the middle of the front with its own SubGraph cached where it fits; the static
+/// cache holds what every candidate shares; LRU holds as many tiles as the PB has words.
+pub fn make_policy(
+    name: &str,
+    mode: Mode,
+    period: usize,
+    window: usize,
+    table: &LatencyTable,
+    net: &crate::supernet::SuperNet,
+    config: &sushi_hw::HwConfig,
+) -> Result<Box<dyn Policy>, String> {
+    let sushi = Sushi {
+        mode,
+        period,
+        window,
+    };
+    Ok(match name {
+        "sushi" => Box::new(sushi),
+        "no-cache" => Box::new(NoCache { mode }),
+        "static-cache" => Box::new(StaticCache {
+            mode,
+            subgraph: table.shared_by_all,
+        }),
+        "static-subnet" => {
+            let mid = table.candidates.len() / 2;
+            let own = &net.subnets[table.candidates[mid].subnet].config;
+            Box::new(StaticSubNet {
+                candidate: mid,
+                subgraph: table.subgraphs.iter().position(|g| g == own).unwrap_or(0),
+            })
+        }
+        "cache-unaware" => Box::new(CacheUnaware { inner: sushi }),
+        "oracle" => Box::new(Oracle { inner: sushi }),
+        "lru" => {
+            let layout = crate::pb::TileLayout::new(net, crate::layout::Array::of(config));
+            let words = config.spec.buffers.pb_bytes as usize / layout.array().word_bytes();
+            Box::new(Lru::new(mode, table, net, &layout, words).map_err(|e| e.to_string())?)
+        }
+        other => {
+            return Err(format!(
+                "policy {other}: use one of {}",
+                POLICY_NAMES.join(", ")
+            ));
+        }
+    })
+}
+
 /// One served query.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Served {

@@ -417,3 +417,65 @@ fn the_demo_serves_on_the_rtl_and_prints_the_issue_fields() {
         assert_eq!(r["outputs_verified"], 12, "every output checked");
     }
 }
+
+#[test]
+fn bench_json_prints_the_issue_fields_and_writes_its_files() {
+    let out_dir = std::env::temp_dir().join(format!("sushi-cli-bench-{}", std::process::id()));
+    let out = sushi(&[
+        "bench",
+        "--queries",
+        "300",
+        "--pb-kib",
+        "128,256",
+        "--policies",
+        "sushi,no-cache,lru",
+        "--traces",
+        "phases",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(v["queries_per_second"].as_f64().unwrap() > 0.0);
+    let points = v["points"].as_array().expect("points");
+    assert_eq!(points.len(), 2 * 3);
+    for p in points {
+        for key in [
+            "policy",
+            "pb_bytes",
+            "trace",
+            "queries",
+            "served_accuracy",
+            "slo_attainment",
+            "latency_mean_cycles",
+            "dram_bytes_per_query",
+            "pb_hit_ratio",
+            "load",
+            "latency_p99_cycles",
+        ] {
+            assert!(p.get(key).is_some(), "missing {key} in {p}");
+        }
+        assert_eq!(p["queries"], 300);
+    }
+    for f in ["points.csv", "points.json", "pb-hit-ratio.svg"] {
+        assert!(out_dir.join(f).exists(), "{f}");
+    }
+    // Bad input names the option.
+    assert_clean_error(
+        &sushi(&["bench", "--shard", "4/4"]),
+        &["--shard 4/4", "I/N"],
+    );
+    assert_clean_error(
+        &sushi(&["bench", "--policies", "fifo"]),
+        &["--policies fifo", "sushi"],
+    );
+    assert_clean_error(
+        &sushi(&["bench", "merge", out_dir.join("nowhere").to_str().unwrap()]),
+        &["points.json"],
+    );
+}
