@@ -479,3 +479,79 @@ fn bench_json_prints_the_issue_fields_and_writes_its_files() {
         &["points.json"],
     );
 }
+
+/// `scripts/bench-slurm.sh` against a stand-in `sbatch` that runs each job (and each array task)
+/// on the spot: the shards and the merge it submits give the files of one direct run.
+#[test]
+fn the_slurm_script_shards_and_merges_into_the_direct_run() {
+    let root = std::env::temp_dir().join(format!("sushi-slurm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let bin = root.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("sbatch");
+    std::fs::write(
+        &fake,
+        r#"#!/usr/bin/env bash
+# Runs what would be submitted, now: --array=A-B runs the command once per task id.
+set -euo pipefail
+array="" wrap=""
+for a in "$@"; do
+    case $a in
+        --array=*) array=${a#--array=} ;;
+        --wrap=*) wrap=${a#--wrap=} ;;
+    esac
+done
+if [[ -n $array ]]; then
+    for ((i = ${array%-*}; i <= ${array#*-}; i++)); do
+        SLURM_ARRAY_TASK_ID=$i SLURM_CPUS_PER_TASK=1 bash -c "$wrap" >/dev/null
+    done
+else
+    bash -c "$wrap" >/dev/null
+fi
+echo $RANDOM
+"#,
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let sweep = [
+        "--queries",
+        "200",
+        "--pb-kib",
+        "128,256",
+        "--policies",
+        "sushi,no-cache",
+        "--traces",
+        "phases",
+    ];
+    let out = root.join("out");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/bench-slurm.sh");
+    let run = std::process::Command::new(script)
+        .arg("3")
+        .arg(&out)
+        .args(sweep)
+        .env("SUSHI_BIN", env!("CARGO_BIN_EXE_sushi"))
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let direct = root.join("direct");
+    let mut args = vec!["bench", "--out", direct.to_str().unwrap()];
+    args.extend(sweep);
+    assert!(sushi(&args).status.success());
+    for f in ["points.csv", "points.json", "pb-hit-ratio.svg"] {
+        assert!(
+            std::fs::read(out.join("merged").join(f)).unwrap()
+                == std::fs::read(direct.join(f)).unwrap(),
+            "{f} differs between the Slurm shards' merge and the direct run"
+        );
+    }
+}
