@@ -23,8 +23,8 @@ use sushi_hw::HwConfig;
 
 use crate::plot::{Chart, Series, Style};
 use crate::sched::{
-    Candidate, LatencyTable, Mode, POLICY_NAMES, ServeSummary, build_table, make_policy,
-    serve_table, summarize,
+    Candidate, LatencyTable, Mode, POLICY_NAMES, ServeSummary, build_table, is_policy_name,
+    make_policy, serve_table, summarize,
 };
 use crate::serve::AbsPricer;
 use crate::supernet::SuperNet;
@@ -34,6 +34,15 @@ use crate::trace::{Arrivals, Locality, Query, Target, TraceSpec, generate};
 /// Trace kinds a sweep can name.
 pub const TRACE_KINDS: [&str; 4] = ["phases", "steps", "iid", "bursty"];
 
+/// A trace kind and, for `bursty:CV2`, its own CV^2 (None: invalid).
+fn trace_kind(name: &str) -> Option<(&str, Option<f64>)> {
+    if let Some(cv2) = name.strip_prefix("bursty:") {
+        let cv2: f64 = cv2.parse().ok()?;
+        return (cv2 > 0.0 && cv2.is_finite()).then_some(("bursty", Some(cv2)));
+    }
+    TRACE_KINDS.contains(&name).then_some((name, None))
+}
+
 /// What a sweep covers: every combination of its lists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepSpec {
@@ -41,7 +50,7 @@ pub struct SweepSpec {
     pub configs: Vec<String>,
     /// PB sizes in bytes; empty: each config's own.
     pub pb_bytes: Vec<u64>,
-    /// Trace kinds ([`TRACE_KINDS`]).
+    /// Trace kinds ([`TRACE_KINDS`], or `bursty:CV2`).
     pub traces: Vec<String>,
     /// Offered loads (mean service cycles of the front over mean inter-arrival cycles).
     pub loads: Vec<f64>,
@@ -231,19 +240,17 @@ impl SweepSpec {
                 return err(format!("{name}: give at least one value"));
             }
         }
-        if let Some(t) = self
-            .traces
-            .iter()
-            .find(|t| !TRACE_KINDS.contains(&t.as_str()))
-        {
-            return err(format!("--traces {t}: use {}", TRACE_KINDS.join(", ")));
+        if let Some(t) = self.traces.iter().find(|t| trace_kind(t).is_none()) {
+            return err(format!(
+                "--traces {t}: use {}, or bursty:CV2 for another squared coefficient of variation (e.g. bursty:8)",
+                TRACE_KINDS.join(", ")
+            ));
         }
-        if let Some(p) = self
-            .policies
-            .iter()
-            .find(|p| !POLICY_NAMES.contains(&p.as_str()))
-        {
-            return err(format!("--policies {p}: use {}", POLICY_NAMES.join(", ")));
+        if let Some(p) = self.policies.iter().find(|p| !is_policy_name(p)) {
+            return err(format!(
+                "--policies {p}: use {} or static-subnet:P (0..=100)",
+                POLICY_NAMES.join(", ")
+            ));
         }
         if let Some(l) = self.loads.iter().find(|l| !(**l > 0.0 && l.is_finite())) {
             return err(format!("--loads {l}: offered loads are positive numbers"));
@@ -313,6 +320,7 @@ impl SweepSpec {
         let phases = Locality::Phases {
             phase_queries: self.phase_queries,
         };
+        let (kind, cv2) = trace_kind(kind).unwrap_or(("phases", None));
         let (locality, arrivals) = match kind {
             "steps" => (
                 Locality::Steps {
@@ -321,7 +329,12 @@ impl SweepSpec {
                 Arrivals::Poisson,
             ),
             "iid" => (Locality::Iid, Arrivals::Poisson),
-            "bursty" => (phases, Arrivals::Gamma { cv2: self.cv2 }),
+            "bursty" => (
+                phases,
+                Arrivals::Gamma {
+                    cv2: cv2.unwrap_or(self.cv2),
+                },
+            ),
             _ => (phases, Arrivals::Poisson),
         };
         generate(

@@ -28,6 +28,7 @@ pub mod report;
 pub mod rng;
 pub mod sched;
 pub mod serve;
+pub mod slack;
 pub mod supernet;
 pub mod synth;
 pub mod tables;

@@ -129,11 +129,25 @@ pub enum Mode {
 /// queue-blind rule would keep serving SubNets sized for an idle accelerator.
 pub fn select(table: &LatencyTable, q: &Query, g: usize, mode: Mode, waited_cycles: u64) -> usize {
     let budget = q.latency_target_cycles.saturating_sub(waited_cycles);
+    select_within(table, q, mode, budget, |s| table.cycles[s][g])
+}
+
+/// Steps 2-4 of [`select`] with any service budget and any cost per candidate: feasible
+/// candidates meet `q`'s accuracy target and cost at most `budget_cycles`; latency-strict mode
+/// takes the most accurate, accuracy-strict the cheapest; with none feasible, the most accurate
+/// within the budget, else the cheapest.
+pub fn select_within(
+    table: &LatencyTable,
+    q: &Query,
+    mode: Mode,
+    budget_cycles: u64,
+    cost: impl Fn(usize) -> u64,
+) -> usize {
     let n = table.candidates.len();
-    let fits_t = |s: usize| table.cycles[s][g] <= budget;
+    let fits_t = |s: usize| cost(s) <= budget_cycles;
     let fits_a = |s: usize| table.candidates[s].accuracy >= q.accuracy_target;
     let acc = |s: usize| table.candidates[s].accuracy;
-    let cyc = |s: usize| table.cycles[s][g];
+    let cyc = |s: usize| cost(s);
     let feasible = (0..n).filter(|&s| fits_t(s) && fits_a(s));
     let best = match mode {
         Mode::LatencyStrict => {
@@ -164,6 +178,12 @@ pub fn plan(table: &LatencyTable, window: &[Query], current: usize, mode: Mode) 
         .iter()
         .map(|q| select(table, q, 0, mode, 0))
         .collect();
+    plan_demand(table, &demand, current)
+}
+
+/// The SubGraph minimising the cycles of serving the candidates `demand` plus the refill from
+/// `current`.
+pub fn plan_demand(table: &LatencyTable, demand: &[usize], current: usize) -> usize {
     (0..table.subgraphs.len())
         .min_by_key(|&g| {
             let serve: u64 = demand.iter().map(|&s| table.cycles[s][g]).sum();
@@ -226,6 +246,21 @@ pub trait Policy {
     /// Told that candidate `candidate` served query `now.i` (tile-level policies update their
     /// recency here).
     fn served(&mut self, _table: &LatencyTable, _now: &Now<'_>, _candidate: usize) {}
+    /// Whether the cache step waits for the query to arrive (policies that load what the query
+    /// needs, on demand) instead of running as soon as the accelerator is free.
+    fn cache_at_arrival(&self) -> bool {
+        false
+    }
+    /// Whether a refill keeps the tiles the old and new contents share (weight sharing). Without
+    /// it, every change of content reloads all of the new content's bytes.
+    fn shares_weights(&self) -> bool {
+        true
+    }
+    /// Whether candidate `candidate` reads its weights from what the PB holds (without weight
+    /// sharing, only the model the PB holds does; any other runs from DRAM alone).
+    fn uses_pb(&self, _held: &PbContent, _candidate: usize) -> bool {
+        true
+    }
 }
 
 /// The table column of what SubGraph policies hold (they never hold a bare tile set).
@@ -580,19 +615,35 @@ impl Policy for Lru {
 }
 
 /// The policy names every report and command accepts, in report order.
-pub const POLICY_NAMES: [&str; 7] = [
+pub const POLICY_NAMES: [&str; 9] = [
     "sushi",
     "no-cache",
     "static-cache",
     "static-subnet",
     "cache-unaware",
     "lru",
+    "slack",
+    "model-switching",
     "oracle",
 ];
 
-/// Builds the policy `name` (one of [`POLICY_NAMES`]) for `table` of `net` on `config`. The
-/// static SubNet is the middle of the front with its own SubGraph cached where it fits; the static
-/// cache holds what every candidate shares; LRU holds as many tiles as the PB has words.
+/// Whether `name` is a policy [`make_policy`] builds: one of [`POLICY_NAMES`], or
+/// `static-subnet:P` with `P` in 0..=100.
+pub fn is_policy_name(name: &str) -> bool {
+    POLICY_NAMES.contains(&name) || static_subnet_percentile(name).is_some()
+}
+
+/// `P` of `static-subnet:P`.
+fn static_subnet_percentile(name: &str) -> Option<u32> {
+    let p: u32 = name.strip_prefix("static-subnet:")?.parse().ok()?;
+    (p <= 100).then_some(p)
+}
+
+/// Builds the policy `name` (one of [`POLICY_NAMES`], or `static-subnet:P`) for `table` of `net` on
+/// `config`. The static SubNet is the middle of the front (`static-subnet:P`: the candidate `P`
+/// percent of the way from the fastest to the most accurate) with its own SubGraph cached where it
+/// fits; the static cache holds what every candidate shares; LRU holds as many tiles as the PB has
+/// words.
 pub fn make_policy(
     name: &str,
     mode: Mode,
@@ -614,13 +665,20 @@ pub fn make_policy(
             mode,
             subgraph: table.shared_by_all,
         }),
-        "static-subnet" => {
-            let mid = table.candidates.len() / 2;
-            let own = &net.subnets[table.candidates[mid].subnet].config;
-            Box::new(StaticSubNet {
-                candidate: mid,
-                subgraph: table.subgraphs.iter().position(|g| g == own).unwrap_or(0),
-            })
+        "static-subnet" => static_subnet(table, net, table.candidates.len() / 2),
+        _ if static_subnet_percentile(name).is_some() => {
+            let p = static_subnet_percentile(name).unwrap_or(50) as usize;
+            let last = table.candidates.len().saturating_sub(1);
+            static_subnet(table, net, (p * last + 50) / 100)
+        }
+        "slack" => Box::new(crate::slack::Slack::new(mode, period, window)),
+        "model-switching" => {
+            let configs: Vec<Vec<u16>> = table
+                .candidates
+                .iter()
+                .map(|c| net.subnets[c.subnet].config.clone())
+                .collect();
+            Box::new(crate::slack::ModelSwitching::new(mode, table, &configs))
         }
         "cache-unaware" => Box::new(CacheUnaware { inner: sushi }),
         "oracle" => Box::new(Oracle { inner: sushi }),
@@ -631,10 +689,23 @@ pub fn make_policy(
         }
         other => {
             return Err(format!(
-                "policy {other}: use one of {}",
+                "policy {other}: use one of {} or static-subnet:P (P percent of the way along the front, 0..=100)",
                 POLICY_NAMES.join(", ")
             ));
         }
+    })
+}
+
+/// One static SubNet (candidate `c`) with its own SubGraph cached where it fits.
+fn static_subnet(
+    table: &LatencyTable,
+    net: &crate::supernet::SuperNet,
+    c: usize,
+) -> Box<dyn Policy> {
+    let own = &net.subnets[table.candidates[c].subnet].config;
+    Box::new(StaticSubNet {
+        candidate: c,
+        subgraph: table.subgraphs.iter().position(|g| g == own).unwrap_or(0),
     })
 }
 
@@ -683,13 +754,23 @@ pub fn serve_table(
     for (i, q) in queries.iter().enumerate() {
         // The cache step runs as soon as the accelerator is free: it reads only queries that
         // have arrived, so a refill overlaps the wait for the next arrival.
+        let cache_cycle = if policy.cache_at_arrival() {
+            free.max(q.arrival_cycle)
+        } else {
+            free
+        };
         let mut now = Now {
             queries,
             i,
-            cycle: free,
+            cycle: cache_cycle,
         };
         let next = policy.cache(table, &now, &held);
         let (refill_bytes, refill) = match (&held, &next) {
+            (PbContent::SubGraph(a), PbContent::SubGraph(b)) if a == b => (0, 0),
+            (PbContent::SubGraph(_), PbContent::SubGraph(b)) if !policy.shares_weights() => {
+                let bytes = table.subgraph_bytes[*b];
+                (bytes, table.fill_cycles(bytes))
+            }
             (PbContent::SubGraph(a), PbContent::SubGraph(b)) => {
                 (table.refill_bytes(*a, *b), table.refill_cycles(*a, *b))
             }
@@ -709,11 +790,13 @@ pub fn serve_table(
                 }
             }
         };
-        now.cycle = (free + refill).max(q.arrival_cycle);
+        now.cycle = (cache_cycle + refill).max(q.arrival_cycle);
         held = next;
         let s = policy.select(table, &now, &held);
         policy.served(table, &now, s);
+        let uses_pb = policy.uses_pb(&held, s);
         let cost = match &held {
+            _ if !uses_pb => table.run_cost(s, 0),
             PbContent::SubGraph(g) => table.run_cost(s, *g),
             PbContent::Tiles(t) => pricer
                 .as_deref_mut()
@@ -724,7 +807,7 @@ pub fn serve_table(
         out.push(Served {
             id: q.id,
             candidate: s,
-            subgraph: held.subgraph(),
+            subgraph: if uses_pb { held.subgraph() } else { Some(0) },
             start_cycle: now.cycle,
             service_cycles: cost.cycles,
             refill_cycles: refill,

@@ -183,12 +183,20 @@ impl<'a, B: Bus> Executor<'a, B> {
         self.name
     }
 
-    /// Makes the PB hold `want` (a refill job moving only the tiles it lacks), before
-    /// [`Executor::run`].
-    pub fn hold(&mut self, table: &LatencyTable, want: &PbContent) -> Result<Refilled, ServeError> {
+    /// Makes the PB hold `want` before [`Executor::run`]: a refill job moving only the tiles it
+    /// lacks, or (`shares_weights` false: no weight sharing) all of its tiles.
+    pub fn hold(
+        &mut self,
+        table: &LatencyTable,
+        want: &PbContent,
+        shares_weights: bool,
+    ) -> Result<Refilled, ServeError> {
         let none = Refilled::default();
         if *want == self.held {
             return Ok(none);
+        }
+        if !shares_weights {
+            self.map.invalidate();
         }
         let refill = match want {
             PbContent::SubGraph(g) if table.subgraphs[*g].is_empty() => None,
@@ -227,8 +235,8 @@ impl<'a, B: Bus> Executor<'a, B> {
         })
     }
 
-    /// Runs `q` on candidate `c` of `table` with what the PB holds; `refilled`: what the
-    /// [`Executor::hold`] before it cost.
+    /// Runs `q` on candidate `c` of `table` with what the PB holds (`use_pb` false: as if it held
+    /// nothing); `refilled`: what the [`Executor::hold`] before it cost.
     pub fn run(
         &mut self,
         table: &LatencyTable,
@@ -236,6 +244,7 @@ impl<'a, B: Bus> Executor<'a, B> {
         q: &Query,
         c: usize,
         refilled: Refilled,
+        use_pb: bool,
     ) -> Result<Executed, ServeError> {
         if q.input >= split.len() {
             return Err(ServeError::Input {
@@ -245,11 +254,12 @@ impl<'a, B: Bus> Executor<'a, B> {
             });
         }
         let s = table.candidates[c].subnet;
+        let nothing = PbMap::for_config(self.config);
         let mut p = compile_subnet(
             self.net,
             s,
             &self.image,
-            &self.map,
+            if use_pb { &self.map } else { &nothing },
             self.config,
             Outputs::Last,
         )?;
@@ -335,25 +345,35 @@ pub fn serve_exec<B: Bus>(
     let mut held = PbContent::SubGraph(0);
     let (mut served, mut runs) = (Vec::new(), Vec::new());
     for (i, q) in queries.iter().enumerate() {
-        // The cache step runs when the accelerator is free (see `sched::serve_table`).
+        // The cache step runs when the accelerator is free, or when the query arrives for
+        // policies that load on demand (see `sched::serve_table`).
+        let at_arrival = policy.cache_at_arrival();
+        let cache_at = |free: u64| {
+            if at_arrival {
+                free.max(q.arrival_cycle)
+            } else {
+                free
+            }
+        };
         let mut now = Now {
             queries,
             i,
-            cycle: predicted_free,
+            cycle: cache_at(predicted_free),
         };
         held = policy.cache(table, &now, &held);
-        let refilled = exec.hold(table, &held)?;
-        now.cycle = (predicted_free + refilled.predicted_cycles).max(q.arrival_cycle);
+        let refilled = exec.hold(table, &held, policy.shares_weights())?;
+        now.cycle = (now.cycle + refilled.predicted_cycles).max(q.arrival_cycle);
         let c = policy.select(table, &now, &held);
         policy.served(table, &now, c);
-        let e = exec.run(table, split, q, c, refilled)?;
+        let use_pb = policy.uses_pb(&held, c);
+        let e = exec.run(table, split, q, c, refilled, use_pb)?;
         predicted_free = now.cycle + e.predicted_cycles;
-        let start = (free + e.refill_cycles).max(q.arrival_cycle);
+        let start = (cache_at(free) + e.refill_cycles).max(q.arrival_cycle);
         let end = start + e.cycles;
         served.push(Served {
             id: q.id,
             candidate: c,
-            subgraph: held.subgraph(),
+            subgraph: if use_pb { held.subgraph() } else { Some(0) },
             start_cycle: start,
             service_cycles: e.cycles,
             refill_cycles: e.refill_cycles,

@@ -312,6 +312,8 @@ fn trace_gen_then_serve_prints_every_policy_with_the_issue_fields() {
             "static-subnet",
             "cache-unaware",
             "lru",
+            "slack",
+            "model-switching",
             "oracle (bound)"
         ]
     );
