@@ -8,6 +8,7 @@
 
 pub mod abs;
 pub mod abs_check;
+pub mod azure;
 pub mod backend;
 pub mod bench;
 pub mod compare;

@@ -206,6 +206,46 @@ struct ServeArgs {
 enum TraceCommand {
     /// Generate a seeded trace aimed at the Pareto front of a SuperNet on a config.
     Gen(TraceGenArgs),
+    /// Turn an Azure Functions invocation trace (per-minute counts per function) into a query
+    /// trace: seeded arrival times rescaled to an offered load, targets as `trace gen` draws them.
+    ImportAzure(ImportAzureArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportAzureArgs {
+    /// An `invocations_per_function_md.anon.dNN.csv` file of the Azure Functions 2019 trace.
+    #[arg(long)]
+    file: PathBuf,
+    /// The function (its `HashFunction`); default: the busiest `--top` functions together.
+    #[arg(long)]
+    function: Option<String>,
+    /// How many of the busiest functions to merge when no `--function` is given.
+    #[arg(long, default_value_t = 1)]
+    top: usize,
+    /// Minutes of the day to use, `A-B` (1-based, inclusive); default: all.
+    #[arg(long)]
+    minutes: Option<String>,
+    /// Output file: `.csv` for CSV, anything else for JSON Lines.
+    #[arg(long)]
+    out: PathBuf,
+    /// Seed of arrival instants, targets and inputs.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Offered load the time axis is rescaled to (mean service cycles of the front over mean
+    /// inter-arrival cycles).
+    #[arg(long, default_value_t = 0.9)]
+    load: f64,
+    /// phases (temporal locality), steps or iid targets.
+    #[arg(long, default_value = "phases")]
+    locality: String,
+    /// Queries per phase or step.
+    #[arg(long, default_value_t = 40)]
+    phase_queries: u64,
+    /// Latency target as a multiple of the aimed SubNet's cycles.
+    #[arg(long, default_value_t = 1.5)]
+    latency_slack: f64,
+    #[command(flatten)]
+    plan: PlanArgs,
 }
 
 #[derive(Debug, Args)]
@@ -498,6 +538,7 @@ fn run(cli: Cli) -> Result<()> {
             json,
         }) => abs_check(&subnets, &plan, json),
         Command::Trace(TraceCommand::Gen(args)) => trace_gen(&args),
+        Command::Trace(TraceCommand::ImportAzure(args)) => import_azure(&args),
         Command::Supernet(SupernetCommand::Check { file, json }) => supernet_check(&file, json),
         Command::Supernet(SupernetCommand::Eval {
             file,
@@ -1680,6 +1721,122 @@ fn trace_gen(args: &TraceGenArgs) -> Result<()> {
         args.out.display(),
         points.len(),
         spec.mean_interarrival_cycles
+    );
+    Ok(())
+}
+
+/// Queries a trace may have before it is taken for a mistake (an importer would otherwise allocate
+/// whatever a file declares).
+const MAX_TRACE_QUERIES: u64 = 50_000_000;
+
+fn import_azure(args: &ImportAzureArgs) -> Result<()> {
+    use sushi_host::trace::{Arrivals, Locality, Target, TraceSpec, generate, write};
+    let rows = sushi_host::azure::read(&args.file)?;
+    if rows.is_empty() {
+        bail!("{}: no function rows after the header", args.file.display());
+    }
+    let minutes = rows[0].per_minute.len();
+    let (lo, hi) = match &args.minutes {
+        None => (1, minutes),
+        Some(r) => {
+            let bad = || {
+                anyhow::anyhow!(
+                    "--minutes {r}: write A-B with 1 <= A <= B <= {minutes}, e.g. 601-660"
+                )
+            };
+            let (a, b) = r.split_once('-').ok_or_else(bad)?;
+            let (a, b): (usize, usize) = (
+                a.trim().parse().map_err(|_| bad())?,
+                b.trim().parse().map_err(|_| bad())?,
+            );
+            if a == 0 || a > b || b > minutes {
+                return Err(bad());
+            }
+            (a, b)
+        }
+    };
+    let chosen: Vec<&sushi_host::azure::FunctionCounts> = match &args.function {
+        Some(f) => vec![rows.iter().find(|r| &r.function == f).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--function {f}: {} has no such HashFunction ({} functions; omit --function for the busiest)",
+                args.file.display(),
+                rows.len()
+            )
+        })?],
+        None => {
+            if args.top == 0 {
+                bail!("--top must be at least 1");
+            }
+            let mut by_total: Vec<&sushi_host::azure::FunctionCounts> = rows.iter().collect();
+            by_total.sort_by(|a, b| b.total().cmp(&a.total()).then(a.function.cmp(&b.function)));
+            by_total.truncate(args.top);
+            by_total
+        }
+    };
+    let per_minute: Vec<u64> = (lo - 1..hi)
+        .map(|m| chosen.iter().map(|r| r.per_minute[m]).sum())
+        .collect();
+    let n: u64 = per_minute.iter().sum();
+    if n == 0 {
+        bail!(
+            "{}: the chosen functions have no invocations in minutes {lo}-{hi}",
+            args.file.display()
+        );
+    }
+    if n > MAX_TRACE_QUERIES {
+        bail!(
+            "{}: {n} invocations in minutes {lo}-{hi}, more than the {MAX_TRACE_QUERIES} queries a trace may have; choose fewer --minutes or functions",
+            args.file.display()
+        );
+    }
+    if !(args.load > 0.0 && args.load.is_finite()) {
+        bail!("--load {}: a positive number", args.load);
+    }
+    let locality = match args.locality.as_str() {
+        "phases" => Locality::Phases {
+            phase_queries: args.phase_queries.max(1),
+        },
+        "steps" => Locality::Steps {
+            step_queries: args.phase_queries.max(1),
+        },
+        "iid" => Locality::Iid,
+        other => bail!("--locality {other}: use phases, steps or iid"),
+    };
+    let (_, _, front) = front_of(&args.plan)?;
+    let points: Vec<Target> = front
+        .iter()
+        .map(|p| Target {
+            accuracy: p.accuracy,
+            cycles: p.cycles,
+        })
+        .collect();
+    let mean_service = points.iter().map(|p| p.cycles as f64).sum::<f64>() / points.len() as f64;
+    // Mean inter-arrival over the window = mean service / load.
+    let cycles_per_minute = mean_service / args.load * n as f64 / per_minute.len() as f64;
+    let times = sushi_host::azure::arrivals(&per_minute, cycles_per_minute, args.seed);
+    let mut trace = generate(
+        &TraceSpec {
+            queries: n,
+            seed: args.seed,
+            mean_interarrival_cycles: 1,
+            arrivals: Arrivals::Poisson,
+            locality,
+            latency_slack: args.latency_slack,
+            images: 10_000,
+        },
+        &points,
+    );
+    for (q, t) in trace.iter_mut().zip(times) {
+        q.arrival_cycle = t;
+    }
+    write(&args.out, &trace)?;
+    eprintln!(
+        "wrote {} queries to {} ({} function(s), minutes {lo}-{hi}, a minute = {:.0} cycles for load {:.2})",
+        trace.len(),
+        args.out.display(),
+        chosen.len(),
+        cycles_per_minute,
+        args.load
     );
     Ok(())
 }

@@ -557,3 +557,92 @@ echo $RANDOM
         );
     }
 }
+
+/// A tiny Azure Functions sample, written here (no download): the importer turns the busiest
+/// function's per-minute counts into a served trace, and names what is wrong in bad input.
+#[test]
+fn an_azure_functions_sample_imports_into_a_trace_that_serves() {
+    let minutes: Vec<String> = (1..=10).map(|m| m.to_string()).collect();
+    let sample = format!(
+        "HashOwner,HashApp,HashFunction,Trigger,{}\n\
+         o1,a1,quiet,timer,1,0,0,0,1,0,0,0,1,0\n\
+         o2,a2,bursty,http,0,40,2,0,0,55,1,0,0,2\n",
+        minutes.join(",")
+    );
+    let input = temp_config("azure.csv", &sample);
+    let trace = temp_config("azure-trace.jsonl", "");
+    let out = sushi(&[
+        "trace",
+        "import-azure",
+        "--file",
+        &input,
+        "--out",
+        &trace,
+        "--load",
+        "0.9",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&trace)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines.len(),
+        100,
+        "the busiest function: 40 + 2 + 55 + 1 + 2 invocations"
+    );
+    let t: Vec<u64> = lines
+        .iter()
+        .map(|l| l["arrival_cycle"].as_u64().unwrap())
+        .collect();
+    assert!(t.windows(2).all(|w| w[0] <= w[1]), "arrivals in order");
+    // Bursts stay bursts: the 40 of minute 2 arrive closer together than the 100 on average.
+    let burst = (t[39] - t[0]) as f64 / 39.0;
+    let mean = (t[99] - t[0]) as f64 / 99.0;
+    assert!(burst < mean / 3.0, "{burst} vs {mean}");
+    let out = sushi(&["serve", "--trace", &trace, "--policy", "slack", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_clean_error(
+        &sushi(&[
+            "trace",
+            "import-azure",
+            "--file",
+            &input,
+            "--out",
+            &trace,
+            "--function",
+            "nope",
+        ]),
+        &["--function nope", "2 functions"],
+    );
+    assert_clean_error(
+        &sushi(&[
+            "trace",
+            "import-azure",
+            "--file",
+            &input,
+            "--out",
+            &trace,
+            "--minutes",
+            "5-11",
+        ]),
+        &["--minutes 5-11", "A-B"],
+    );
+    let bad = temp_config(
+        "azure-bad.csv",
+        "HashOwner,HashApp,HashFunction,Trigger,1\no,a,f,http,lots\n",
+    );
+    assert_clean_error(
+        &sushi(&["trace", "import-azure", "--file", &bad, "--out", &trace]),
+        &["azure-bad.csv:2", "minute 1"],
+    );
+}
