@@ -171,3 +171,46 @@ fn lru_tile_sets_refill_in_place_on_the_rtl_and_cost_what_sushiabs_predicts() {
         assert_eq!(a.class, None, "the costs-only executor runs nothing");
     }
 }
+
+#[test]
+fn slack_aware_and_model_switching_run_on_the_rtl_as_on_the_costs_only_executor() {
+    let seed = seed("slack and model switching on the RTL", 14);
+    let (cfg, table, mut trace, split) = setup(seed);
+    let net = sushi_tests::shipped_supernet();
+    // Squeeze arrivals into a burst so that queues form and the slack rule has work to do.
+    for q in trace.iter_mut() {
+        q.arrival_cycle /= 20;
+    }
+    for name in ["slack", "model-switching"] {
+        let make = || {
+            sushi_host::sched::make_policy(name, Mode::LatencyStrict, 3, 4, &table, net, &cfg)
+                .unwrap()
+        };
+        let mut on_rtl =
+            Executor::new(rtl(&cfg, Stalls::random(seed, 200), seed), net, &cfg, true).unwrap();
+        // Every output is checked against the golden model inside serve_exec.
+        let (rtl_served, rtl_runs) =
+            serve_exec(&mut on_rtl, &table, &split, &trace, make().as_mut(), |_| {}).unwrap();
+        let mut costs = Executor::costs_only(net, &cfg);
+        let (abs_served, abs_runs) =
+            serve_exec(&mut costs, &table, &split, &trace, make().as_mut(), |_| {}).unwrap();
+        assert_eq!(decisions(&rtl_served), decisions(&abs_served), "{name}");
+        for (r, a) in rtl_runs.iter().zip(&abs_runs) {
+            assert_eq!(
+                (r.refill_bytes, r.dram_weight_bytes, r.pb_read_bytes),
+                (a.refill_bytes, a.dram_weight_bytes, a.pb_read_bytes),
+                "{name}"
+            );
+        }
+        if name == "model-switching" {
+            // No weight sharing: every refill moves a whole model.
+            assert!(rtl_runs.iter().any(|r| r.refill_bytes > 0), "a model was loaded");
+            for (s, r) in rtl_served.iter().zip(&rtl_runs) {
+                if r.refill_bytes > 0 {
+                    let g = s.subgraph.unwrap();
+                    assert_eq!(r.refill_bytes, table.subgraph_bytes[g], "{name}");
+                }
+            }
+        }
+    }
+}
