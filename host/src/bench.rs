@@ -129,6 +129,8 @@ pub struct Point {
     pub served_accuracy: f64,
     /// Fraction of queries meeting both targets.
     pub slo_attainment: f64,
+    /// Fraction of queries meeting their latency target, whatever the accuracy.
+    pub latency_slo_attainment: f64,
     /// End-to-end latency, mean, cycles.
     pub latency_mean_cycles: f64,
     /// End-to-end latency, 99th percentile, cycles.
@@ -152,6 +154,7 @@ impl Point {
             queries: s.queries,
             served_accuracy: s.served_accuracy,
             slo_attainment: s.slo_attainment,
+            latency_slo_attainment: s.latency_slo_attainment,
             latency_mean_cycles: s.latency_mean_cycles,
             latency_p99_cycles: s.latency_p99_cycles,
             dram_bytes_per_query: s.dram_bytes_per_query,
@@ -555,7 +558,7 @@ pub fn merge(parts: Vec<SweepResult>) -> Result<SweepResult, BenchError> {
 }
 
 /// The CSV header of `points.csv`.
-pub const CSV_HEADER: &str = "index,config,pb_bytes,trace,load,period,window,policy,queries,served_accuracy,slo_attainment,latency_mean_cycles,latency_p99_cycles,dram_bytes_per_query,dram_weight_bytes_per_query,pb_hit_ratio,refill_bytes,offchip_energy_uj";
+pub const CSV_HEADER: &str = "index,config,pb_bytes,trace,load,period,window,policy,queries,served_accuracy,slo_attainment,latency_slo_attainment,latency_mean_cycles,latency_p99_cycles,dram_bytes_per_query,dram_weight_bytes_per_query,pb_hit_ratio,refill_bytes,offchip_energy_uj";
 
 /// `points.csv`.
 pub fn to_csv(points: &[Point]) -> String {
@@ -564,7 +567,7 @@ pub fn to_csv(points: &[Point]) -> String {
     for p in points {
         let k = &p.key;
         s.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             k.index,
             k.config,
             k.pb_bytes,
@@ -576,6 +579,7 @@ pub fn to_csv(points: &[Point]) -> String {
             p.queries,
             p.served_accuracy,
             p.slo_attainment,
+            p.latency_slo_attainment,
             p.latency_mean_cycles,
             p.latency_p99_cycles,
             p.dram_bytes_per_query,
@@ -650,40 +654,49 @@ pub fn charts(result: &SweepResult) -> Vec<(&'static str, Chart)> {
         },
     )];
     let pb_kib = |p: &Point| p.key.pb_bytes as f64 / 1024.0;
-    out.push((
-        "pb-hit-ratio.svg",
-        Chart {
-            title: "PB hit ratio against PB size".into(),
-            x_label: "Persistent Buffer (KiB)".into(),
-            y_label: "PB hit ratio (bytes)".into(),
-            x_log2: true,
-            style: Style::Lines,
-            series: series_by(result, pb_kib, |p| p.pb_hit_ratio),
-        },
-    ));
-    out.push((
-        "pb-dram-bytes.svg",
-        Chart {
-            title: "DRAM bytes per query against PB size".into(),
-            x_label: "Persistent Buffer (KiB)".into(),
-            y_label: "DRAM bytes per query".into(),
-            x_log2: true,
-            style: Style::Lines,
-            series: series_by(result, pb_kib, |p| p.dram_bytes_per_query),
-        },
-    ));
-    out.push((
-        "slo-period.svg",
-        Chart {
-            title: "SLO attainment against update period".into(),
-            x_label: "queries between cache plans".into(),
-            y_label: "SLO attainment".into(),
-            x_log2: true,
-            style: Style::Lines,
-            series: series_by(result, |p| p.key.period as f64, |p| p.slo_attainment),
-        },
-    ));
-    if result.sweep.loads.len() > 1 {
+    // A chart against a coordinate the sweep does not vary would be one point per policy.
+    let varies = |f: fn(&Point) -> u64| {
+        let first = result.points.first().map(f);
+        result.points.iter().any(|p| Some(f(p)) != first)
+    };
+    if varies(|p| p.key.pb_bytes) {
+        out.push((
+            "pb-hit-ratio.svg",
+            Chart {
+                title: "PB hit ratio against PB size".into(),
+                x_label: "Persistent Buffer (KiB)".into(),
+                y_label: "PB hit ratio (bytes)".into(),
+                x_log2: true,
+                style: Style::Lines,
+                series: series_by(result, pb_kib, |p| p.pb_hit_ratio),
+            },
+        ));
+        out.push((
+            "pb-dram-bytes.svg",
+            Chart {
+                title: "DRAM bytes per query against PB size".into(),
+                x_label: "Persistent Buffer (KiB)".into(),
+                y_label: "DRAM bytes per query".into(),
+                x_log2: true,
+                style: Style::Lines,
+                series: series_by(result, pb_kib, |p| p.dram_bytes_per_query),
+            },
+        ));
+    }
+    if varies(|p| p.key.period as u64) {
+        out.push((
+            "slo-period.svg",
+            Chart {
+                title: "SLO attainment against update period".into(),
+                x_label: "queries between cache plans".into(),
+                y_label: "SLO attainment".into(),
+                x_log2: true,
+                style: Style::Lines,
+                series: series_by(result, |p| p.key.period as f64, |p| p.slo_attainment),
+            },
+        ));
+    }
+    if varies(|p| p.key.load.to_bits()) {
         out.push((
             "slo-load.svg",
             Chart {
@@ -693,6 +706,17 @@ pub fn charts(result: &SweepResult) -> Vec<(&'static str, Chart)> {
                 x_log2: false,
                 style: Style::Lines,
                 series: series_by(result, |p| p.key.load, |p| p.slo_attainment),
+            },
+        ));
+        out.push((
+            "latency-slo-load.svg",
+            Chart {
+                title: "Latency SLO attainment against offered load".into(),
+                x_label: "offered load".into(),
+                y_label: "queries within their latency target".into(),
+                x_log2: false,
+                style: Style::Lines,
+                series: series_by(result, |p| p.key.load, |p| p.latency_slo_attainment),
             },
         ));
         out.push((

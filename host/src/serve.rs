@@ -384,6 +384,7 @@ pub fn serve_exec<B: Bus>(
             end_to_end_cycles: end - q.arrival_cycle,
             slo_met: end - q.arrival_cycle <= q.latency_target_cycles
                 && table.candidates[c].accuracy >= q.accuracy_target,
+            latency_met: end - q.arrival_cycle <= q.latency_target_cycles,
         });
         runs.push(e);
         free = end;
