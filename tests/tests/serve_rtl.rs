@@ -204,7 +204,10 @@ fn slack_aware_and_model_switching_run_on_the_rtl_as_on_the_costs_only_executor(
         }
         if name == "model-switching" {
             // No weight sharing: every refill moves a whole model.
-            assert!(rtl_runs.iter().any(|r| r.refill_bytes > 0), "a model was loaded");
+            assert!(
+                rtl_runs.iter().any(|r| r.refill_bytes > 0),
+                "a model was loaded"
+            );
             for (s, r) in rtl_served.iter().zip(&rtl_runs) {
                 if r.refill_bytes > 0 {
                     let g = s.subgraph.unwrap();
