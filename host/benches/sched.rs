@@ -17,7 +17,7 @@ use sushi_host::sched::{
 use sushi_host::serve::AbsPricer;
 use sushi_host::supernet::SuperNet;
 use sushi_host::tables::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
-use sushi_host::trace::{Arrivals, Locality, Query, Target, TraceSpec, generate};
+use sushi_host::trace::{Arrivals, Locality, Query, TraceSpec, generate};
 use sushi_hw::HwConfig;
 
 /// The latency table of the default config over the measured Pareto front, and a trace with
@@ -28,14 +28,8 @@ fn setup(queries: u64) -> (SuperNet, HwConfig, LatencyTable, Vec<Query>) {
     let acc = AccuracyTable::load(&accuracy_table_path(&path), &net).expect("accuracy table");
     let cfg = HwConfig::builtin("zynq7020").expect("default config");
     let front = pareto_front(&measured_points(&net, &cfg, &acc));
-    let points: Vec<Target> = front
-        .iter()
-        .map(|p| Target {
-            accuracy: p.accuracy,
-            cycles: p.cycles,
-        })
-        .collect();
-    let mean = points.iter().map(|p| p.cycles).sum::<u64>() / points.len() as u64;
+    let (points, mean) = sushi_host::tables::targets(&front);
+    let mean = mean as u64;
     let trace = generate(
         &TraceSpec {
             queries,

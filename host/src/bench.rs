@@ -29,7 +29,7 @@ use crate::sched::{
 use crate::serve::AbsPricer;
 use crate::supernet::SuperNet;
 use crate::tables::{AccuracyTable, SubNetPoint, measured_points, pareto_front};
-use crate::trace::{Arrivals, Locality, Query, Target, TraceSpec, generate};
+use crate::trace::{Arrivals, Locality, Query, TraceSpec, generate};
 
 /// Trace kinds a sweep can name.
 pub const TRACE_KINDS: [&str; 4] = ["phases", "steps", "iid", "bursty"];
@@ -312,14 +312,7 @@ impl SweepSpec {
 
     /// The trace of `kind` at `load` aimed at `front`.
     pub fn trace(&self, kind: &str, load: f64, front: &[SubNetPoint]) -> Vec<Query> {
-        let points: Vec<Target> = front
-            .iter()
-            .map(|p| Target {
-                accuracy: p.accuracy,
-                cycles: p.cycles,
-            })
-            .collect();
-        let mean = points.iter().map(|p| p.cycles as f64).sum::<f64>() / points.len() as f64;
+        let (points, mean) = crate::tables::targets(front);
         let phases = Locality::Phases {
             phase_queries: self.phase_queries,
         };

@@ -1143,7 +1143,7 @@ fn demo(args: &DemoArgs) -> Result<()> {
         CacheUnaware, Candidate, Mode, NoCache, Oracle, Policy, StaticCache, StaticSubNet, Sushi,
         build_table,
     };
-    use sushi_host::trace::{Locality, Target, TraceSpec, generate};
+    use sushi_host::trace::{Locality, TraceSpec, generate};
     if args.queries == 0 {
         bail!("--queries must be at least 1");
     }
@@ -1158,14 +1158,7 @@ fn demo(args: &DemoArgs) -> Result<()> {
     let (net, cfg, front) = front_of(&plan)?;
     let split =
         sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))?;
-    let points: Vec<Target> = front
-        .iter()
-        .map(|p| Target {
-            accuracy: p.accuracy,
-            cycles: p.cycles,
-        })
-        .collect();
-    let mean_service = points.iter().map(|p| p.cycles as f64).sum::<f64>() / points.len() as f64;
+    let (points, mean_service) = sushi_host::tables::targets(&front);
     let spec = TraceSpec {
         queries: args.queries,
         seed: args.seed,
@@ -1668,17 +1661,9 @@ fn front_of(
 
 #[allow(clippy::too_many_arguments)]
 fn trace_gen(args: &TraceGenArgs) -> Result<()> {
-    use sushi_host::trace::{Arrivals, Locality, Target, TraceSpec, generate, write};
-    let locality = match args.locality.as_str() {
-        "phases" => Locality::Phases {
-            phase_queries: args.phase_queries,
-        },
-        "steps" => Locality::Steps {
-            step_queries: args.phase_queries,
-        },
-        "iid" => Locality::Iid,
-        other => bail!("--locality {other}: use phases, steps or iid"),
-    };
+    use sushi_host::trace::{Arrivals, Locality, TraceSpec, generate, write};
+    let locality =
+        Locality::parse(&args.locality, args.phase_queries).map_err(|e| anyhow::anyhow!(e))?;
     let arrivals = match args.arrivals.as_str() {
         "poisson" => Arrivals::Poisson,
         "gamma" if args.cv2 > 0.0 && args.cv2.is_finite() => Arrivals::Gamma { cv2: args.cv2 },
@@ -1696,14 +1681,7 @@ fn trace_gen(args: &TraceGenArgs) -> Result<()> {
         bail!("--phase-queries must be at least 1");
     }
     let (_, _, front) = front_of(&args.plan)?;
-    let points: Vec<Target> = front
-        .iter()
-        .map(|p| Target {
-            accuracy: p.accuracy,
-            cycles: p.cycles,
-        })
-        .collect();
-    let mean_service = points.iter().map(|p| p.cycles as f64).sum::<f64>() / points.len() as f64;
+    let (points, mean_service) = sushi_host::tables::targets(&front);
     let spec = TraceSpec {
         queries: args.queries,
         seed: args.seed,
@@ -1730,7 +1708,7 @@ fn trace_gen(args: &TraceGenArgs) -> Result<()> {
 const MAX_TRACE_QUERIES: u64 = 50_000_000;
 
 fn import_azure(args: &ImportAzureArgs) -> Result<()> {
-    use sushi_host::trace::{Arrivals, Locality, Target, TraceSpec, generate, write};
+    use sushi_host::trace::{Arrivals, Locality, TraceSpec, generate, write};
     let rows = sushi_host::azure::read(&args.file)?;
     if rows.is_empty() {
         bail!("{}: no function rows after the header", args.file.display());
@@ -1792,25 +1770,10 @@ fn import_azure(args: &ImportAzureArgs) -> Result<()> {
     if !(args.load > 0.0 && args.load.is_finite()) {
         bail!("--load {}: a positive number", args.load);
     }
-    let locality = match args.locality.as_str() {
-        "phases" => Locality::Phases {
-            phase_queries: args.phase_queries.max(1),
-        },
-        "steps" => Locality::Steps {
-            step_queries: args.phase_queries.max(1),
-        },
-        "iid" => Locality::Iid,
-        other => bail!("--locality {other}: use phases, steps or iid"),
-    };
+    let locality =
+        Locality::parse(&args.locality, args.phase_queries).map_err(|e| anyhow::anyhow!(e))?;
     let (_, _, front) = front_of(&args.plan)?;
-    let points: Vec<Target> = front
-        .iter()
-        .map(|p| Target {
-            accuracy: p.accuracy,
-            cycles: p.cycles,
-        })
-        .collect();
-    let mean_service = points.iter().map(|p| p.cycles as f64).sum::<f64>() / points.len() as f64;
+    let (points, mean_service) = sushi_host::tables::targets(&front);
     // Mean inter-arrival over the window = mean service / load.
     let cycles_per_minute = mean_service / args.load * n as f64 / per_minute.len() as f64;
     let times = sushi_host::azure::arrivals(&per_minute, cycles_per_minute, args.seed);

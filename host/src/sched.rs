@@ -264,7 +264,7 @@ pub trait Policy {
 }
 
 /// The table column of what SubGraph policies hold (they never hold a bare tile set).
-fn column(held: &PbContent) -> usize {
+pub(crate) fn column(held: &PbContent) -> usize {
     held.subgraph().unwrap_or(0)
 }
 

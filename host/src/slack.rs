@@ -19,16 +19,13 @@
 
 use std::collections::VecDeque;
 
-use crate::sched::{LatencyTable, Mode, Now, PbContent, Policy, plan_demand, select_within};
+use crate::sched::{
+    LatencyTable, Mode, Now, PbContent, Policy, column, plan_demand, select_within,
+};
 
 /// Queries behind the current one the slack rule looks at (enough for any queue that can still
 /// be served in time; bounded so that a long backlog does not cost a long scan per query).
 pub const LOOKAHEAD: usize = 64;
-
-/// The SubGraph a SubGraph content is (what SubGraph policies hold).
-fn column(held: &PbContent) -> usize {
-    held.subgraph().unwrap_or(0)
-}
 
 /// SlackFit-style selection with SubGraph cache planning on the served demand.
 #[derive(Debug, Clone)]

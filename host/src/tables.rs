@@ -131,6 +131,20 @@ pub struct SubNetPoint {
     pub cycles: u64,
 }
 
+/// The points of `front` as trace targets, and their mean cycles (what offered loads are relative
+/// to).
+pub fn targets(front: &[SubNetPoint]) -> (Vec<crate::trace::Target>, f64) {
+    let points: Vec<crate::trace::Target> = front
+        .iter()
+        .map(|p| crate::trace::Target {
+            accuracy: p.accuracy,
+            cycles: p.cycles,
+        })
+        .collect();
+    let mean = points.iter().map(|p| p.cycles as f64).sum::<f64>() / points.len().max(1) as f64;
+    (points, mean)
+}
+
 /// Cycles of every SubNet of `net` on `config` with an empty PB (SushiAbs on the compiled
 /// program); `None` for SubNets the compiler cannot fit on the config.
 pub fn subnet_cycles(net: &SuperNet, config: &HwConfig) -> Vec<Option<u64>> {

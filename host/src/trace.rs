@@ -55,6 +55,22 @@ pub enum Locality {
     },
 }
 
+impl Locality {
+    /// `phases`, `steps` or `iid`, with `queries` per phase or step (at least 1).
+    pub fn parse(name: &str, queries: u64) -> Result<Locality, String> {
+        Ok(match name {
+            "phases" => Locality::Phases {
+                phase_queries: queries.max(1),
+            },
+            "steps" => Locality::Steps {
+                step_queries: queries.max(1),
+            },
+            "iid" => Locality::Iid,
+            other => return Err(format!("--locality {other}: use phases, steps or iid")),
+        })
+    }
+}
+
 /// How arrivals are spaced.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Arrivals {
