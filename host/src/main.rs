@@ -1,5 +1,20 @@
 //! `sushi`: the command-line front end. Glue only: parsing, printing, errors for people.
 
+/// `println!` for reports: a closed pipe (`sushi ... | head`) ends the program quietly with
+/// success instead of a panic, and any other write error is reported as an error.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("error: writing to standard output: {e}");
+            std::process::exit(1);
+        }
+    }};
+}
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -563,7 +578,7 @@ fn run(cli: Cli) -> Result<()> {
                 } else {
                     ""
                 };
-                println!("{name:<12} {}{marker}", cfg.spec.device.description);
+                outln!("{name:<12} {}{marker}", cfg.spec.device.description);
             }
             Ok(())
         }
@@ -583,9 +598,9 @@ fn run(cli: Cli) -> Result<()> {
                 derived: cfg.derived(),
             };
             if json {
-                println!("{}", serde_json::to_string_pretty(&shown)?);
+                outln!("{}", serde_json::to_string_pretty(&shown)?);
             } else {
-                println!(
+                outln!(
                     "{}",
                     toml::to_string_pretty(&shown).context("render config")?
                 );
@@ -618,23 +633,25 @@ fn run(cli: Cli) -> Result<()> {
             );
             let r = sushi_host::synth::synthesize(&cfg, &rtl, &repo_dir.join("hw/gen"))?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                outln!("{}", serde_json::to_string_pretty(&r)?);
             } else {
                 let x = &r.resources;
-                println!(
+                outln!(
                     "{} on {} ({}):",
-                    r.config, cfg.spec.device.fpga_part, r.pass
+                    r.config,
+                    cfg.spec.device.fpga_part,
+                    r.pass
                 );
-                println!("  LUT  {:>8}  {:>6.1}%", x.lut, 100.0 * r.lut_fraction);
-                println!("  FF   {:>8}  {:>6.1}%", x.ff, 100.0 * r.ff_fraction);
-                println!("  DSP  {:>8}  {:>6.1}%", x.dsp, 100.0 * r.dsp_fraction);
-                println!(
+                outln!("  LUT  {:>8}  {:>6.1}%", x.lut, 100.0 * r.lut_fraction);
+                outln!("  FF   {:>8}  {:>6.1}%", x.ff, 100.0 * r.ff_fraction);
+                outln!("  DSP  {:>8}  {:>6.1}%", x.dsp, 100.0 * r.dsp_fraction);
+                outln!(
                     "  BRAM {:>8.1}  {:>6.1}%  ({} bytes)",
                     x.bram,
                     100.0 * r.bram_fraction,
                     x.bram_bytes
                 );
-                println!(
+                outln!(
                     "  {}",
                     if r.fits {
                         "fits the device"
@@ -666,9 +683,9 @@ fn run(cli: Cli) -> Result<()> {
             let stale = sushi_hw::generate::check(&hw_dir, !check)
                 .with_context(|| format!("writing generated files under {}", hw_dir.display()))?;
             match (stale.is_empty(), check) {
-                (true, _) => println!("hw/gen is up to date"),
+                (true, _) => outln!("hw/gen is up to date"),
                 (false, true) => bail!("stale generated files (run `sushi hw gen`): {stale:?}"),
-                (false, false) => println!("regenerated: {stale:?}"),
+                (false, false) => outln!("regenerated: {stale:?}"),
             }
             Ok(())
         }
@@ -718,18 +735,18 @@ fn supernet_check(file: &std::path::Path, json: bool) -> Result<()> {
         "slots": slots,
     });
     if json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        outln!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(());
     }
-    println!("{}: valid, hash {:016x}", file.display(), net.hash);
-    println!("slot  op      role     stage  k  s  input         output        weight bytes");
+    outln!("{}: valid, hash {:016x}", file.display(), net.hash);
+    outln!("slot  op      role     stage  k  s  input         output        weight bytes");
     for (i, s) in net.slots.iter().enumerate() {
         let out_hw = (
             (s.in_hw.0 - 1) / s.stride + 1,
             (s.in_hw.1 - 1) / s.stride + 1,
         );
         let stage = s.stage.map(|x| x.to_string()).unwrap_or_else(|| "-".into());
-        println!(
+        outln!(
             "{i:>4}  {:<6}  {:<7}  {stage:>5}  {}  {}  {:<12}  {:<12}  {:>12}",
             format!("{:?}", s.kind),
             format!("{:?}", s.role),
@@ -740,7 +757,7 @@ fn supernet_check(file: &std::path::Path, json: bool) -> Result<()> {
             s.weights.len()
         );
     }
-    println!(
+    outln!(
         "{} SubNets ({} parameter nodes); SuperNet weights {} bytes; SubNet weights {} to {} bytes",
         net.subnets.len(),
         net.nodes.len(),
@@ -809,14 +826,14 @@ fn supernet_eval(
             "top1": 100.0 * correct as f64 / n as f64, "seconds": seconds, "threads": threads,
         }));
         if !json {
-            println!(
+            outln!(
                 "SubNet {id}: top-1 {:.2}% on {n} test images ({seconds:.1} s, {threads} threads)",
                 100.0 * correct as f64 / n as f64
             );
         }
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
     }
     if save_table {
         use sushi_host::tables::{AccuracyTable, accuracy_table_path};
@@ -867,7 +884,7 @@ fn supernet_info(
     let front = pareto_front(&points);
     let d = cfg.derived();
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "artifact": path.display().to_string(),
@@ -886,7 +903,7 @@ fn supernet_info(
         );
         return Ok(());
     }
-    println!(
+    outln!(
         "{}: {} SubNets, {} bytes of shared int8 weights ({:.1}x the {} KiB PB of {})",
         path.display(),
         net.subnets.len(),
@@ -895,16 +912,16 @@ fn supernet_info(
         cfg.spec.buffers.pb_bytes / 1024,
         cfg.name
     );
-    println!(
+    outln!(
         "Pareto front over accuracy ({} test images) and cycles on {} (SushiAbs, PB empty; {} of {} SubNets measured and fitting the config):",
         acc.images,
         cfg.name,
         points.len(),
         net.subnets.len()
     );
-    println!("  SubNet  top-1    weight bytes     cycles      µs");
+    outln!("  SubNet  top-1    weight bytes     cycles      µs");
     for p in &front {
-        println!(
+        outln!(
             "  {:>6}  {:>5.2}%  {:>12}  {:>9}  {:>7.1}",
             p.subnet,
             p.accuracy,
@@ -991,10 +1008,10 @@ fn compare(args: &CompareArgs) -> Result<()> {
             .iter()
             .map(|(t, d)| serde_json::json!({ "comparison": t, "layers": d }))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         for (title, d) in &tables {
-            println!("{}", render(title, d));
+            outln!("{}", render(title, d));
         }
     }
     if tables.iter().any(|(_, d)| d.iter().any(|l| !l.exact())) {
@@ -1061,16 +1078,17 @@ fn hw_report(config: &str, no_synth: bool, repo_dir: &std::path::Path, json: boo
         })),
     });
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{} ({} MACs/cycle peak), benchmark network",
-        cfg.name, perf.peak_macs_per_cycle
+        cfg.name,
+        perf.peak_macs_per_cycle
     );
-    println!("layer  op       MACs        cycles   roofline  utilization");
+    outln!("layer  op       MACs        cycles   roofline  utilization");
     for l in &perf.layers {
-        println!(
+        outln!(
             "{:>5}  {:<7}  {:>9}  {:>9}  {:>9.0}  {:>10.1}%",
             l.layer,
             l.op,
@@ -1080,7 +1098,7 @@ fn hw_report(config: &str, no_synth: bool, repo_dir: &std::path::Path, json: boo
             100.0 * l.utilization
         );
     }
-    println!(
+    outln!(
         "network: {} cycles, roofline {:.0}, ratio {:.3}; simulated {:.0} cycles/s",
         perf.network_cycles,
         perf.network_roofline_cycles,
@@ -1088,7 +1106,7 @@ fn hw_report(config: &str, no_synth: bool, repo_dir: &std::path::Path, json: boo
         sim_cycles_per_second
     );
     if let Some(r) = synth {
-        println!(
+        outln!(
             "resources: {} LUT, {} FF, {} DSP, {:.1} BRAM ({})",
             r.resources.lut,
             r.resources.ff,
@@ -1247,7 +1265,7 @@ fn demo(args: &DemoArgs) -> Result<()> {
     }
     let seconds = wall.elapsed().as_secs_f64();
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "config": cfg.name,
@@ -1261,7 +1279,7 @@ fn demo(args: &DemoArgs) -> Result<()> {
         );
         return Ok(());
     }
-    println!(
+    outln!(
         "\nSUSHI on {} ({} MACs/cycle, {} KiB Persistent Buffer, {} MHz): {} queries of Fashion-MNIST test images",
         cfg.name,
         cfg.derived().peak_macs_per_cycle,
@@ -1269,11 +1287,11 @@ fn demo(args: &DemoArgs) -> Result<()> {
         cfg.spec.clock.freq_mhz,
         trace.len()
     );
-    println!(
+    outln!(
         "policy            backend  accuracy  latency mean / p99 cycles (µs)            SLO    DRAM B/query  PB hit  energy µJ  verified"
     );
     for r in &rows {
-        println!(
+        outln!(
             "{:<16}  {:<7}  {:>7.1}%  {:>8.0} / {:>8} ({:>7.1} / {:>7.1})  {:>5.1}%  {:>12.0}  {:>5.1}%  {:>9.1}  {:>8}",
             r.policy,
             r.backend,
@@ -1289,10 +1307,10 @@ fn demo(args: &DemoArgs) -> Result<()> {
             r.outputs_verified
         );
     }
-    println!(
+    outln!(
         "accuracy: queries classified correctly; latency: arrival to completion, queueing included; the oracle sees the future (a bound)."
     );
-    println!("finished in {seconds:.1} s");
+    outln!("finished in {seconds:.1} s");
     Ok(())
 }
 
@@ -1300,7 +1318,7 @@ fn demo(args: &DemoArgs) -> Result<()> {
 fn dma(args: &DmaArgs, human: bool) -> Result<()> {
     let report = dma_report(args)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         let cfg = HwConfig::load(&args.config)?;
         print_dma(&report, &cfg, human);
@@ -1422,36 +1440,41 @@ struct DmaReport {
 #[cfg(feature = "rtl")]
 fn print_dma(r: &DmaReport, cfg: &HwConfig, human: bool) {
     if human {
-        println!("SUSHI demo: the accelerator's RTL, simulated cycle by cycle (Verilator)");
-        println!("config      {cfg}");
-        println!(
+        outln!("SUSHI demo: the accelerator's RTL, simulated cycle by cycle (Verilator)");
+        outln!("config      {cfg}");
+        outln!(
             "device      ID, register map and config hash {:08x} checked",
             cfg.derived().config_hash
         );
-        println!();
+        outln!();
     }
     let verdict = if r.verified {
         "verified, guards untouched"
     } else {
         "WRONG"
     };
-    println!(
+    outln!(
         "memcpy      {} bytes, src and dst unaligned: {verdict}",
         r.bytes
     );
-    println!(
+    outln!(
         "time        {} cycles = {:.1} us at {} MHz ({:.2} bytes/cycle)",
-        r.busy_cycles, r.copy_us, cfg.spec.clock.freq_mhz, r.copy_bytes_per_cycle
+        r.busy_cycles,
+        r.copy_us,
+        cfg.spec.clock.freq_mhz,
+        r.copy_bytes_per_cycle
     );
-    println!(
+    outln!(
         "bound       {} cycles (bus width, shared DRAM bandwidth, reads in flight): measured/bound = {:.3}",
-        r.bound_cycles, r.bound_ratio
+        r.bound_cycles,
+        r.bound_ratio
     );
-    println!(
+    outln!(
         "DRAM        {} bytes read, {} bytes written",
-        r.dram_read_bytes, r.dram_write_bytes
+        r.dram_read_bytes,
+        r.dram_write_bytes
     );
-    println!(
+    outln!(
         "AXI         {} read bursts, {} write bursts, up to {} reads / {} writes outstanding, {} protocol violations",
         r.ar_bursts,
         r.aw_bursts,
@@ -1459,13 +1482,16 @@ fn print_dma(r: &DmaReport, cfg: &HwConfig, human: bool) {
         r.max_writes_outstanding,
         r.protocol_violations
     );
-    println!(
+    outln!(
         "waits       {} read-wait cycles, {} write-wait cycles",
-        r.read_wait_cycles, r.write_wait_cycles
+        r.read_wait_cycles,
+        r.write_wait_cycles
     );
-    println!(
+    outln!(
         "simulation  {} cycles in {:.2} s: {:.0} simulated cycles per second",
-        r.sim_cycles, r.wall_seconds, r.sim_cycles_per_second
+        r.sim_cycles,
+        r.wall_seconds,
+        r.sim_cycles_per_second
     );
 }
 
@@ -1519,11 +1545,11 @@ fn pb_report(args: &PbReportArgs) -> Result<()> {
         let mut v = serde_json::to_value(&report)?;
         v["backend"] = serde_json::json!(args.backend);
         v["wall_seconds"] = serde_json::json!(secs);
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     let d = cfg.derived();
-    println!(
+    outln!(
         "{} on {} (PB {} KiB, tile image {} KiB), backend {}",
         path.file_name().unwrap_or_default().to_string_lossy(),
         report.config,
@@ -1532,7 +1558,7 @@ fn pb_report(args: &PbReportArgs) -> Result<()> {
         args.backend
     );
     match &report.fill {
-        Some(f) => println!(
+        Some(f) => outln!(
             "PB fill: {} KiB in {} cycles = {:.1} cycles/KiB ({:.2} B/cycle; the bus gives {:.2})",
             f.bytes / 1024,
             f.cycles,
@@ -1541,29 +1567,29 @@ fn pb_report(args: &PbReportArgs) -> Result<()> {
             d.dram_bytes_per_cycle
                 .min(f64::from(cfg.spec.axi.data_bytes))
         ),
-        None => println!("PB fill: no SubGraph of these SubNets fits the PB"),
+        None => outln!("PB fill: no SubGraph of these SubNets fits the PB"),
     }
     for s in &report.subnets {
-        println!();
+        outln!();
         if let Some(why) = &s.skipped {
-            println!("SubNet {}: not measured: {why}", s.subnet);
+            outln!("SubNet {}: not measured: {why}", s.subnet);
             continue;
         }
         match &s.subgraph {
-            Some(g) => println!(
+            Some(g) => outln!(
                 "SubNet {} ({} KiB of weights): cached {} ({} KiB)",
                 s.subnet,
                 s.weight_bytes / 1024,
                 g.rule,
                 g.bytes / 1024
             ),
-            None => println!(
+            None => outln!(
                 "SubNet {} ({} KiB of weights): no SubGraph of it fits the PB",
                 s.subnet,
                 s.weight_bytes / 1024
             ),
         }
-        println!(
+        outln!(
             "  cycles: {} without the cache, {} with ({}); DRAM weight bytes {} -> {}",
             s.cycles_no_cache,
             s.cycles_cached.map_or("-".into(), |c| c.to_string()),
@@ -1573,12 +1599,12 @@ fn pb_report(args: &PbReportArgs) -> Result<()> {
                 .map_or("-".into(), |c| c.to_string())
         );
         if !s.layers.is_empty() {
-            println!(
+            outln!(
                 "  layer  op       bound    cycles(no PB)  cycles(PB)   gain  weight bytes (no PB -> PB)"
             );
             for l in &s.layers {
                 let gain = l.cycles_no_cache as i64 - l.cycles_cached as i64;
-                println!(
+                outln!(
                     "  {:>5}  {:<7}  {:<7}  {:>13}  {:>10}  {:>5}  {} -> {}",
                     l.layer,
                     l.op,
@@ -1592,9 +1618,10 @@ fn pb_report(args: &PbReportArgs) -> Result<()> {
             }
         }
     }
-    println!(
+    outln!(
         "\nsimulated {} cycles in {:.1} s",
-        report.simulated_cycles, secs
+        report.simulated_cycles,
+        secs
     );
     Ok(())
 }
@@ -1891,7 +1918,7 @@ fn serve(args: &ServeArgs) -> Result<()> {
             .with_context(|| format!("writing the serving log {}", path.display()))?;
     }
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "config": cfg.name,
@@ -1904,7 +1931,7 @@ fn serve(args: &ServeArgs) -> Result<()> {
         );
         return Ok(());
     }
-    println!(
+    outln!(
         "{} queries on {} ({} Pareto SubNets x {} SubGraphs, latency table from SushiAbs in {:.1} s)",
         trace.len(),
         cfg.name,
@@ -1912,11 +1939,11 @@ fn serve(args: &ServeArgs) -> Result<()> {
         table.subgraphs.len(),
         table_seconds
     );
-    println!(
+    outln!(
         "policy            accuracy  latency mean / p99 (µs)   SLO    DRAM B/query  PB hit  energy µJ"
     );
     for r in &rows {
-        println!(
+        outln!(
             "{:<16}  {:>7.2}%  {:>9.1} / {:>9.1}    {:>5.1}%  {:>12.0}  {:>5.1}%  {:>9.1}",
             r.policy,
             r.served_accuracy,
@@ -1929,11 +1956,11 @@ fn serve(args: &ServeArgs) -> Result<()> {
         );
     }
     if args.backend == "abs" {
-        println!(
+        outln!(
             "costs from SushiAbs (no query executed); served accuracy = mean test accuracy of the SubNets served"
         );
     } else {
-        println!(
+        outln!(
             "executed on the {} backend: served accuracy = queries classified correctly; every output checked bit for bit",
             args.backend
         );
@@ -1952,9 +1979,9 @@ fn bench(args: &BenchArgs) -> Result<()> {
         let merged = merge(parts)?;
         let files = write_outputs(out, &merged)?;
         if *json {
-            println!("{}", serde_json::to_string_pretty(&merged)?);
+            outln!("{}", serde_json::to_string_pretty(&merged)?);
         } else {
-            println!(
+            outln!(
                 "merged {} shards: {} points into {} ({})",
                 dirs.len(),
                 merged.points.len(),
@@ -2030,7 +2057,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         Vec::new()
     };
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "sweep": result.sweep,
@@ -2044,7 +2071,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         );
         return Ok(());
     }
-    println!(
+    outln!(
         "{} points ({} queries each) in {:.1} s on {} threads: {:.2} M queries/s ({:.2} M per core); wrote {} in {}",
         result.points.len(),
         sweep.queries,
@@ -2055,7 +2082,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         files.join(", "),
         args.out.display()
     );
-    println!(
+    outln!(
         "{:<9} {:>7} {:<7} {:>5} {:>4} {:>4} {:<14} {:>8} {:>6} {:>12} {:>12} {:>6}",
         "config",
         "PB KiB",
@@ -2072,7 +2099,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
     );
     for p in &result.points {
         let k = &p.key;
-        println!(
+        outln!(
             "{:<9} {:>7} {:<7} {:>5.2} {:>4} {:>4} {:<14} {:>7.2}% {:>5.1}% {:>12.0} {:>12.0} {:>5.1}%",
             k.config,
             k.pb_bytes / 1024,
@@ -2089,7 +2116,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         );
     }
     for c in &crosscheck {
-        println!(
+        outln!(
             "RTL cross-check, point {} ({} on {}, {} queries): latency mean {:+.2}%, DRAM bytes {:+.2}%, decisions agree {}/{}",
             c.index,
             c.policy,
@@ -2338,26 +2365,32 @@ fn abs_check(subnets: &[usize], plan: &PlanArgs, json: bool) -> Result<()> {
         }
     })?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        outln!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(());
     }
     eprintln!();
-    println!(
+    outln!(
         "SushiAbs against the RTL on {} ({} programs):",
         r.config,
         r.cases.len()
     );
-    println!("  SubNet  PB         RTL cycles  SushiAbs   error");
+    outln!("  SubNet  PB         RTL cycles  SushiAbs   error");
     for c in &r.cases {
-        println!(
+        outln!(
             "  {:>6}  {:<9}  {:>10}  {:>9}  {:>+6.2}%",
-            c.subnet, c.cache, c.measured_cycles, c.predicted_cycles, c.error_percent
+            c.subnet,
+            c.cache,
+            c.measured_cycles,
+            c.predicted_cycles,
+            c.error_percent
         );
     }
     if let Some(w) = &r.worst {
-        println!(
+        outln!(
             "max |error| {:.2}% (SubNet {}, PB {})",
-            r.max_abs_error_percent, w.subnet, w.cache
+            r.max_abs_error_percent,
+            w.subnet,
+            w.cache
         );
     }
     Ok(())

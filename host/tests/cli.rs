@@ -646,3 +646,19 @@ fn an_azure_functions_sample_imports_into_a_trace_that_serves() {
         &["azure-bad.csv:2", "minute 1"],
     );
 }
+
+/// `sushi ... | head` closes the pipe early: the program ends quietly with success, no panic.
+#[test]
+fn a_closed_stdout_pipe_ends_quietly() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sushi"))
+        .args(["hw", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before anything is written
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
