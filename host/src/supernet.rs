@@ -589,10 +589,25 @@ impl SuperNet {
         })
     }
 
-    /// Weights of `slot` sliced to `out_c` outputs, `in_c` inputs and kernel `k` (centre crop).
-    fn slice_weights(&self, slot: &Slot, out_c: usize, in_c: usize, k: usize) -> Vec<i8> {
-        let w = &self.weights[slot.weights.clone()];
+    /// Weights of `slot` sliced to `out_c` outputs, `in_c` inputs and kernel `k` (centre crop);
+    /// an error when the slice is not inside what the slot stores (a SubNet entry asking for more
+    /// channels or a larger kernel than its slot has).
+    fn slice_weights(
+        &self,
+        slot: &Slot,
+        out_c: usize,
+        in_c: usize,
+        k: usize,
+    ) -> Result<Vec<i8>, String> {
         let (kmax, cin) = (slot.kmax.max(1), slot.cin_max);
+        let depthwise = slot.kind == SlotKind::DwConv;
+        if out_c > slot.cout_max || (!depthwise && in_c > cin) || k > kmax || (kmax - k) % 2 != 0 {
+            return Err(format!(
+                "a {out_c} x {in_c} x {k}x{k} slice of a slot storing {} x {cin} x {kmax}x{kmax}",
+                slot.cout_max
+            ));
+        }
+        let w = &self.weights[slot.weights.clone()];
         let off = (kmax - k) / 2;
         let mut out = Vec::new();
         match slot.kind {
@@ -622,7 +637,7 @@ impl SuperNet {
                 }
             }
         }
-        out
+        Ok(out)
     }
 
     /// SubNet `index` as a network: the executed slots with their sliced weights and nodes.
@@ -679,7 +694,7 @@ impl SuperNet {
                         k: slot.kmax,
                         stride: slot.stride,
                         out_c: out,
-                        weights: self.slice_weights(slot, out, width, slot.kmax),
+                        weights: self.slice_weights(slot, out, width, slot.kmax)?,
                         epi: self.epilogue(node, out)?,
                     };
                     width = out;
@@ -695,7 +710,7 @@ impl SuperNet {
                         k: 1,
                         stride: 1,
                         out_c: out,
-                        weights: self.slice_weights(slot, out, width, 1),
+                        weights: self.slice_weights(slot, out, width, 1)?,
                         epi: self.epilogue(node, out)?,
                     };
                     width = out;
@@ -714,7 +729,7 @@ impl SuperNet {
                         input: cur,
                         k,
                         stride: slot.stride,
-                        weights: self.slice_weights(slot, width, 1, k),
+                        weights: self.slice_weights(slot, width, 1, k)?,
                         epi: self.epilogue(node, width)?,
                     }
                 }
@@ -725,7 +740,7 @@ impl SuperNet {
                         k: 1,
                         stride: 1,
                         out_c: out,
-                        weights: self.slice_weights(slot, out, width, 1),
+                        weights: self.slice_weights(slot, out, width, 1)?,
                         epi: self.epilogue(node, out)?,
                     };
                     width = out;
@@ -757,7 +772,7 @@ impl SuperNet {
                         k: 1,
                         stride: 1,
                         out_c: head_w,
-                        weights: self.slice_weights(slot, head_w, width, 1),
+                        weights: self.slice_weights(slot, head_w, width, 1)?,
                         epi: self.epilogue(node, head_w)?,
                     };
                     width = head_w;
@@ -770,7 +785,7 @@ impl SuperNet {
                         k: 1,
                         stride: 1,
                         out_c: out,
-                        weights: self.slice_weights(slot, out, width, 1),
+                        weights: self.slice_weights(slot, out, width, 1)?,
                         epi: self.epilogue(node, out)?,
                     }
                 }
