@@ -601,7 +601,11 @@ impl SuperNet {
     ) -> Result<Vec<i8>, String> {
         let (kmax, cin) = (slot.kmax.max(1), slot.cin_max);
         let depthwise = slot.kind == SlotKind::DwConv;
-        if out_c > slot.cout_max || (!depthwise && in_c > cin) || k > kmax || (kmax - k) % 2 != 0 {
+        if out_c > slot.cout_max
+            || (!depthwise && in_c > cin)
+            || k > kmax
+            || !(kmax - k).is_multiple_of(2)
+        {
             return Err(format!(
                 "a {out_c} x {in_c} x {k}x{k} slice of a slot storing {} x {cin} x {kmax}x{kmax}",
                 slot.cout_max
