@@ -415,12 +415,15 @@ pub fn summarize_exec(
 }
 
 /// Prices runs under LRU's tile sets with SushiAbs: each (tile set, candidate) is compiled against
-/// a PB map holding exactly those tiles and predicted once, then memoised.
+/// a PB map holding exactly those tiles and predicted once, then memoised. Memo keys are the sets'
+/// 64-bit fingerprints (a collision would misprice a run; with the at most 2^20 entries kept, the
+/// odds are below 2^-24). The tile image is built on first use, so a pricer no tile-level policy
+/// asks costs nothing.
 #[derive(Debug)]
 pub struct AbsPricer<'a> {
     net: &'a SuperNet,
     config: &'a HwConfig,
-    image: TileImage,
+    image: Option<TileImage>,
     memo: HashMap<(u64, usize), RunCost>,
     refills: HashMap<(u64, u64), (u64, u64)>,
 }
@@ -434,7 +437,7 @@ impl<'a> AbsPricer<'a> {
         AbsPricer {
             net,
             config,
-            image: TileImage::build(net, Array::of(config)),
+            image: None,
             memo: HashMap::new(),
             refills: HashMap::new(),
         }
@@ -447,15 +450,19 @@ impl TilePricer for AbsPricer<'_> {
         if let Some(c) = self.memo.get(&key) {
             return *c;
         }
+        let (net, config) = (self.net, self.config);
+        let image = self
+            .image
+            .get_or_insert_with(|| TileImage::build(net, Array::of(config)));
         let mut map = PbMap::for_config(self.config);
         // The tile set comes from an LRU sized to this PB over this layout, and every candidate
         // compiled when the table was built: a failure here is a bug, not an input error.
-        map.refill_tiles(&self.image, held.tiles())
+        map.refill_tiles(image, held.tiles())
             .expect("an LRU tile set fits the PB it was sized for");
         let p = compile_subnet(
             self.net,
             table.candidates[candidate].subnet,
-            &self.image,
+            image,
             &map,
             self.config,
             Outputs::Last,
@@ -481,16 +488,20 @@ impl TilePricer for AbsPricer<'_> {
             return *c;
         }
         // As the executor does it: `from` in place, then only what `to` adds moves.
+        let (net, config) = (self.net, self.config);
+        let image = self
+            .image
+            .get_or_insert_with(|| TileImage::build(net, Array::of(config)));
         let mut map = PbMap::for_config(self.config);
-        map.refill_tiles(&self.image, from.tiles())
+        map.refill_tiles(image, from.tiles())
             .expect("an LRU tile set fits the PB it was sized for");
         let refill = map
-            .refill_tiles(&self.image, to.tiles())
+            .refill_tiles(image, to.tiles())
             .expect("an LRU tile set fits the PB it was sized for");
         let cost = if refill.moves.is_empty() {
             (0, 0)
         } else {
-            let p = compile_refill(&refill, &self.image, self.config)
+            let p = compile_refill(&refill, image, self.config)
                 .expect("a refill within the PB compiles");
             (
                 refill.bytes() as u64,
