@@ -444,6 +444,22 @@ impl<'a> AbsPricer<'a> {
     }
 }
 
+impl AbsPricer<'_> {
+    /// The tile image, built on first use, and an empty PB map refilled to hold `tiles`.
+    fn holding(&mut self, tiles: &TileSet) -> (&TileImage, PbMap) {
+        let (net, config) = (self.net, self.config);
+        let image = self
+            .image
+            .get_or_insert_with(|| TileImage::build(net, Array::of(config)));
+        let mut map = PbMap::for_config(config);
+        // The tile set comes from an LRU sized to this PB over this layout: a failure here is a
+        // bug, not an input error.
+        map.refill_tiles(image, tiles.tiles())
+            .expect("an LRU tile set fits the PB it was sized for");
+        (image, map)
+    }
+}
+
 impl TilePricer for AbsPricer<'_> {
     fn price(&mut self, table: &LatencyTable, candidate: usize, held: &TileSet) -> RunCost {
         let key = (held.fingerprint(), candidate);
@@ -451,24 +467,18 @@ impl TilePricer for AbsPricer<'_> {
             return *c;
         }
         let (net, config) = (self.net, self.config);
-        let image = self
-            .image
-            .get_or_insert_with(|| TileImage::build(net, Array::of(config)));
-        let mut map = PbMap::for_config(self.config);
-        // The tile set comes from an LRU sized to this PB over this layout, and every candidate
-        // compiled when the table was built: a failure here is a bug, not an input error.
-        map.refill_tiles(image, held.tiles())
-            .expect("an LRU tile set fits the PB it was sized for");
+        let (image, map) = self.holding(held);
+        // Every candidate compiled when the table was built.
         let p = compile_subnet(
-            self.net,
+            net,
             table.candidates[candidate].subnet,
             image,
             &map,
-            self.config,
+            config,
             Outputs::Last,
         )
         .expect("a table candidate compiles");
-        let pred = crate::abs::predict(&p, self.config);
+        let pred = crate::abs::predict(&p, config);
         let cost = RunCost {
             cycles: pred.cycles,
             dram_weight_bytes: p.weight_bytes as u64,
@@ -488,24 +498,19 @@ impl TilePricer for AbsPricer<'_> {
             return *c;
         }
         // As the executor does it: `from` in place, then only what `to` adds moves.
-        let (net, config) = (self.net, self.config);
-        let image = self
-            .image
-            .get_or_insert_with(|| TileImage::build(net, Array::of(config)));
-        let mut map = PbMap::for_config(self.config);
-        map.refill_tiles(image, from.tiles())
-            .expect("an LRU tile set fits the PB it was sized for");
+        let config = self.config;
+        let (image, mut map) = self.holding(from);
         let refill = map
             .refill_tiles(image, to.tiles())
             .expect("an LRU tile set fits the PB it was sized for");
         let cost = if refill.moves.is_empty() {
             (0, 0)
         } else {
-            let p = compile_refill(&refill, image, self.config)
-                .expect("a refill within the PB compiles");
+            let p =
+                compile_refill(&refill, image, config).expect("a refill within the PB compiles");
             (
                 refill.bytes() as u64,
-                crate::abs::predict(&p, self.config).cycles,
+                crate::abs::predict(&p, config).cycles,
             )
         };
         if self.refills.len() >= Self::MAX_ENTRIES {
