@@ -6,7 +6,7 @@ use serde::Serialize;
 use sushi_hw::{Bus, HwConfig};
 
 use crate::compiler::{CompileError, Outputs, compile_refill, compile_subnet};
-use crate::driver::{Accel, DriverError};
+use crate::driver::{Accel, DriverError, watchdog_cycles};
 use crate::int8::Act;
 use crate::layout::Array;
 use crate::pb::{PbError, PbMap, TileImage};
@@ -82,7 +82,9 @@ pub fn check<B: Bus>(
             let mut map = PbMap::for_config(config);
             if let Some(g) = &g {
                 let refill = map.refill(&image, g)?;
-                accel.run_program(&compile_refill(&refill, &image, config)?, 1 << 36)?;
+                let p = compile_refill(&refill, &image, config)?;
+                let watchdog = watchdog_cycles(crate::abs::predict(&p, config).cycles);
+                accel.run_program(&p, watchdog)?;
             } else if name != "empty" {
                 continue;
             }
@@ -92,8 +94,11 @@ pub fn check<B: Bus>(
                 .map_err(|message| CompileError::SubNet { index: s, message })?;
             let (h, w, c) = network.input;
             p.set_input(&Act::from_vec(h, w, c, vec![7; h * w * c]));
-            let measured = accel.run_program(&p, 1 << 36)?.counters.busy_cycles;
             let predicted = crate::abs::predict(&p, config).cycles;
+            let measured = accel
+                .run_program(&p, watchdog_cycles(predicted))?
+                .counters
+                .busy_cycles;
             cases.push(AbsCase {
                 subnet: s,
                 cache: name.to_string(),

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use sushi_hw::bus::read_counter;
 use sushi_hw::regs::{self, ErrorCode};
-use sushi_hw::{Bus, BusError, HwConfig};
+use sushi_hw::{Bus, BusError, HwConfig, WaitOutcome};
 
 /// Why a driver operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +50,8 @@ pub enum DriverError {
     },
     /// A job ended with STATUS.ERROR set.
     #[error(
-        "the accelerator reported {code:?} (STATUS.ERROR_CODE) after {cycles} cycles: {}",
+        "the accelerator reported {code:?} (STATUS.ERROR_CODE) after {cycles} cycles{}: {}",
+        at(*.at_cycle),
         explain(*.code)
     )]
     JobFailed {
@@ -58,13 +59,23 @@ pub enum DriverError {
         code: ErrorCode,
         /// Cycles the job ran.
         cycles: u64,
+        /// The device's cycle count when the host saw the failure, where the backend knows it.
+        at_cycle: Option<u64>,
     },
     /// A job did not finish within its cycle budget.
-    #[error("the accelerator was still busy after {cycles} cycles (watchdog); the job may be hung")]
+    #[error(
+        "the accelerator was still busy after {cycles} cycles{} (watchdog): the job may be hung on the bus; Accel::recover resets the device",
+        at(*.at_cycle)
+    )]
     Timeout {
         /// The budget.
         cycles: u64,
+        /// The device's cycle count when the watchdog fired, where the backend knows it.
+        at_cycle: Option<u64>,
     },
+    /// A job was asked for while the previous one still runs (after a watchdog timeout).
+    #[error("the accelerator is still busy with an earlier job; recover it first (Accel::recover)")]
+    StillBusy,
     /// A memcpy whose destination starts inside its source would overwrite bytes before reading them.
     #[error(
         "memcpy destination {dst:#x} starts inside the source [{src:#x}, +{len}); the engine copies upwards, so copy in two steps or choose dst <= src"
@@ -93,6 +104,10 @@ pub enum DriverError {
         /// Region size.
         bytes: u64,
     },
+}
+
+fn at(cycle: Option<u64>) -> String {
+    cycle.map_or_else(String::new, |c| format!(" (device cycle {c})"))
 }
 
 /// What an error code means, for people (the words of `hw/src/regs.rs`'s `ERROR_CODES`, with
@@ -155,6 +170,29 @@ pub struct CopyReport {
 /// Cycles [`Accel::soft_reset`] waits at most for an aborted job's AXI transfers in flight.
 pub const SOFT_RESET_MAX_CYCLES: u64 = 1_000_000;
 
+/// The watchdog of a job predicted to take `predicted_cycles`: 4x the prediction plus 100,000
+/// cycles. SushiAbs predicts the RTL within 0.3% on an unstalled bus; the margin covers a memory
+/// that is several times slower than the config says (random stalls in tests, a busy board)
+/// while a hung bus is still reported within milliseconds of simulated time.
+pub fn watchdog_cycles(predicted_cycles: u64) -> u64 {
+    predicted_cycles
+        .saturating_mul(4)
+        .saturating_add(WATCHDOG_MIN_CYCLES)
+}
+
+/// The least watchdog of any job (see [`watchdog_cycles`]).
+pub const WATCHDOG_MIN_CYCLES: u64 = 100_000;
+
+/// How [`Accel::recover`] brought the device back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Recovery {
+    /// `CTRL.SOFT_RESET` sufficed: the job's transfers in flight completed.
+    SoftReset,
+    /// The soft reset could not finish (a hung AXI handshake): the device was reset through the
+    /// bus ([`Bus::reset_device`]) and opened again.
+    HardReset,
+}
+
 /// A SUSHI accelerator behind a [`Bus`].
 #[derive(Debug)]
 pub struct Accel<B: Bus> {
@@ -168,6 +206,16 @@ impl<B: Bus> Accel<B> {
     /// Opens the device: checks ID, register map version and config hash, then sets the DMA
     /// window to the bus's DRAM region (clamped to the 32-bit AXI address space).
     pub fn open(mut bus: B, config: &HwConfig) -> Result<Self, DriverError> {
+        Self::init(&mut bus, config)?;
+        Ok(Accel {
+            bus,
+            config: config.clone(),
+            tile_image: None,
+        })
+    }
+
+    /// The checks and set-up of [`Accel::open`], also run after a hard reset.
+    fn init(bus: &mut B, config: &HwConfig) -> Result<(), DriverError> {
         let id = bus.read_reg(regs::ID)?;
         if id != regs::ID_MAGIC {
             return Err(DriverError::NotSushi {
@@ -197,11 +245,66 @@ impl<B: Bus> Accel<B> {
             .min(u64::from(u32::MAX));
         bus.write_reg(regs::DMA_BASE, region.base.min(u64::from(u32::MAX)) as u32)?;
         bus.write_reg(regs::DMA_LAST, last as u32)?;
-        Ok(Accel {
-            bus,
-            config: config.clone(),
-            tile_image: None,
-        })
+        Ok(())
+    }
+
+    /// Brings the device back after a failed or hung job: a soft reset, or, when the soft reset
+    /// cannot finish (an AXI handshake that never completes), a hard reset through the bus and
+    /// the checks of [`Accel::open`] again. DRAM (programs, the tile image) is kept; the
+    /// Persistent Buffer's contents must be treated as unknown either way.
+    pub fn recover(&mut self) -> Result<Recovery, DriverError> {
+        match self.soft_reset() {
+            Ok(()) => Ok(Recovery::SoftReset),
+            Err(DriverError::Timeout { .. }) => {
+                self.bus.reset_device()?;
+                Self::init(&mut self.bus, &self.config)?;
+                Ok(Recovery::HardReset)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Waits at most `max_cycles` for the job just started; returns the wait and STATUS (not yet
+    /// acknowledged: see [`Accel::acknowledge`]).
+    fn finish_job(&mut self, max_cycles: u64) -> Result<(WaitOutcome, u32), DriverError> {
+        let wait = self.bus.wait_idle(max_cycles)?;
+        let status = if wait.idle {
+            self.bus.read_reg(regs::STATUS)?
+        } else {
+            0
+        };
+        if !wait.idle || regs::STATUS_DONE.get(status) == 0 {
+            return Err(DriverError::Timeout {
+                cycles: max_cycles,
+                at_cycle: self.bus.cycle(),
+            });
+        }
+        Ok((wait, status))
+    }
+
+    /// Acknowledges STATUS (clearing DONE drops the interrupt, clearing ERROR clears the code)
+    /// and turns an error status into [`DriverError::JobFailed`].
+    fn acknowledge(&mut self, status: u32, busy_cycles: u64) -> Result<(), DriverError> {
+        self.bus.write_reg(
+            regs::STATUS,
+            regs::STATUS_DONE.mask() | regs::STATUS_ERROR.mask(),
+        )?;
+        if regs::STATUS_ERROR.get(status) != 0 {
+            return Err(DriverError::JobFailed {
+                code: ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(status)),
+                cycles: busy_cycles,
+                at_cycle: self.bus.cycle(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Refuses to start a job while an earlier one still runs.
+    fn ensure_idle(&mut self) -> Result<(), DriverError> {
+        if regs::STATUS_BUSY.get(self.bus.read_reg(regs::STATUS)?) != 0 {
+            return Err(DriverError::StillBusy);
+        }
+        Ok(())
     }
 
     /// Soft reset: writes `CTRL.SOFT_RESET`, waits at most [`SOFT_RESET_MAX_CYCLES`] for the
@@ -220,6 +323,7 @@ impl<B: Bus> Accel<B> {
         if !wait.idle {
             return Err(DriverError::Timeout {
                 cycles: SOFT_RESET_MAX_CYCLES,
+                at_cycle: self.bus.cycle(),
             });
         }
         // An aborted job ends with DONE and ERROR (ERR_ABORTED): acknowledge them.
@@ -285,6 +389,7 @@ impl<B: Bus> Accel<B> {
         if dst > src && dst < src + len {
             return Err(DriverError::Overlap { src, dst, len });
         }
+        self.ensure_idle()?;
         let ctrl_irq = regs::CTRL_IRQ_ENABLE.mask();
         self.bus
             .write_reg(regs::CTRL, ctrl_irq | regs::CTRL_COUNTERS_CLEAR.mask())?;
@@ -293,27 +398,9 @@ impl<B: Bus> Accel<B> {
         self.bus.write_reg(regs::COPY_LEN, len as u32)?;
         self.bus
             .write_reg(regs::CTRL, ctrl_irq | regs::CTRL_COPY_START.mask())?;
-        let wait = self.bus.wait_idle(max_cycles)?;
-        if !wait.idle {
-            return Err(DriverError::Timeout { cycles: max_cycles });
-        }
-        let status = self.bus.read_reg(regs::STATUS)?;
+        let (wait, status) = self.finish_job(max_cycles)?;
         let counters = self.counters()?;
-        if regs::STATUS_DONE.get(status) == 0 {
-            return Err(DriverError::Timeout { cycles: max_cycles });
-        }
-        // Acknowledge: clearing DONE drops the interrupt, clearing ERROR clears the code.
-        self.bus.write_reg(
-            regs::STATUS,
-            regs::STATUS_DONE.mask() | regs::STATUS_ERROR.mask(),
-        )?;
-        if regs::STATUS_ERROR.get(status) != 0 {
-            let code = ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(status));
-            return Err(DriverError::JobFailed {
-                code,
-                cycles: counters.busy_cycles,
-            });
-        }
+        self.acknowledge(status, counters.busy_cycles)?;
         Ok(CopyReport {
             bytes: len,
             counters,
@@ -395,6 +482,7 @@ impl<B: Bus> Accel<B> {
             });
         }
         let image = self.relocate_program(program, base)?;
+        self.ensure_idle()?;
         self.bus.write_dram(base, &image)?;
         let ctrl_irq = regs::CTRL_IRQ_ENABLE.mask();
         self.bus
@@ -404,24 +492,10 @@ impl<B: Bus> Accel<B> {
             .write_reg(regs::CMD_LIMIT, program.commands.len() as u32)?;
         self.bus
             .write_reg(regs::CTRL, ctrl_irq | regs::CTRL_RUN.mask())?;
-        let wait = self.bus.wait_idle(max_cycles)?;
-        if !wait.idle {
-            return Err(DriverError::Timeout { cycles: max_cycles });
-        }
-        let status = self.bus.read_reg(regs::STATUS)?;
+        let (wait, status) = self.finish_job(max_cycles)?;
         let counters = self.counters()?;
         let traffic = self.traffic()?;
-        self.bus.write_reg(
-            regs::STATUS,
-            regs::STATUS_DONE.mask() | regs::STATUS_ERROR.mask(),
-        )?;
-        if regs::STATUS_ERROR.get(status) != 0 {
-            let code = ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(status));
-            return Err(DriverError::JobFailed {
-                code,
-                cycles: counters.busy_cycles,
-            });
-        }
+        self.acknowledge(status, counters.busy_cycles)?;
         let mut after = vec![0u8; image.len()];
         self.bus.read_dram(base, &mut after)?;
         let outputs = program
@@ -643,7 +717,13 @@ mod tests {
             (ErrorCode::PbOverflow, "Persistent Buffer"),
             (ErrorCode::Aborted, "SOFT_RESET"),
         ] {
-            let msg = DriverError::JobFailed { code, cycles: 5 }.to_string();
+            let msg = DriverError::JobFailed {
+                code,
+                cycles: 5,
+                at_cycle: Some(1234),
+            }
+            .to_string();
+            assert!(msg.contains("device cycle 1234"), "{msg}");
             assert!(msg.contains(&format!("{code:?}")), "{msg}");
             assert!(msg.contains(words), "{msg}");
         }

@@ -968,6 +968,26 @@ impl Bus for ModelAccel {
             idle: true,
         })
     }
+
+    /// Registers and counters to their reset values (as the RTL's `rst_n`); DRAM is kept, and so
+    /// are the on-chip memories (the host treats them as unknown after a reset anyway).
+    fn reset_device(&mut self) -> Result<(), BusError> {
+        self.ctrl_irq = false;
+        self.done = false;
+        self.error = false;
+        self.error_code = 0;
+        self.scratch = 0;
+        self.copy = [0; 3];
+        self.cmd_base = 0;
+        self.cmd_limit = 0;
+        self.dma_base = 0;
+        self.dma_last = u32::MAX;
+        self.counters.clear();
+        self.shadow.clear();
+        self.pending = None;
+        self.fault_detail = None;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

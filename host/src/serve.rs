@@ -12,7 +12,7 @@ use sushi_hw::{Bus, HwConfig};
 
 use crate::compiler::{CompileError, Outputs, compile_refill, compile_subnet};
 use crate::dataset::Split;
-use crate::driver::{Accel, DriverError};
+use crate::driver::{Accel, DriverError, watchdog_cycles};
 use crate::layout::Array;
 use crate::model::ModelAccel;
 use crate::pb::{PbError, PbMap, TileImage, TileSet};
@@ -218,7 +218,7 @@ impl<'a, B: Bus> Executor<'a, B> {
         let bytes = refill.bytes() as u64;
         let cycles = match &mut self.target {
             Target::Device { accel, golden } => {
-                let r = accel.run_program(&p, 1 << 36)?;
+                let r = accel.run_program(&p, watchdog_cycles(predicted))?;
                 if let Some(gm) = golden {
                     gm.run_program(&p, 0)?;
                     r.counters.busy_cycles
@@ -276,7 +276,7 @@ impl<'a, B: Bus> Executor<'a, B> {
                 p.pb_bytes as u64,
             ),
             Target::Device { accel, golden } => {
-                let r = accel.run_program(&p, 1 << 36)?;
+                let r = accel.run_program(&p, watchdog_cycles(predicted.cycles))?;
                 let out = &r.outputs.last().expect("the program stores its output").1;
                 let cycles = match golden {
                     Some(gm) => {

@@ -107,6 +107,20 @@ pub trait Bus {
     fn read_dram(&mut self, addr: u64, out: &mut [u8]) -> Result<(), BusError>;
     /// Lets the device run until it is idle, for at most `max_cycles` cycles.
     fn wait_idle(&mut self, max_cycles: u64) -> Result<WaitOutcome, BusError>;
+    /// Hard reset: the accelerator's reset input (on a board, the programmable logic reset), for
+    /// a device that a soft reset cannot bring back (a hung AXI handshake). Registers return to
+    /// their reset values; DRAM is kept; on-chip memories must be treated as unknown.
+    fn reset_device(&mut self) -> Result<(), BusError> {
+        Err(BusError::Backend(format!(
+            "the {} backend cannot reset the device; power-cycle or reload it",
+            self.backend()
+        )))
+    }
+    /// The device's cycle count since it was created, where the backend knows it (simulation);
+    /// errors carry it so that a fault can be found in a waveform.
+    fn cycle(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Reads a 64-bit counter from its LO/HI pair (LO first: reading LO latches HI).

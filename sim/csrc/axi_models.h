@@ -2,8 +2,9 @@
 //
 // Bus models that surround the Verilated sushi_top, independent of any model class:
 //   AxiMem     AXI4 slave: a byte-array DRAM with read/write latency, shared bandwidth, limited
-//              acceptance, seeded random stalls on all five channels, and protocol checks on
-//              what the master drives.
+//              acceptance, seeded random stalls on all five channels, injected faults (error
+//              responses, hung and delayed channels; sushi_sim.h), and protocol checks on what
+//              the master drives.
 //   LiteMaster AXI4-Lite master: one register access at a time with seeded random stalls on all
 //              five channels, and protocol checks on what the slave drives.
 //
@@ -119,6 +120,34 @@ class AxiMem {
         prev_ = AxiSignals{};
         credits_ = 0;
         w_reserved_ = false;
+        clear_faults();
+    }
+
+    // Arms `f` (sushi_sim.h, SushiSimFault); false when this model cannot inject it.
+    bool inject(const SushiSimFault& f) {
+        if (f.channel > SUSHI_SIM_CH_B) return false;
+        const bool response_channel = f.channel == SUSHI_SIM_CH_R || f.channel == SUSHI_SIM_CH_B;
+        switch (f.kind) {
+            case SUSHI_SIM_FAULT_SLVERR:
+            case SUSHI_SIM_FAULT_DECERR:
+                if (!response_channel) return false;
+                break;
+            case SUSHI_SIM_FAULT_HANG:
+            case SUSHI_SIM_FAULT_DELAY:
+                break;
+            default:
+                return false;
+        }
+        Armed& a = faults_[f.channel];
+        a = Armed{};
+        a.kind = f.kind;
+        a.at = transfers_[f.channel] + f.after;
+        a.delay = f.delay_cycles;
+        return true;
+    }
+
+    void clear_faults() {
+        for (Armed& a : faults_) a = Armed{};
     }
 
     bool idle() const { return reads_.empty() && writes_.empty() && bresps_.empty(); }
@@ -140,6 +169,12 @@ class AxiMem {
         const bool w_fire = s.wvalid && s.wready;
         const bool b_fire = s.bvalid && s.bready;
 
+        transfers_[SUSHI_SIM_CH_AR] += ar_fire;
+        transfers_[SUSHI_SIM_CH_R] += r_fire;
+        transfers_[SUSHI_SIM_CH_AW] += aw_fire;
+        transfers_[SUSHI_SIM_CH_W] += w_fire;
+        transfers_[SUSHI_SIM_CH_B] += b_fire;
+
         if (ar_fire) accept_read(s, cycle);
         if (r_fire) {
             ++stats_.r_beats;
@@ -160,11 +195,12 @@ class AxiMem {
         if (credits_ > credit_cap_) credits_ = credit_cap_;
 
         // Read data: present the next beat when its burst's latency has passed and bandwidth allows.
-        if (!s.rvalid && !reads_.empty() && reads_.front().ready_cycle <= cycle + 1 && credits_ >= beat_cost_) {
+        const bool r_due = !s.rvalid && !reads_.empty() && reads_.front().ready_cycle <= cycle + 1;
+        if (r_due && !held(SUSHI_SIM_CH_R, true, cycle) && credits_ >= beat_cost_) {
             if (stall(stalls_.mem_r_valid)) {
                 ++stats_.stall_cycles_injected;
             } else {
-                present_read_beat(s);
+                present_read_beat(s, cycle);
                 credits_ -= beat_cost_;
             }
         }
@@ -172,7 +208,7 @@ class AxiMem {
 
         // Write data: ready only for a burst whose address was accepted, and when bandwidth allows.
         s.wready = false;
-        if (!writes_.empty() && credits_ >= beat_cost_) {
+        if (!writes_.empty() && !held(SUSHI_SIM_CH_W, true, cycle) && credits_ >= beat_cost_) {
             if (stall(stalls_.mem_w_ready)) {
                 ++stats_.stall_cycles_injected;
             } else {
@@ -183,18 +219,24 @@ class AxiMem {
         }
 
         // Write responses, in order.
-        if (!s.bvalid && !bresps_.empty() && bresps_.front().ready_cycle <= cycle + 1) {
+        const bool b_due = !s.bvalid && !bresps_.empty() && bresps_.front().ready_cycle <= cycle + 1;
+        if (b_due && !held(SUSHI_SIM_CH_B, true, cycle)) {
             if (stall(stalls_.mem_b_valid)) {
                 ++stats_.stall_cycles_injected;
             } else {
                 s.bvalid = true;
-                s.bresp = bresps_.front().resp;
+                const uint32_t injected = error_resp(SUSHI_SIM_CH_B, cycle);
+                s.bresp = injected ? injected : bresps_.front().resp;
                 bresps_.pop_front();
             }
         }
 
-        s.arready = reads_.size() < cfg_.read_acceptance && !stall(stalls_.mem_ar_ready);
-        s.awready = writes_.size() + bresps_.size() < cfg_.write_acceptance && !stall(stalls_.mem_aw_ready);
+        // A request is wanted while the master holds VALID without a handshake.
+        const bool ar_held = held(SUSHI_SIM_CH_AR, at_edge.arvalid && !ar_fire, cycle);
+        const bool aw_held = held(SUSHI_SIM_CH_AW, at_edge.awvalid && !aw_fire, cycle);
+        s.arready = reads_.size() < cfg_.read_acceptance && !ar_held && !stall(stalls_.mem_ar_ready);
+        s.awready = writes_.size() + bresps_.size() < cfg_.write_acceptance && !aw_held &&
+                    !stall(stalls_.mem_aw_ready);
         prev_ = at_edge;
     }
 
@@ -209,6 +251,8 @@ class AxiMem {
         out->stall_cycles_injected = stats_.stall_cycles_injected;
         out->lowest_byte_accessed = stats_.lowest;
         out->highest_byte_accessed = stats_.highest;
+        out->faults_hit = stats_.faults_hit;
+        out->first_fault_cycle = stats_.first_fault_cycle;
     }
 
   private:
@@ -230,7 +274,52 @@ class AxiMem {
         uint64_t ar_bursts = 0, aw_bursts = 0, r_beats = 0, w_beats = 0, b_responses = 0;
         uint64_t max_reads = 0, max_writes = 0, stall_cycles_injected = 0;
         uint64_t lowest = UINT64_MAX, highest = 0;  // bytes touched by accepted bursts
+        uint64_t faults_hit = 0, first_fault_cycle = 0;
     };
+    // An armed fault: it hits transfer number `at` of its channel.
+    struct Armed {
+        uint8_t kind = SUSHI_SIM_FAULT_NONE;
+        uint64_t at = 0, delay = 0, until = 0;
+        bool hit = false;
+    };
+
+    void note_hit(Armed& a, uint64_t cycle) {
+        if (a.hit) return;
+        a.hit = true;
+        if (stats_.faults_hit++ == 0) stats_.first_fault_cycle = cycle;
+    }
+
+    // Whether an injected HANG or DELAY holds channel `ch` this cycle. `wanted`: the master is
+    // waiting for this transfer (a DELAY's clock starts then, so an idle channel does not use it up).
+    bool held(int ch, bool wanted, uint64_t cycle) {
+        Armed& a = faults_[ch];
+        if ((a.kind != SUSHI_SIM_FAULT_HANG && a.kind != SUSHI_SIM_FAULT_DELAY) || transfers_[ch] != a.at)
+            return false;
+        if (a.kind == SUSHI_SIM_FAULT_HANG) {
+            if (wanted) note_hit(a, cycle);
+            return true;
+        }
+        if (!a.hit) {
+            if (!wanted) return true;
+            note_hit(a, cycle);
+            a.until = cycle + a.delay;
+        }
+        if (cycle < a.until) return true;
+        a = Armed{};  // spent
+        return false;
+    }
+
+    // The injected error response (2 SLVERR, 3 DECERR) for the transfer about to be presented
+    // on channel `ch`, or 0.
+    uint32_t error_resp(int ch, uint64_t cycle) {
+        Armed& a = faults_[ch];
+        if ((a.kind != SUSHI_SIM_FAULT_SLVERR && a.kind != SUSHI_SIM_FAULT_DECERR) || transfers_[ch] != a.at)
+            return 0;
+        note_hit(a, cycle);
+        const uint32_t resp = a.kind == SUSHI_SIM_FAULT_SLVERR ? 2 : 3;
+        a = Armed{};  // spent
+        return resp;
+    }
 
     void touch(uint64_t addr, uint32_t beats) {
         const uint64_t first = addr & ~uint64_t(data_bytes_ - 1);
@@ -298,10 +387,13 @@ class AxiMem {
         if (reads_.size() > stats_.max_reads) stats_.max_reads = reads_.size();
     }
 
-    void present_read_beat(AxiSignals& s) {
+    void present_read_beat(AxiSignals& s, uint64_t cycle) {
         const ReadBurst& rb = reads_.front();
         const uint64_t addr = rb.addr + uint64_t(rb.next_beat) * data_bytes_;
-        if (in_range(addr, data_bytes_)) {
+        if (const uint32_t injected = error_resp(SUSHI_SIM_CH_R, cycle)) {
+            std::memset(s.rdata, 0, sizeof s.rdata);
+            s.rresp = injected;
+        } else if (in_range(addr, data_bytes_)) {
             std::memcpy(s.rdata, at(addr), data_bytes_);
             s.rresp = 0;
         } else {
@@ -357,6 +449,8 @@ class AxiMem {
     uint64_t credits_ = 0, beat_cost_ = 0, credit_cap_ = 0;
     bool w_reserved_ = false;
     Stats stats_;
+    Armed faults_[5];          // per channel, indexed by SUSHI_SIM_CH_*
+    uint64_t transfers_[5] = {};  // handshakes per channel since creation
 };
 
 // One register access at a time; the harness clocks it until done() or a cycle budget runs out.

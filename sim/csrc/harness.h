@@ -75,6 +75,9 @@ class SimBase {
 
     uint64_t cycle() const { return cycle_; }
 
+    bool inject_fault(const SushiSimFault& f) { return mem_.inject(f); }
+    void clear_faults() { mem_.clear_faults(); }
+
     void stats(SushiSimStats* out) const {
         *out = SushiSimStats{};
         out->cycle = cycle_;

@@ -67,6 +67,11 @@ int sushi_sim_mem_read(const SushiSim* s, uint64_t addr, uint8_t* dst, size_t le
 
 void sushi_sim_stats(const SushiSim* s, SushiSimStats* out) { s->sim->stats(out); }
 
+int sushi_sim_inject_fault(SushiSim* s, const SushiSimFault* fault) {
+    return s->sim->inject_fault(*fault) ? SUSHI_SIM_OK : SUSHI_SIM_BAD_FAULT;
+}
+void sushi_sim_clear_faults(SushiSim* s) { s->sim->clear_faults(); }
+
 int sushi_sim_trace_open(SushiSim* s, const char* path) { return s->sim->trace_open(path); }
 void sushi_sim_trace_close(SushiSim* s) { s->sim->trace_close(); }
 

@@ -47,6 +47,32 @@ typedef struct SushiSimMemConfig {
     uint64_t credit_per_byte;       /* ... and spent per byte moved (R and W share them) */
 } SushiSimMemConfig;
 
+/* Fault injection on the AXI4 memory bus (DESIGN.md section 11). One fault can be armed per channel;
+ * it hits the transfer numbered `after` on that channel, counted from the moment it is armed
+ * (AR, AW: bursts; R, W: beats; B: responses).
+ *   SLVERR, DECERR  that R beat or B response carries the error (R data zero; a write answered
+ *                   with an error has still been written). R and B only: AXI has no response
+ *                   field on AR, AW or W, so an error on a request shows on its R or B.
+ *   HANG            the channel stops: ARREADY, AWREADY or WREADY withheld, or RVALID or BVALID
+ *                   never presented, until a reset (sushi_sim_reset) or sushi_sim_clear_faults.
+ *   DELAY           like HANG for delay_cycles, counted from the cycle the transfer is wanted;
+ *                   then the channel resumes. Nothing is lost.
+ * SLVERR, DECERR and DELAY are spent once they hit. A reset clears every fault. */
+enum { SUSHI_SIM_CH_AR = 0, SUSHI_SIM_CH_R = 1, SUSHI_SIM_CH_AW = 2, SUSHI_SIM_CH_W = 3, SUSHI_SIM_CH_B = 4 };
+enum {
+    SUSHI_SIM_FAULT_NONE = 0,
+    SUSHI_SIM_FAULT_SLVERR = 1,
+    SUSHI_SIM_FAULT_DECERR = 2,
+    SUSHI_SIM_FAULT_HANG = 3,
+    SUSHI_SIM_FAULT_DELAY = 4
+};
+typedef struct SushiSimFault {
+    uint8_t channel;       /* SUSHI_SIM_CH_* */
+    uint8_t kind;          /* SUSHI_SIM_FAULT_* */
+    uint64_t after;        /* transfers on the channel that pass unharmed first */
+    uint64_t delay_cycles; /* DELAY only */
+} SushiSimFault;
+
 /* Counters of the memory and register models, and the first protocol violation seen. */
 typedef struct SushiSimStats {
     uint64_t cycle;
@@ -60,6 +86,8 @@ typedef struct SushiSimStats {
     uint64_t stall_cycles_injected;
     uint64_t lowest_byte_accessed;  /* lowest byte address of any accepted AR/AW burst (UINT64_MAX: none) */
     uint64_t highest_byte_accessed; /* highest byte address of any accepted AR/AW burst (0: none)         */
+    uint64_t faults_hit;            /* injected faults that have hit a transfer                       */
+    uint64_t first_fault_cycle;     /* cycle the first of them hit (0: none)                          */
     uint64_t violations;
     uint64_t first_violation_cycle;
     char first_violation_channel[24];
@@ -71,7 +99,8 @@ enum {
     SUSHI_SIM_OK = 0,
     SUSHI_SIM_TIMEOUT = 1,      /* the cycle budget ran out */
     SUSHI_SIM_OUT_OF_RANGE = 2, /* host memory access outside the modelled DRAM */
-    SUSHI_SIM_BUSY = 3          /* a register access is already in flight */
+    SUSHI_SIM_BUSY = 3,         /* a register access is already in flight */
+    SUSHI_SIM_BAD_FAULT = 4     /* a fault this model cannot inject (unknown channel or kind, error on AR/AW/W) */
 };
 
 /* Comma-separated names of the configs whose models were compiled in. */
@@ -102,6 +131,11 @@ int sushi_sim_mem_write(SushiSim* s, uint64_t addr, const uint8_t* src, size_t l
 int sushi_sim_mem_read(const SushiSim* s, uint64_t addr, uint8_t* dst, size_t len);
 
 void sushi_sim_stats(const SushiSim* s, SushiSimStats* out);
+
+/* Arms a fault (replacing the channel's previous one): SUSHI_SIM_OK or SUSHI_SIM_BAD_FAULT. */
+int sushi_sim_inject_fault(SushiSim* s, const SushiSimFault* fault);
+/* Disarms every fault and releases a hung channel (transactions in flight continue). */
+void sushi_sim_clear_faults(SushiSim* s);
 
 /* VCD tracing. open returns 0 when the models were built without tracing (cargo feature `vcd`). */
 int sushi_sim_trace_open(SushiSim* s, const char* path);

@@ -134,6 +134,95 @@ impl Stalls {
     }
 }
 
+/// A channel of the AXI4 memory bus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    /// Read address.
+    Ar,
+    /// Read data and response.
+    R,
+    /// Write address.
+    Aw,
+    /// Write data.
+    W,
+    /// Write response.
+    B,
+}
+
+impl Channel {
+    /// Every channel, in AXI order.
+    pub const ALL: [Channel; 5] = [Channel::Ar, Channel::R, Channel::Aw, Channel::W, Channel::B];
+
+    /// The channel's AXI name (`AR`, `R`, `AW`, `W`, `B`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Ar => "AR",
+            Channel::R => "R",
+            Channel::Aw => "AW",
+            Channel::W => "W",
+            Channel::B => "B",
+        }
+    }
+
+    /// Whether the channel carries a response (R, B): only these can answer SLVERR or DECERR.
+    pub fn carries_response(self) -> bool {
+        matches!(self, Channel::R | Channel::B)
+    }
+
+    fn to_ffi(self) -> u8 {
+        (match self {
+            Channel::Ar => ffi::SUSHI_SIM_CH_AR,
+            Channel::R => ffi::SUSHI_SIM_CH_R,
+            Channel::Aw => ffi::SUSHI_SIM_CH_AW,
+            Channel::W => ffi::SUSHI_SIM_CH_W,
+            Channel::B => ffi::SUSHI_SIM_CH_B,
+        }) as u8
+    }
+}
+
+/// What an injected fault does to the transfer it hits (see [`Fault`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FaultKind {
+    /// The R beat or B response answers SLVERR (R and B only).
+    SlvErr,
+    /// The R beat or B response answers DECERR (R and B only).
+    DecErr,
+    /// The channel stops for good: READY withheld (AR, AW, W) or VALID never presented (R, B),
+    /// until [`RtlSim::reset`] or [`RtlSim::clear_faults`]. A real interconnect that does this
+    /// needs the programmable logic reset.
+    Hang,
+    /// Like `Hang` for this many cycles from when the transfer is wanted, then the channel resumes.
+    Delay {
+        /// Cycles the channel is held.
+        cycles: u64,
+    },
+}
+
+impl FaultKind {
+    /// Short name for reports: `SLVERR`, `DECERR`, `hang`, `delay`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::SlvErr => "SLVERR",
+            FaultKind::DecErr => "DECERR",
+            FaultKind::Hang => "hang",
+            FaultKind::Delay { .. } => "delay",
+        }
+    }
+}
+
+/// A fault for the memory model to inject: it hits transfer number `after` (0: the next one) on
+/// `channel`, counted from when it is armed (AR, AW: bursts; R, W: beats; B: responses).
+/// One fault per channel; errors and delays are spent once they hit, a reset clears them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fault {
+    /// Where.
+    pub channel: Channel,
+    /// What.
+    pub kind: FaultKind,
+    /// Transfers on the channel that pass unharmed first.
+    pub after: u64,
+}
+
 /// How to build an [`RtlSim`].
 #[derive(Debug, Clone)]
 pub struct SimOptions {
@@ -177,6 +266,9 @@ pub enum SimError {
     /// The trace path is not valid UTF-8 without NUL bytes.
     #[error("invalid trace path {0}")]
     BadPath(String),
+    /// A fault the memory model cannot inject.
+    #[error("cannot inject {0}")]
+    BadFault(String),
 }
 
 /// Counters of the bus models and the protocol checker.
@@ -203,6 +295,10 @@ pub struct SimStats {
     /// Lowest and highest byte address covered by any burst the memory accepted (AR or AW),
     /// `None` before the first: proves what the accelerator did not touch (the DMA window).
     pub bytes_accessed: Option<(u64, u64)>,
+    /// Injected faults that have hit a transfer.
+    pub faults_hit: u64,
+    /// Cycle at which the first injected fault hit.
+    pub first_fault_cycle: Option<u64>,
     /// Protocol violations seen.
     pub violations: u64,
     /// The first violation: (cycle, channel, rule).
@@ -287,7 +383,8 @@ impl RtlSim {
         &self.config
     }
 
-    /// Holds reset for 4 cycles and drops every bus transaction in flight; memory is kept.
+    /// Holds reset for 4 cycles and drops every bus transaction in flight and every injected
+    /// fault; memory is kept.
     pub fn reset(&mut self) {
         // SAFETY: the handle is live for the lifetime of self.
         unsafe { ffi::sushi_sim_reset(self.handle.as_ptr(), 4) }
@@ -353,6 +450,8 @@ impl RtlSim {
             bytes_accessed: (s.lowest_byte_accessed <= s.highest_byte_accessed)
                 .then_some((s.lowest_byte_accessed, s.highest_byte_accessed)),
             stall_cycles_injected: s.stall_cycles_injected,
+            faults_hit: s.faults_hit,
+            first_fault_cycle: (s.faults_hit > 0).then_some(s.first_fault_cycle),
             violations: s.violations,
             first_violation: (s.violations > 0).then(|| {
                 (
@@ -373,6 +472,37 @@ impl RtlSim {
             0 => Err(SimError::TraceUnavailable),
             _ => Ok(()),
         }
+    }
+
+    /// Arms `fault` in the memory model (replacing the channel's previous one).
+    pub fn inject_fault(&mut self, fault: Fault) -> Result<(), SimError> {
+        let (kind, delay_cycles) = match fault.kind {
+            FaultKind::SlvErr => (ffi::SUSHI_SIM_FAULT_SLVERR, 0),
+            FaultKind::DecErr => (ffi::SUSHI_SIM_FAULT_DECERR, 0),
+            FaultKind::Hang => (ffi::SUSHI_SIM_FAULT_HANG, 0),
+            FaultKind::Delay { cycles } => (ffi::SUSHI_SIM_FAULT_DELAY, cycles),
+        };
+        let f = ffi::SushiSimFault {
+            channel: fault.channel.to_ffi(),
+            kind: kind as u8,
+            after: fault.after,
+            delay_cycles,
+        };
+        // SAFETY: the handle is live; f outlives the call.
+        match unsafe { ffi::sushi_sim_inject_fault(self.handle.as_ptr(), &f) } {
+            0 => Ok(()),
+            _ => Err(SimError::BadFault(format!(
+                "{} on channel {}: AXI carries responses only on R and B, so inject an error on the R or B of the request",
+                fault.kind.name(),
+                fault.channel.name()
+            ))),
+        }
+    }
+
+    /// Disarms every fault and releases a hung channel.
+    pub fn clear_faults(&mut self) {
+        // SAFETY: the handle is live.
+        unsafe { ffi::sushi_sim_clear_faults(self.handle.as_ptr()) }
     }
 
     /// Returns the first protocol violation not yet reported, as an error.
@@ -461,6 +591,15 @@ impl Bus for RtlSim {
         let outcome = self.run_until_idle(max_cycles);
         self.check_protocol()?;
         Ok(outcome)
+    }
+
+    fn reset_device(&mut self) -> Result<(), BusError> {
+        self.reset();
+        Ok(())
+    }
+
+    fn cycle(&self) -> Option<u64> {
+        Some(RtlSim::cycle(self))
     }
 }
 
