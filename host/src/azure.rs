@@ -46,6 +46,12 @@ pub fn read(path: &Path) -> Result<Vec<FunctionCounts>, TraceError> {
         path: p.clone(),
         message: e.to_string(),
     })?;
+    parse(&p, &text)
+}
+
+/// [`read`] of text already read; `path` names it in errors.
+pub fn parse(path: &str, text: &str) -> Result<Vec<FunctionCounts>, TraceError> {
+    let p = path.to_string();
     let err = |line: usize, message: String| TraceError::Line {
         path: p.clone(),
         line,

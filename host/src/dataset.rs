@@ -74,11 +74,18 @@ pub enum DatasetError {
 const MAX_PIXELS: u64 = 1 << 28;
 
 fn read_file(path: &Path) -> Result<Vec<u8>, DatasetError> {
+    std::fs::read(path).map_err(|source| DatasetError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The IDX bytes of a file's contents: gunzipped when it starts with the gzip magic.
+fn decode(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>, DatasetError> {
     let io = |source| DatasetError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let raw = std::fs::read(path).map_err(io)?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         // Bound the decompressed size too: a hostile gzip cannot make us allocate without limit.
@@ -106,6 +113,19 @@ fn be_u32(bytes: &[u8], at: usize, path: &Path, field: &'static str) -> Result<u
 /// Reads an IDX3 image file (magic 0x00000803) and an IDX1 label file (magic 0x00000801).
 pub fn read_split(images: &Path, labels: &Path) -> Result<Split, DatasetError> {
     let img = read_file(images)?;
+    let lab = read_file(labels)?;
+    parse_split(images, img, labels, lab)
+}
+
+/// [`read_split`] of file contents already read (`images` and `labels` name them in errors);
+/// either may be gzipped.
+pub fn parse_split(
+    images: &Path,
+    img: Vec<u8>,
+    labels: &Path,
+    lab: Vec<u8>,
+) -> Result<Split, DatasetError> {
+    let img = decode(images, img)?;
     let bad = |path: &Path, field: &'static str, message: String| DatasetError::Format {
         path: path.to_path_buf(),
         field,
@@ -149,7 +169,7 @@ pub fn read_split(images: &Path, labels: &Path) -> Result<Split, DatasetError> {
             ),
         ));
     }
-    let lab = read_file(labels)?;
+    let lab = decode(labels, lab)?;
     let magic = be_u32(&lab, 0, labels, "magic")?;
     if magic != 0x0000_0801 {
         return Err(bad(

@@ -73,6 +73,10 @@ pub enum DriverError {
         /// The device's cycle count when the watchdog fired, where the backend knows it.
         at_cycle: Option<u64>,
     },
+    /// A command of the program would leave the DMA window, overflow the Persistent Buffer or
+    /// break another dispatch rule; nothing was sent.
+    #[error(transparent)]
+    Rejected(#[from] crate::validate::StreamRejection),
     /// A job was asked for while the previous one still runs (after a watchdog timeout).
     #[error("the accelerator is still busy with an earlier job; recover it first (Accel::recover)")]
     StillBusy,
@@ -183,6 +187,15 @@ pub fn watchdog_cycles(predicted_cycles: u64) -> u64 {
 /// The least watchdog of any job (see [`watchdog_cycles`]).
 pub const WATCHDOG_MIN_CYCLES: u64 = 100_000;
 
+/// The DMA window of a DRAM region: all of it, clamped to the 32-bit AXI address space.
+fn window_of(region: sushi_hw::DramRegion) -> crate::validate::Window {
+    let cap = u64::from(u32::MAX);
+    crate::validate::Window {
+        base: region.base.min(cap),
+        last: (region.base + region.bytes).saturating_sub(1).min(cap),
+    }
+}
+
 /// How [`Accel::recover`] brought the device back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Recovery {
@@ -239,12 +252,9 @@ impl<B: Bus> Accel<B> {
                 config: config.name.clone(),
             });
         }
-        let region = bus.dram();
-        let last = (region.base + region.bytes)
-            .saturating_sub(1)
-            .min(u64::from(u32::MAX));
-        bus.write_reg(regs::DMA_BASE, region.base.min(u64::from(u32::MAX)) as u32)?;
-        bus.write_reg(regs::DMA_LAST, last as u32)?;
+        let window = window_of(bus.dram());
+        bus.write_reg(regs::DMA_BASE, window.base as u32)?;
+        bus.write_reg(regs::DMA_LAST, window.last as u32)?;
         Ok(())
     }
 
@@ -297,6 +307,11 @@ impl<B: Bus> Accel<B> {
             });
         }
         Ok(())
+    }
+
+    /// The DMA window [`Accel::open`] set.
+    fn dma_window(&self) -> crate::validate::Window {
+        window_of(self.bus.dram())
     }
 
     /// Refuses to start a job while an earlier one still runs.
@@ -482,6 +497,12 @@ impl<B: Bus> Accel<B> {
             });
         }
         let image = self.relocate_program(program, base)?;
+        // The first line of defence: what is about to be fetched, checked as the device would.
+        crate::validate::check_stream(
+            &crate::validate::decode_stream(&image, program.commands.len()),
+            &crate::validate::Limits::of(&self.config),
+            self.dma_window(),
+        )?;
         self.ensure_idle()?;
         self.bus.write_dram(base, &image)?;
         let ctrl_irq = regs::CTRL_IRQ_ENABLE.mask();

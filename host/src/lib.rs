@@ -34,3 +34,4 @@ pub mod supernet;
 pub mod synth;
 pub mod tables;
 pub mod trace;
+pub mod validate;

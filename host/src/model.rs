@@ -146,11 +146,32 @@ impl ModelAccel {
     /// True when every byte of `[addr, addr + len)` lies in the DMA window (`DMA_BASE..=DMA_LAST`);
     /// an empty range touches nothing and always passes.
     fn in_window(&self, addr: u64, len: u64) -> bool {
-        len == 0
-            || (addr >= u64::from(self.dma_base)
-                && addr
-                    .checked_add(len - 1)
-                    .is_some_and(|last| last <= u64::from(self.dma_last)))
+        self.dma_window().contains(addr, len)
+    }
+
+    /// The on-chip limits commands are checked against.
+    fn limits(&self) -> crate::validate::Limits {
+        crate::validate::Limits::of(&self.config)
+    }
+
+    /// The DMA window the registers set.
+    fn dma_window(&self) -> crate::validate::Window {
+        crate::validate::Window {
+            base: u64::from(self.dma_base),
+            last: u64::from(self.dma_last),
+        }
+    }
+
+    /// A command check's verdict as the job's fault, counting what the RTL counts
+    /// (`PB_OVERFLOWS`, `DMA_WINDOW_VIOLATIONS`).
+    fn checked(&mut self, verdict: Result<(), crate::validate::Rejection>) -> Result<(), Fault> {
+        let Err(r) = verdict else { return Ok(()) };
+        match r.code {
+            regs::ErrorCode::PbOverflow => self.count(regs::PB_OVERFLOWS_LO, 1),
+            regs::ErrorCode::DmaWindow => self.count(regs::DMA_WINDOW_VIOLATIONS_LO, 1),
+            _ => {}
+        }
+        Err(Fault(r.code, r.why))
     }
 
     /// A refused access to `[addr, addr + len)`: counts the violation and gives the job's fault.
@@ -320,55 +341,25 @@ impl ModelAccel {
         let (dram_addr, sram, count) = (get("DRAM_ADDR"), get("SRAM_ADDR"), get("COUNT"));
         let (rows, dram_stride, sram_stride) =
             (get("ROWS"), get("DRAM_STRIDE"), get("SRAM_STRIDE"));
-        let bad = |why: String| Fault(regs::ErrorCode::BadCommand, format!("{name}: {why}"));
+        self.checked(crate::validate::check_dma(
+            name,
+            cmd,
+            &self.limits(),
+            self.dma_window(),
+        ))?;
         let d = u64::from(self.config.spec.axi.data_bytes);
-        if rows == 0 {
-            return Err(bad("ROWS is 0; a command moves at least one row".into()));
-        }
-        if rows != 1 && matches!(name, "LOAD_ACT" | "STORE_ACT" | "LOAD_EPI") {
-            return Err(bad(format!("ROWS is {rows}; this command takes exactly 1")));
-        }
-        if dram_addr % d != 0 {
-            return Err(bad(format!(
-                "DRAM_ADDR {dram_addr:#x} is not a multiple of the AXI data width ({d} bytes)"
-            )));
-        }
-        if rows > 1 && dram_stride % d != 0 {
-            return Err(bad(format!(
-                "DRAM_STRIDE {dram_stride} is not a multiple of the AXI data width ({d} bytes)"
-            )));
-        }
         let word = self.array.word_bytes();
-        let (mem, unit, capacity) = match name {
-            "LOAD_ACT" | "STORE_ACT" => {
-                (Mem::Act, self.array.cols, self.act.len() / self.array.cols)
-            }
-            "LOAD_W" => (Mem::Wmem, word, self.wmem.len() / word),
-            "LOAD_PB" => (Mem::Pb, word, self.pb.len() / word),
-            _ => (Mem::Epi, commands::EPI_ENTRY_BYTES, self.epi.len()),
+        let (mem, unit) = match name {
+            "LOAD_ACT" | "STORE_ACT" => (Mem::Act, self.array.cols),
+            "LOAD_W" => (Mem::Wmem, word),
+            "LOAD_PB" => (Mem::Pb, word),
+            _ => (Mem::Epi, commands::EPI_ENTRY_BYTES),
         };
-        let end = sram + (rows - 1) * sram_stride + count;
-        if end > capacity as u64 {
-            let why = format!(
-                "rows end at {mem:?} unit {end}, beyond its {capacity} (SRAM_ADDR {sram}, ROWS {rows}, SRAM_STRIDE {sram_stride}, COUNT {count})"
-            );
-            if mem == Mem::Pb {
-                self.count(regs::PB_OVERFLOWS_LO, 1);
-                return Err(Fault(regs::ErrorCode::PbOverflow, format!("{name}: {why}")));
-            }
-            return Err(bad(why));
-        }
         let store = name == "STORE_ACT";
         // Each row is its own transfer from an aligned address: whole beats.
         let row_bytes = count * unit as u64;
         let row_beat_bytes = row_bytes.div_ceil(d) * d;
         let row_addr = |i: u64| dram_addr + i * dram_stride;
-        for i in 0..rows {
-            if !self.in_window(row_addr(i), row_beat_bytes) {
-                let what = format!("{name} row {i}");
-                return Err(self.window_fault(&what, row_addr(i), row_beat_bytes));
-            }
-        }
         let mut dram_rows = Vec::new();
         if row_beat_bytes > 0 {
             for i in 0..rows {
@@ -434,35 +425,16 @@ impl ModelAccel {
     /// `COPY_PB`: `ROWS` rows of `COUNT` words from `PB_ADDR + i * PB_STRIDE` to
     /// `WMEM_ADDR + i * WMEM_STRIDE`; no DRAM traffic, `PB_READ_BYTES` counts the words x `R * C`.
     ///
-    /// `ROWS = 0` or a WMEM extent beyond WMEM is `ERR_BAD_COMMAND`; a well-formed command whose PB
-    /// extent reaches beyond the PB is `ERR_PB_OVERFLOW` (and one `PB_OVERFLOWS`). Nothing moves
-    /// on an error.
+    /// `ROWS = 0` is `ERR_BAD_COMMAND`; then a PB extent beyond the PB is `ERR_PB_OVERFLOW` (and
+    /// one `PB_OVERFLOWS`), then a WMEM extent beyond WMEM `ERR_BAD_COMMAND` (the RTL's order;
+    /// [`crate::validate::check_copy_pb`]). Nothing moves on an error.
     fn copy_pb(&mut self, cmd: &Command) -> Result<Vec<Access>, Fault> {
         let get =
             |n: &str| u64::from(cmd.get(commands::field(Format::Copy, n).expect("copy field")));
         let (pb_addr, wmem_addr, count) = (get("PB_ADDR"), get("WMEM_ADDR"), get("COUNT"));
         let (rows, pb_stride, wmem_stride) = (get("ROWS"), get("PB_STRIDE"), get("WMEM_STRIDE"));
         let word = self.array.word_bytes();
-        let bad = |why: String| Fault(regs::ErrorCode::BadCommand, format!("COPY_PB: {why}"));
-        if rows == 0 {
-            return Err(bad("ROWS is 0; a command copies at least one row".into()));
-        }
-        let wmem_words = (self.wmem.len() / word) as u64;
-        let wmem_end = wmem_addr + (rows - 1) * wmem_stride + count;
-        if wmem_end > wmem_words {
-            return Err(bad(format!(
-                "rows end at WMEM word {wmem_end}, beyond its {wmem_words}"
-            )));
-        }
-        let pb_words = (self.pb.len() / word) as u64;
-        let pb_end = pb_addr + (rows - 1) * pb_stride + count;
-        if pb_end > pb_words {
-            self.count(regs::PB_OVERFLOWS_LO, 1);
-            return Err(Fault(
-                regs::ErrorCode::PbOverflow,
-                format!("COPY_PB: rows end at PB word {pb_end}, beyond its {pb_words}"),
-            ));
-        }
+        self.checked(crate::validate::check_copy_pb(cmd, &self.limits()))?;
         let [pb_addr, wmem_addr, count, rows, pb_stride, wmem_stride] =
             [pb_addr, wmem_addr, count, rows, pb_stride, wmem_stride].map(|v| v as usize);
         for i in 0..rows {

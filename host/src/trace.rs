@@ -188,11 +188,19 @@ pub fn write_jsonl(path: &Path, queries: &[Query]) -> Result<(), TraceError> {
 
 /// Reads JSON Lines; blank lines are skipped. Arrivals must not decrease.
 pub fn read_jsonl(path: &Path) -> Result<Vec<Query>, TraceError> {
-    let p = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| TraceError::Io {
-        path: p.clone(),
+    parse_jsonl(&path.display().to_string(), &read_text(path)?)
+}
+
+fn read_text(path: &Path) -> Result<String, TraceError> {
+    std::fs::read_to_string(path).map_err(|e| TraceError::Io {
+        path: path.display().to_string(),
         message: e.to_string(),
-    })?;
+    })
+}
+
+/// [`read_jsonl`] of text already read; `path` names it in errors.
+pub fn parse_jsonl(path: &str, text: &str) -> Result<Vec<Query>, TraceError> {
+    let p = path.to_string();
     let mut out: Vec<Query> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -244,11 +252,12 @@ pub fn write_csv(path: &Path, queries: &[Query]) -> Result<(), TraceError> {
 /// Reads CSV with [`CSV_HEADER`] as its first line; blank lines are skipped. Arrivals must not
 /// decrease.
 pub fn read_csv(path: &Path) -> Result<Vec<Query>, TraceError> {
-    let p = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| TraceError::Io {
-        path: p.clone(),
-        message: e.to_string(),
-    })?;
+    parse_csv(&path.display().to_string(), &read_text(path)?)
+}
+
+/// [`read_csv`] of text already read; `path` names it in errors.
+pub fn parse_csv(path: &str, text: &str) -> Result<Vec<Query>, TraceError> {
+    let p = path.to_string();
     let err = |line: usize, message: String| TraceError::Line {
         path: p.clone(),
         line,

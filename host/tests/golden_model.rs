@@ -7,8 +7,8 @@ use sushi_host::model::ModelAccel;
 use sushi_host::network::{RandomSpec, random_network};
 use sushi_host::rng::SplitMix64;
 use sushi_hw::commands::{self, Format};
-use sushi_hw::regs::ErrorCode;
-use sushi_hw::{BusError, HwConfig};
+use sushi_hw::regs::{self, ErrorCode};
+use sushi_hw::{Bus, BusError, HwConfig};
 
 fn seed(test: &str, default: u64) -> u64 {
     let seed = std::env::var("SUSHI_TEST_SEED")
@@ -121,42 +121,43 @@ fn a_wait_on_a_later_command_is_reported_as_a_deadlock() {
     assert!(err.to_string().contains("deadlock"), "{err}");
 }
 
-#[test]
-fn a_bad_opcode_and_a_missing_end_are_hardware_errors() {
-    let cfg = HwConfig::builtin("tiny").unwrap();
-    let mut program = small_program(&cfg);
-    program.commands[1].0[0] = (program.commands[1].0[0] & !0xff) | 0x7f;
-    let err = Accel::open(ModelAccel::new(&cfg), &cfg)
-        .unwrap()
-        .run_program(&program, 1 << 40)
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            DriverError::JobFailed {
-                code: ErrorCode::BadOpcode,
-                ..
-            }
-        ),
-        "{err}"
-    );
+/// Starts `program` on the model through its registers, bypassing the driver's checks; returns
+/// the code the job ended with.
+fn raw_run(cfg: &HwConfig, program: &sushi_host::compiler::Program) -> ErrorCode {
+    let mut m = ModelAccel::new(cfg);
+    let base = m.dram().base;
+    m.write_dram(base, &program.relocated_image(base)).unwrap();
+    m.write_reg(regs::CMD_BASE, base as u32).unwrap();
+    m.write_reg(regs::CMD_LIMIT, program.commands.len() as u32)
+        .unwrap();
+    m.write_reg(regs::CTRL, regs::CTRL_RUN.mask()).unwrap();
+    m.wait_idle(0).unwrap();
+    ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(m.read_reg(regs::STATUS).unwrap()))
+}
 
-    let mut program = small_program(&cfg);
-    program.commands.pop(); // the END
-    let err = Accel::open(ModelAccel::new(&cfg), &cfg)
-        .unwrap()
-        .run_program(&program, 1 << 40)
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            DriverError::JobFailed {
-                code: ErrorCode::NoEnd,
-                ..
-            }
-        ),
-        "{err}"
-    );
+#[test]
+fn a_bad_opcode_and_a_missing_end_are_refused_by_the_host_and_are_hardware_errors() {
+    let cfg = HwConfig::builtin("tiny").unwrap();
+    let mut bad_opcode = small_program(&cfg);
+    bad_opcode.commands[1].0[0] = (bad_opcode.commands[1].0[0] & !0xff) | 0x7f;
+    let mut no_end = small_program(&cfg);
+    no_end.commands.pop(); // the END
+    for (program, code) in [
+        (bad_opcode, ErrorCode::BadOpcode),
+        (no_end, ErrorCode::NoEnd),
+    ] {
+        // The driver refuses to send it, with the code the device would raise...
+        let err = Accel::open(ModelAccel::new(&cfg), &cfg)
+            .unwrap()
+            .run_program(&program, 1 << 40)
+            .unwrap_err();
+        assert!(
+            matches!(&err, DriverError::Rejected(r) if r.rejection.code == code),
+            "{err}"
+        );
+        // ... and the device raises it when the stream gets there anyway.
+        assert_eq!(raw_run(&cfg, &program), code);
+    }
 }
 
 #[test]

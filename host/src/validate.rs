@@ -1,0 +1,343 @@
+//! Command checks before a stream reaches the device (DESIGN.md section 11, the first line of
+//! defence; the RTL's dispatch checks are the second).
+//!
+//! [`check_stream`] refuses any command that would address DRAM outside the DMA window, reach
+//! beyond the Persistent Buffer or another on-chip memory, or break a rule the RTL enforces at
+//! dispatch (`rtl/README.md`, "Errors"), with the error code the RTL would raise and the reason in
+//! words. The golden model runs the DMA and `COPY_PB` checks through the same functions, so host,
+//! model and RTL agree on what a legal transfer is (the RTL independently: the differential tests
+//! compare them). Window commands are checked for kernel, stride, alignment, weights and EPI
+//! extents; their activation extents depend on the tensor walk and are left to the RTL.
+
+use sushi_hw::HwConfig;
+use sushi_hw::commands::{self, COMMAND_BYTES, Command, Engine, Format, Opcode};
+use sushi_hw::regs::ErrorCode;
+
+/// The on-chip capacities and bus width a command is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// AXI data width in bytes: DRAM addresses and strides are multiples of it.
+    pub data_bytes: u64,
+    /// Array rows `R`.
+    pub rows: u64,
+    /// Array cols `C` (bytes per activation vector).
+    pub cols: u64,
+    /// ACT capacity in vectors.
+    pub act_vectors: u64,
+    /// WMEM capacity in `R * C`-byte words.
+    pub wmem_words: u64,
+    /// PB capacity in words.
+    pub pb_words: u64,
+    /// EPI capacity in entries.
+    pub epi_entries: u64,
+}
+
+impl Limits {
+    /// The limits of a hw config.
+    pub fn of(config: &HwConfig) -> Self {
+        let (b, a) = (&config.spec.buffers, &config.spec.array);
+        let (rows, cols) = (u64::from(a.rows), u64::from(a.cols));
+        let word = rows * cols;
+        Limits {
+            data_bytes: u64::from(config.spec.axi.data_bytes),
+            rows,
+            cols,
+            act_vectors: b.activation_bytes / cols,
+            wmem_words: b.weight_staging_bytes / word,
+            pb_words: b.pb_bytes / word,
+            epi_entries: u64::from(b.epilogue_entries),
+        }
+    }
+}
+
+/// The DMA window: bytes `base..=last` (the DMA_BASE and DMA_LAST registers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// First byte.
+    pub base: u64,
+    /// Last byte (inclusive).
+    pub last: u64,
+}
+
+impl Window {
+    /// True when every byte of `[addr, addr + len)` lies in the window; an empty range touches
+    /// nothing and always passes.
+    pub fn contains(&self, addr: u64, len: u64) -> bool {
+        len == 0
+            || (addr >= self.base
+                && addr
+                    .checked_add(len - 1)
+                    .is_some_and(|last| last <= self.last))
+    }
+}
+
+/// Why a command is refused: the error code the RTL raises for it, and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{why}")]
+pub struct Rejection {
+    /// `ERR_BAD_COMMAND`, `ERR_PB_OVERFLOW`, `ERR_DMA_WINDOW`, `ERR_BAD_OPCODE` or `ERR_NO_END`.
+    pub code: ErrorCode,
+    /// What is wrong, naming the command and its fields.
+    pub why: String,
+}
+
+/// A refused command of a stream: which one, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("command {index} ({op}) was refused before reaching the device ({code:?}): {}", .rejection.why, code = .rejection.code)]
+pub struct StreamRejection {
+    /// Position in the stream.
+    pub index: usize,
+    /// Opcode name (`?` when the opcode is unknown).
+    pub op: &'static str,
+    /// Why.
+    pub rejection: Rejection,
+}
+
+fn reject(code: ErrorCode, why: String) -> Rejection {
+    Rejection { code, why }
+}
+
+/// Checks every command of `stream` (as the device would fetch it: up to and including the first
+/// `END`, which must come).
+pub fn check_stream(
+    stream: &[Command],
+    limits: &Limits,
+    window: Window,
+) -> Result<(), StreamRejection> {
+    for (index, cmd) in stream.iter().enumerate() {
+        let op = opcode_of(cmd).ok_or_else(|| StreamRejection {
+            index,
+            op: "?",
+            rejection: reject(
+                ErrorCode::BadOpcode,
+                format!("opcode {:#04x} is not one of OP_*", cmd.0[0] & 0xff),
+            ),
+        })?;
+        if op.engine == Engine::Control {
+            return Ok(());
+        }
+        check_command(op, cmd, limits, window).map_err(|rejection| StreamRejection {
+            index,
+            op: op.name,
+            rejection,
+        })?;
+    }
+    Err(StreamRejection {
+        index: stream.len(),
+        op: "END",
+        rejection: reject(
+            ErrorCode::NoEnd,
+            format!("{} commands without an END", stream.len()),
+        ),
+    })
+}
+
+/// The opcode of `cmd`, if it is one.
+pub fn opcode_of(cmd: &Command) -> Option<&'static Opcode> {
+    commands::OPCODES
+        .iter()
+        .find(|o| u32::from(o.code) == cmd.0[0] & 0xff)
+}
+
+/// Checks one command of opcode `op` (not `END`).
+pub fn check_command(
+    op: &Opcode,
+    cmd: &Command,
+    limits: &Limits,
+    window: Window,
+) -> Result<(), Rejection> {
+    match op.format {
+        Format::Dma => check_dma(op.name, cmd, limits, window),
+        Format::Copy => check_copy_pb(cmd, limits),
+        Format::Window => check_window_op(op.name, cmd, limits),
+        Format::Add => check_add(cmd, limits),
+        Format::Control => Ok(()),
+    }
+}
+
+fn getter(cmd: &Command, format: Format) -> impl Fn(&str) -> u64 + '_ {
+    move |name| u64::from(cmd.get(commands::field(format, name).expect("command field")))
+}
+
+/// `LOAD_ACT`, `STORE_ACT`, `LOAD_W`, `LOAD_PB`, `LOAD_EPI`, in the RTL's order: `ROWS` (at least
+/// 1, exactly 1 for `LOAD_ACT`, `STORE_ACT`, `LOAD_EPI`), alignment of `DRAM_ADDR` (and of
+/// `DRAM_STRIDE` when `ROWS > 1`), the on-chip extent (`ERR_PB_OVERFLOW` for `LOAD_PB`), then every
+/// row's whole AXI beats inside the DMA window.
+pub fn check_dma(
+    name: &str,
+    cmd: &Command,
+    limits: &Limits,
+    window: Window,
+) -> Result<(), Rejection> {
+    let get = getter(cmd, Format::Dma);
+    let (dram_addr, sram, count) = (get("DRAM_ADDR"), get("SRAM_ADDR"), get("COUNT"));
+    let (rows, dram_stride, sram_stride) = (get("ROWS"), get("DRAM_STRIDE"), get("SRAM_STRIDE"));
+    let bad = |why: String| reject(ErrorCode::BadCommand, format!("{name}: {why}"));
+    let d = limits.data_bytes;
+    if rows == 0 {
+        return Err(bad("ROWS is 0; a command moves at least one row".into()));
+    }
+    if rows != 1 && matches!(name, "LOAD_ACT" | "STORE_ACT" | "LOAD_EPI") {
+        return Err(bad(format!("ROWS is {rows}; this command takes exactly 1")));
+    }
+    if dram_addr % d != 0 {
+        return Err(bad(format!(
+            "DRAM_ADDR {dram_addr:#x} is not a multiple of the AXI data width ({d} bytes)"
+        )));
+    }
+    if rows > 1 && dram_stride % d != 0 {
+        return Err(bad(format!(
+            "DRAM_STRIDE {dram_stride} is not a multiple of the AXI data width ({d} bytes)"
+        )));
+    }
+    let (memory, unit, capacity) = match name {
+        "LOAD_ACT" | "STORE_ACT" => ("ACT", limits.cols, limits.act_vectors),
+        "LOAD_W" => ("WMEM", limits.rows * limits.cols, limits.wmem_words),
+        "LOAD_PB" => ("PB", limits.rows * limits.cols, limits.pb_words),
+        _ => ("EPI", commands::EPI_ENTRY_BYTES as u64, limits.epi_entries),
+    };
+    let end = sram + (rows - 1) * sram_stride + count;
+    if end > capacity {
+        let why = format!(
+            "{name}: rows end at {memory} unit {end}, beyond its {capacity} (SRAM_ADDR {sram}, ROWS {rows}, SRAM_STRIDE {sram_stride}, COUNT {count})"
+        );
+        let code = if memory == "PB" {
+            ErrorCode::PbOverflow
+        } else {
+            ErrorCode::BadCommand
+        };
+        return Err(reject(code, why));
+    }
+    // Each row is its own transfer of whole beats from an aligned address.
+    let row_beat_bytes = (count * unit).div_ceil(d) * d;
+    for i in 0..rows {
+        let addr = dram_addr + i * dram_stride;
+        if !window.contains(addr, row_beat_bytes) {
+            return Err(reject(
+                ErrorCode::DmaWindow,
+                format!(
+                    "{name} row {i} [{addr:#x}, +{row_beat_bytes}) leaves the DMA window [{:#x}, {:#x}]",
+                    window.base, window.last
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `COPY_PB`: `ROWS` at least 1, the PB extent (`ERR_PB_OVERFLOW`), then the WMEM extent
+/// (`ERR_BAD_COMMAND`).
+pub fn check_copy_pb(cmd: &Command, limits: &Limits) -> Result<(), Rejection> {
+    let get = getter(cmd, Format::Copy);
+    let (pb_addr, wmem_addr, count) = (get("PB_ADDR"), get("WMEM_ADDR"), get("COUNT"));
+    let (rows, pb_stride, wmem_stride) = (get("ROWS"), get("PB_STRIDE"), get("WMEM_STRIDE"));
+    let bad = |why: String| reject(ErrorCode::BadCommand, format!("COPY_PB: {why}"));
+    if rows == 0 {
+        return Err(bad("ROWS is 0; a command copies at least one row".into()));
+    }
+    // The PB first: the RTL reports an overflow of the PB ahead of a bad WMEM extent.
+    let pb_end = pb_addr + (rows - 1) * pb_stride + count;
+    if pb_end > limits.pb_words {
+        return Err(reject(
+            ErrorCode::PbOverflow,
+            format!(
+                "COPY_PB: rows end at PB word {pb_end}, beyond its {}",
+                limits.pb_words
+            ),
+        ));
+    }
+    let wmem_end = wmem_addr + (rows - 1) * wmem_stride + count;
+    if wmem_end > limits.wmem_words {
+        return Err(bad(format!(
+            "rows end at WMEM word {wmem_end}, beyond its {}",
+            limits.wmem_words
+        )));
+    }
+    Ok(())
+}
+
+/// `CONV`, `DWCONV`, `GAP`: kernel 1/3/5/7, stride 1/2, `IN_ADDR` and `OUT_ADDR` multiples of `R`,
+/// weights inside WMEM, epilogue entries inside EPI.
+pub fn check_window_op(name: &str, cmd: &Command, limits: &Limits) -> Result<(), Rejection> {
+    let get = getter(cmd, Format::Window);
+    let bad = |why: String| reject(ErrorCode::BadCommand, format!("{name}: {why}"));
+    let (k, stride) = (get("KERNEL"), get("STRIDE"));
+    if ![1, 3, 5, 7].contains(&k) {
+        return Err(bad(format!("KERNEL {k}; the array takes 1, 3, 5 or 7")));
+    }
+    if ![1, 2].contains(&stride) {
+        return Err(bad(format!("STRIDE {stride}; the array takes 1 or 2")));
+    }
+    for field in ["IN_ADDR", "OUT_ADDR"] {
+        if !get(field).is_multiple_of(limits.rows) {
+            return Err(bad(format!(
+                "{field} {} is not a multiple of R = {}",
+                get(field),
+                limits.rows
+            )));
+        }
+    }
+    let groups = get("GROUPS");
+    let taps = k * k;
+    let weights_end = match name {
+        "CONV" => Some(get("W_ADDR") + groups * taps * get("IN_CV")),
+        "DWCONV" => Some(get("W_ADDR") + groups * taps.div_ceil(limits.rows)),
+        _ => None,
+    };
+    if let Some(end) = weights_end
+        && end > limits.wmem_words
+    {
+        return Err(bad(format!(
+            "weights end at WMEM word {end}, beyond its {}",
+            limits.wmem_words
+        )));
+    }
+    let per_group = if name == "CONV" {
+        limits.rows
+    } else {
+        limits.cols
+    };
+    let epi_end = get("EPI_ADDR") + groups * per_group;
+    if epi_end > limits.epi_entries {
+        return Err(bad(format!(
+            "epilogue entries end at {epi_end}, beyond EPI's {}",
+            limits.epi_entries
+        )));
+    }
+    Ok(())
+}
+
+/// `ADD`: both inputs and the output inside ACT, `SHIFT` in 1..=62.
+pub fn check_add(cmd: &Command, limits: &Limits) -> Result<(), Rejection> {
+    let get = getter(cmd, Format::Add);
+    let n = get("VECTORS");
+    for field in ["A_ADDR", "B_ADDR", "OUT_ADDR"] {
+        if get(field) + n > limits.act_vectors {
+            return Err(reject(
+                ErrorCode::BadCommand,
+                format!(
+                    "ADD: {field} {} + VECTORS {n} reaches beyond ACT's {} vectors",
+                    get(field),
+                    limits.act_vectors
+                ),
+            ));
+        }
+    }
+    let shift = get("SHIFT");
+    if !(1..=62).contains(&shift) {
+        return Err(reject(
+            ErrorCode::BadCommand,
+            format!("ADD: SHIFT {shift}; the adder takes 1..=62"),
+        ));
+    }
+    Ok(())
+}
+
+/// The commands at the start of an image: `count` commands of [`COMMAND_BYTES`] each.
+pub fn decode_stream(image: &[u8], count: usize) -> Vec<Command> {
+    image
+        .chunks_exact(COMMAND_BYTES)
+        .take(count)
+        .map(|c| Command::from_bytes(c.try_into().expect("COMMAND_BYTES")))
+        .collect()
+}

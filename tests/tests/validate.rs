@@ -1,0 +1,267 @@
+//! The host's command checks (`sushi_host::validate`, the first line of defence) against the RTL's
+//! dispatch checks (the second): on random DMA and COPY_PB commands near every limit, both give the
+//! same verdict and the same error code; every program the compiler emits passes; and the driver
+//! refuses a bad program before anything reaches the device.
+
+use sushi_host::compiler::{Outputs, compile};
+use sushi_host::driver::{Accel, DriverError};
+use sushi_host::model::ModelAccel;
+use sushi_host::network::{RandomSpec, random_network};
+use sushi_host::validate::{Limits, Window, check_command, check_stream, opcode_of};
+use sushi_hw::commands::{self, Command};
+use sushi_hw::regs::{self, ErrorCode};
+use sushi_hw::{Bus, HwConfig};
+use sushi_sim::{RtlSim, Stalls};
+use sushi_tests::{TestRng, config, long_run, rtl, seed};
+
+fn cmd(op: &str, fields: &[(&str, u64)]) -> Command {
+    let op = commands::opcode(op).expect("opcode");
+    let mut c = Command::new(op);
+    for (name, value) in fields {
+        c.set(
+            commands::field(op.format, name).expect("field"),
+            *value as u32,
+        );
+    }
+    c
+}
+
+/// A random DMA or COPY_PB command whose fields straddle the limits of `l` and the window `w`.
+fn random_transfer(rng: &mut TestRng, l: &Limits, w: Window) -> Command {
+    let ops = [
+        "LOAD_ACT",
+        "STORE_ACT",
+        "LOAD_W",
+        "LOAD_PB",
+        "LOAD_EPI",
+        "COPY_PB",
+    ];
+    let op = ops[rng.below(ops.len() as u64) as usize];
+    let rows = [0, 1, 1, 2, 3][rng.below(5) as usize];
+    let count = 1 + rng.below(24);
+    // Near the end of a memory of `cap` units, or anywhere.
+    let near = |rng: &mut TestRng, cap: u64| {
+        if rng.below(2) == 0 {
+            cap.saturating_sub(rng.below(64))
+        } else {
+            rng.below(cap)
+        }
+    };
+    if op == "COPY_PB" {
+        let (pb, wmem) = (near(rng, l.pb_words), near(rng, l.wmem_words));
+        return cmd(
+            op,
+            &[
+                ("PB_ADDR", pb),
+                ("WMEM_ADDR", wmem),
+                ("COUNT", count),
+                ("ROWS", rows),
+                ("PB_STRIDE", count + rng.below(4)),
+                ("WMEM_STRIDE", count + rng.below(4)),
+            ],
+        );
+    }
+    let cap = match op {
+        "LOAD_ACT" | "STORE_ACT" => l.act_vectors,
+        "LOAD_W" => l.wmem_words,
+        "LOAD_PB" => l.pb_words,
+        _ => l.epi_entries,
+    };
+    let d = l.data_bytes;
+    // DRAM rows near either edge of the window, sometimes misaligned.
+    let span = w.last + 1 - w.base;
+    let offset = match rng.below(3) {
+        0 => rng.below(256),
+        1 => span.saturating_sub(rng.below(512)),
+        _ => rng.below(span),
+    };
+    let sram = near(rng, cap);
+    let mut dram = (w.base + offset) / d * d;
+    if rng.below(8) == 0 {
+        dram += 1;
+    }
+    if rng.below(16) == 0 {
+        dram = w.base - d * (1 + rng.below(8));
+    }
+    let stride = (count * 64).div_ceil(d) * d + if rng.below(8) == 0 { 1 } else { 0 };
+    cmd(
+        op,
+        &[
+            ("DRAM_ADDR", dram),
+            ("SRAM_ADDR", sram),
+            ("COUNT", count),
+            ("ROWS", rows),
+            ("DRAM_STRIDE", stride),
+            ("SRAM_STRIDE", count + rng.below(4)),
+        ],
+    )
+}
+
+/// Runs `c` alone (END after it) on the RTL; returns the code the job ended with.
+fn rtl_verdict(sim: &mut RtlSim, at: u64, c: &Command) -> ErrorCode {
+    let mut bytes = c.to_bytes().to_vec();
+    bytes.extend_from_slice(&cmd("END", &[]).to_bytes());
+    sim.write_dram(at, &bytes).unwrap();
+    sim.write_reg(regs::CMD_BASE, at as u32).unwrap();
+    sim.write_reg(regs::CMD_LIMIT, 2).unwrap();
+    sim.write_reg(regs::CTRL, regs::CTRL_RUN.mask()).unwrap();
+    assert!(sim.wait_idle(2_000_000).unwrap().idle, "the job hung");
+    let status = sim.read_reg(regs::STATUS).unwrap();
+    sim.write_reg(
+        regs::STATUS,
+        regs::STATUS_DONE.mask() | regs::STATUS_ERROR.mask(),
+    )
+    .unwrap();
+    if regs::STATUS_ERROR.get(status) == 0 {
+        ErrorCode::None
+    } else {
+        ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(status))
+    }
+}
+
+#[test]
+fn the_host_refuses_exactly_the_transfers_the_rtl_refuses_with_the_same_code() {
+    let seed = seed("host vs RTL command checks", 23);
+    let mut rng = TestRng::new(seed);
+    let cfg = config("tiny");
+    let limits = Limits::of(&cfg);
+    let mut sim = rtl(&cfg, Stalls::random(seed, 200), seed);
+    // A window in the middle of DRAM, holding the command page (the fetch must pass).
+    let base = sim.dram().base;
+    let window = Window {
+        base: base + 64 * 1024,
+        last: base + 192 * 1024 - 1,
+    };
+    sim.write_reg(regs::DMA_BASE, window.base as u32).unwrap();
+    sim.write_reg(regs::DMA_LAST, window.last as u32).unwrap();
+    let at = window.base + 60 * 1024;
+    let cases = if long_run() { 3_000 } else { 300 };
+    let mut by_code = std::collections::BTreeMap::<String, usize>::new();
+    for i in 0..cases {
+        let c = random_transfer(&mut rng, &limits, window);
+        let op = opcode_of(&c).expect("opcode");
+        let host = check_command(op, &c, &limits, window);
+        let device = rtl_verdict(&mut sim, at, &c);
+        let host_code = host.as_ref().err().map_or(ErrorCode::None, |r| r.code);
+        assert_eq!(
+            host_code, device,
+            "case {i}: {} {:?}: the host says {host:?}, the RTL {device:?}",
+            op.name, c
+        );
+        *by_code.entry(format!("{host_code:?}")).or_default() += 1;
+    }
+    eprintln!("{cases} commands by verdict: {by_code:?}");
+    for code in ["None", "BadCommand", "PbOverflow", "DmaWindow"] {
+        assert!(
+            by_code.get(code).copied().unwrap_or(0) >= cases / 50,
+            "too few {code} cases for the comparison to mean much: {by_code:?}"
+        );
+    }
+    assert_eq!(sim.stats().violations, 0);
+}
+
+#[test]
+fn every_program_the_compiler_emits_passes_the_checks() {
+    let seed = seed("compiled programs pass", 24);
+    let mut rng = TestRng::new(seed);
+    for name in ["tiny", "zynq7020", "tangnano9k"] {
+        let cfg = config(name);
+        let base = sushi_host::model::DEFAULT_DRAM_BASE;
+        let window = Window {
+            base,
+            last: base + cfg.spec.dram.bytes - 1,
+        };
+        let mut compiled = 0;
+        for _ in 0..20 {
+            // Layers small enough for tiny's 256-word WMEM.
+            let spec = RandomSpec {
+                max_hw: 12,
+                max_c: if name == "tiny" { 8 } else { 24 },
+                body_layers: 4,
+            };
+            let (net, _) = random_network(&mut rng, spec);
+            // Networks too large for the config are refused by the compiler, which is fine here.
+            let Ok(program) = compile(&net, &cfg, Outputs::All) else {
+                continue;
+            };
+            compiled += 1;
+            let image = program.relocated_image(base);
+            let stream = sushi_host::validate::decode_stream(&image, program.commands.len());
+            check_stream(&stream, &Limits::of(&cfg), window)
+                .unwrap_or_else(|e| panic!("{name}: a compiled program was refused: {e}"));
+        }
+        assert!(
+            compiled >= 10,
+            "{name}: only {compiled} of 20 networks compiled"
+        );
+    }
+}
+
+fn refused_before_sending(cfg: &HwConfig, mutate: impl Fn(&mut Command), want: ErrorCode) {
+    let mut rng = TestRng::new(5);
+    let spec = RandomSpec {
+        max_hw: 9,
+        max_c: 8,
+        body_layers: 2,
+    };
+    let (net, input) = random_network(&mut rng, spec);
+    let mut program = compile(&net, cfg, Outputs::All).expect("compiles");
+    program.set_input(&input);
+    let dma = program
+        .commands
+        .iter()
+        .position(|c| opcode_of(c).is_some_and(|o| o.name == "LOAD_W"))
+        .expect("a LOAD_W");
+    mutate(&mut program.commands[dma]);
+    let mut accel = Accel::open(ModelAccel::new(cfg), cfg).expect("opens");
+    match accel.run_program(&program, 0) {
+        Err(DriverError::Rejected(r)) => {
+            assert_eq!(r.index, dma);
+            assert_eq!(r.rejection.code, want, "{r}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // Nothing reached the device: the image was not written.
+    let base = accel.bus().dram().base;
+    let mut head = vec![0u8; 64];
+    accel.bus().read_dram(base, &mut head).unwrap();
+    assert!(
+        head.iter().all(|&b| b == 0),
+        "the program image was written"
+    );
+}
+
+#[test]
+fn the_driver_refuses_a_program_that_would_leave_the_window_or_overflow_the_pb_before_sending_it() {
+    let cfg = config("tiny");
+    let limits = Limits::of(&cfg);
+    let dram_addr = commands::field(commands::Format::Dma, "DRAM_ADDR").unwrap();
+    let sram_addr = commands::field(commands::Format::Dma, "SRAM_ADDR").unwrap();
+    // A weight load pointed past the end of DRAM (relocation adds the image base).
+    let beyond = cfg.spec.dram.bytes as u32;
+    refused_before_sending(
+        &cfg,
+        |c| {
+            c.set(dram_addr, beyond);
+        },
+        ErrorCode::DmaWindow,
+    );
+    // A weight load into WMEM beyond its end.
+    refused_before_sending(
+        &cfg,
+        |c| {
+            c.set(sram_addr, limits.wmem_words as u32);
+        },
+        ErrorCode::BadCommand,
+    );
+    // The same load turned into a PB fill beyond the PB.
+    let load_pb = commands::opcode("LOAD_PB").unwrap();
+    refused_before_sending(
+        &cfg,
+        |c| {
+            c.0[0] = (c.0[0] & !0xff) | u32::from(load_pb.code);
+            c.set(sram_addr, limits.pb_words as u32);
+        },
+        ErrorCode::PbOverflow,
+    );
+}
