@@ -525,40 +525,47 @@ impl ModelAccel {
         };
         match name {
             "CONV" => {
+                let t_n = taps.len();
+                let mut acc = vec![0i32; r_n];
                 for g in 0..groups {
+                    if out_rows == 0 || ow == 0 {
+                        break;
+                    }
+                    let epis = (0..r_n)
+                        .map(|r| epi_entry(g * r_n + r))
+                        .collect::<Result<Vec<_>, _>>()?;
                     for oy in out_row0..out_row0 + out_rows {
                         for ox in 0..ow {
-                            let mut acc = vec![0i32; r_n];
-                            for (r, a) in acc.iter_mut().enumerate() {
-                                *a = epi_entry(g * r_n + r)?.0;
+                            for (a, e) in acc.iter_mut().zip(&epis) {
+                                *a = e.0;
                             }
                             espan.add(epi_addr + g * r_n, epi_addr + (g + 1) * r_n);
+                            if in_cv > 0 {
+                                // Every tap's weights are read, in bounds or not.
+                                wspan.add(w_addr + g * t_n * in_cv, w_addr + (g + 1) * t_n * in_cv);
+                            }
                             for (t, &(dy, dx)) in taps.iter().enumerate() {
                                 let (iy, ix) =
                                     ((oy * stride) as isize + dy, (ox * stride) as isize + dx);
-                                for v in 0..in_cv {
-                                    let w_index = w_addr + (g * taps.len() + t) * in_cv + v;
-                                    wspan.add(w_index, w_index + 1);
-                                    if !in_bounds(iy, ix) {
-                                        continue;
-                                    }
-                                    let a = in_at(iy as usize, ix as usize, v);
-                                    reads.add(a, a + 1);
-                                    let x = self.act_vector(a)?;
-                                    let w = weights
-                                        .get(w_index * word..(w_index + 1) * word)
-                                        .ok_or_else(|| bad("weight address beyond the buffer"))?;
-                                    for (r, acc_r) in acc.iter_mut().enumerate() {
-                                        for c in 0..c_n {
-                                            *acc_r += i32::from(w[r * c_n + c] as i8)
-                                                * i32::from(x[c] as i8);
-                                        }
-                                    }
-                                    macs += (r_n * c_n) as u64;
+                                if !in_bounds(iy, ix) || in_cv == 0 {
+                                    continue;
                                 }
+                                // Vector v of the pixel is `a0 + v * R` (the banked layout).
+                                let a0 = in_at(iy as usize, ix as usize, 0);
+                                reads.add(a0, a0 + (in_cv - 1) * r_n + 1);
+                                let w0 = w_addr + (g * t_n + t) * in_cv;
+                                for v in 0..in_cv {
+                                    let x = self.act_vector(a0 + v * r_n)?;
+                                    let w = weights
+                                        .get((w0 + v) * word..(w0 + v + 1) * word)
+                                        .ok_or_else(|| bad("weight address beyond the buffer"))?;
+                                    for (acc_r, w_r) in acc.iter_mut().zip(w.chunks_exact(c_n)) {
+                                        *acc_r += dot_i8(w_r, x);
+                                    }
+                                }
+                                macs += (r_n * c_n * in_cv) as u64;
                             }
-                            for (r, &acc_r) in acc.iter().enumerate() {
-                                let (_, rq) = epi_entry(g * r_n + r)?;
+                            for (r, (&acc_r, &(_, rq))) in acc.iter().zip(&epis).enumerate() {
                                 let o = g * r_n + r;
                                 let a = out_at(oy, ox, o / c_n);
                                 writes.add(a, a + 1);
@@ -570,33 +577,45 @@ impl ModelAccel {
             }
             "DWCONV" => {
                 let blocks = taps.len().div_ceil(r_n);
+                let mut acc = vec![0i32; c_n];
                 for v in 0..groups {
+                    if out_rows == 0 || ow == 0 {
+                        break;
+                    }
+                    let epis = (0..c_n)
+                        .map(|c| epi_entry(v * c_n + c))
+                        .collect::<Result<Vec<_>, _>>()?;
                     for oy in out_row0..out_row0 + out_rows {
                         for ox in 0..ow {
-                            for c in 0..c_n {
-                                let (bias, rq) = epi_entry(v * c_n + c)?;
-                                let mut acc = bias;
-                                for (t, &(dy, dx)) in taps.iter().enumerate() {
-                                    let w_index = w_addr + v * blocks + t / r_n;
-                                    wspan.add(w_index, w_index + 1);
-                                    let (iy, ix) =
-                                        ((oy * stride) as isize + dy, (ox * stride) as isize + dx);
-                                    if !in_bounds(iy, ix) {
-                                        continue;
-                                    }
-                                    let a = in_at(iy as usize, ix as usize, v);
-                                    reads.add(a, a + 1);
-                                    let x = self.act_vector(a)?[c] as i8;
-                                    let w = *weights
-                                        .get(w_index * word + (t % r_n) * c_n + c)
-                                        .ok_or_else(|| bad("weight address beyond the buffer"))?
-                                        as i8;
-                                    acc += i32::from(x) * i32::from(w);
-                                    macs += 1;
+                            for (a, e) in acc.iter_mut().zip(&epis) {
+                                *a = e.0;
+                            }
+                            if !taps.is_empty() {
+                                wspan.add(w_addr + v * blocks, w_addr + v * blocks + blocks);
+                            }
+                            for (t, &(dy, dx)) in taps.iter().enumerate() {
+                                let (iy, ix) =
+                                    ((oy * stride) as isize + dy, (ox * stride) as isize + dx);
+                                if !in_bounds(iy, ix) {
+                                    continue;
                                 }
+                                let a = in_at(iy as usize, ix as usize, v);
+                                reads.add(a, a + 1);
+                                let x = self.act_vector(a)?;
+                                // Tap t's weights: row t mod R of word W_ADDR + v * blocks + t / R.
+                                let at = (w_addr + v * blocks + t / r_n) * word + (t % r_n) * c_n;
+                                let w = weights
+                                    .get(at..at + c_n)
+                                    .ok_or_else(|| bad("weight address beyond the buffer"))?;
+                                for ((acc_c, &x_c), &w_c) in acc.iter_mut().zip(x).zip(w) {
+                                    *acc_c += i32::from(x_c as i8) * i32::from(w_c as i8);
+                                }
+                                macs += c_n as u64;
+                            }
+                            for (c, (&acc_c, &(_, rq))) in acc.iter().zip(&epis).enumerate() {
                                 let a = out_at(oy, ox, v);
                                 writes.add(a, a + 1);
-                                results.push((a, c, requant_any(acc, rq, clamp)));
+                                results.push((a, c, requant_any(acc_c, rq, clamp)));
                             }
                             espan.add(epi_addr + v * c_n, epi_addr + (v + 1) * c_n);
                         }
@@ -723,6 +742,14 @@ fn requant_any(acc: i32, r: Requant, clamp: Clamp) -> i8 {
     let round = 1u64.wrapping_shl(s.wrapping_sub(1) & 0x3f) as i64;
     let v = (i64::from(acc) * i64::from(r.m)).wrapping_add(round) >> s;
     v.clamp(i64::from(clamp.lo), i64::from(clamp.hi)) as i8
+}
+
+/// The int8 dot product of two equally long byte slices (written so that it vectorises).
+fn dot_i8(w: &[u8], x: &[u8]) -> i32 {
+    w.iter()
+        .zip(x)
+        .map(|(&w, &x)| i32::from(w as i8) * i32::from(x as i8))
+        .sum()
 }
 
 /// The smallest range covering every address added.

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Soak: serves long seeded traces with SushiSched and reports errors, peak memory and
+# determinism (issue 9, item 5).
+#
+#   scripts/soak.sh BACKEND QUERIES [SEED]     BACKEND: abs, model or rtl
+#
+# For BACKEND and QUERIES it generates a trace (`sushi trace gen --seed SEED`), serves it twice
+# with `sushi serve --policy sushi --json` under /usr/bin/time, and serves the first tenth once:
+#   - errors: any failed query or output mismatch ends `sushi serve` with an error (exit != 0);
+#   - peak memory: peak RSS of the full run against the tenth (stable when they are close: the
+#     per-query summaries are the only state that grows, a few hundred bytes a query);
+#   - determinism: the two full runs' reports are identical but for wall-clock fields (`*_seconds`).
+# Results go to soak-out/BACKEND-QUERIES/ and a summary line to stdout.
+set -euo pipefail
+backend=${1:?usage: scripts/soak.sh abs|model|rtl QUERIES [SEED]}
+queries=${2:?usage: scripts/soak.sh abs|model|rtl QUERIES [SEED]}
+seed=${3:-7}
+root=$(cd "$(dirname "$0")/.." && pwd)
+out="$root/soak-out/$backend-$queries"
+mkdir -p "$out"
+cd "$root"
+cargo build --release --quiet -p sushi-host --bin sushi
+sushi="$root/target/release/sushi"
+tenth=$((queries / 10))
+"$sushi" trace gen --queries "$queries" --seed "$seed" --out "$out/trace.csv" 2>/dev/null
+"$sushi" trace gen --queries "$tenth" --seed "$seed" --out "$out/trace-tenth.csv" 2>/dev/null
+
+serve() { # NAME TRACE
+  /usr/bin/time -f "%e %M" -o "$out/$1.time" \
+    "$sushi" serve --trace "$2" --backend "$backend" --policy sushi --json >"$out/$1.json" 2>"$out/$1.err"
+}
+serve tenth "$out/trace-tenth.csv"
+serve run1 "$out/trace.csv"
+serve run2 "$out/trace.csv"
+
+python3 - "$out" "$backend" "$queries" "$tenth" <<'PY'
+import json, sys
+out, backend, queries, tenth = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+def load(name):
+    v = json.load(open(f"{out}/{name}.json"))
+    def strip(x):
+        if isinstance(x, dict):
+            return {k: strip(w) for k, w in x.items() if not k.endswith("_seconds")}
+        if isinstance(x, list):
+            return [strip(w) for w in x]
+        return x
+    secs, kb = open(f"{out}/{name}.time").read().split()
+    return strip(v), float(secs), int(kb)
+r1, s1, kb1 = load("run1")
+r2, s2, kb2 = load("run2")
+rt, st, kbt = load("tenth")
+p = r1["policies"][0]
+summary = {
+    "backend": backend, "queries": queries, "served": p["queries"],
+    "outputs_verified": p.get("outputs_verified"),
+    "identical_across_runs": r1 == r2,
+    "wall_seconds": [s1, s2], "queries_per_second": queries / s1,
+    "peak_rss_mb": kb1 / 1024, "peak_rss_mb_at_tenth": kbt / 1024,
+    "rss_growth_bytes_per_query": (kb1 - kbt) * 1024 / max(queries - tenth, 1),
+}
+json.dump(summary, open(f"{out}/summary.json", "w"), indent=2)
+print(json.dumps(summary))
+sys.exit(0 if r1 == r2 and p["queries"] == queries else 1)
+PY
