@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "checker_selftest.h"
 #include "harness.h"
 
 namespace sushi {
@@ -71,6 +72,19 @@ int sushi_sim_inject_fault(SushiSim* s, const SushiSimFault* fault) {
     return s->sim->inject_fault(*fault) ? SUSHI_SIM_OK : SUSHI_SIM_BAD_FAULT;
 }
 void sushi_sim_clear_faults(SushiSim* s) { s->sim->clear_faults(); }
+
+size_t sushi_sim_checker_selftest(SushiSimCheckerCase* out, size_t max) {
+    const auto scenarios = sushi::checker_scenarios();
+    for (size_t i = 0; i < scenarios.size() && i < max; ++i) {
+        const sushi::CheckerScenario& sc = scenarios[i];
+        SushiSimCheckerCase& c = out[i];
+        std::snprintf(c.scenario, sizeof c.scenario, "%s", sc.name);
+        std::snprintf(c.expected_channel, sizeof c.expected_channel, "%s", sc.channel);
+        std::snprintf(c.expected_rule, sizeof c.expected_rule, "%s", sc.rule);
+        sushi::run_checker_scenario(sc, &c.seen);
+    }
+    return scenarios.size();
+}
 
 int sushi_sim_trace_open(SushiSim* s, const char* path) { return s->sim->trace_open(path); }
 void sushi_sim_trace_close(SushiSim* s) { s->sim->trace_close(); }

@@ -132,6 +132,18 @@ int sushi_sim_mem_read(const SushiSim* s, uint64_t addr, uint8_t* dst, size_t le
 
 void sushi_sim_stats(const SushiSim* s, SushiSimStats* out);
 
+/* One scripted protocol violation and what the checkers saw of it. */
+typedef struct SushiSimCheckerCase {
+    char scenario[64];
+    char expected_channel[24];
+    char expected_rule[48]; /* a phrase the reported rule must contain */
+    SushiSimStats seen;     /* violations, first_violation_* */
+} SushiSimCheckerCase;
+
+/* Runs the protocol checkers against scripted misbehaving bus partners, one scenario per rule
+ * (no model needed); fills up to `max` cases and returns how many scenarios there are. */
+size_t sushi_sim_checker_selftest(SushiSimCheckerCase* out, size_t max);
+
 /* Arms a fault (replacing the channel's previous one): SUSHI_SIM_OK or SUSHI_SIM_BAD_FAULT. */
 int sushi_sim_inject_fault(SushiSim* s, const SushiSimFault* fault);
 /* Disarms every fault and releases a hung channel (transactions in flight continue). */

@@ -223,6 +223,56 @@ pub struct Fault {
     pub after: u64,
 }
 
+/// One scripted protocol violation (see [`checker_selftest`]) and what the checkers reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckerCase {
+    /// What the scripted partner does wrong.
+    pub scenario: String,
+    /// The channel the violation must be reported on.
+    pub expected_channel: String,
+    /// A phrase the reported rule must contain.
+    pub expected_rule: String,
+    /// Violations counted.
+    pub violations: u64,
+    /// The first: (cycle, channel, rule).
+    pub first: Option<(u64, String, String)>,
+}
+
+/// Runs the protocol checkers of both bus models against scripted misbehaving partners, one
+/// scenario per rule (the accelerator never breaks them, so this is what shows that the checkers
+/// can fail). Needs no Verilated model.
+pub fn checker_selftest() -> Vec<CheckerCase> {
+    // SAFETY: a null pointer with max 0 only asks for the count.
+    let n = unsafe { ffi::sushi_sim_checker_selftest(std::ptr::null_mut(), 0) };
+    let mut cases = vec![ffi::SushiSimCheckerCase::default(); n];
+    // SAFETY: cases holds n elements.
+    unsafe { ffi::sushi_sim_checker_selftest(cases.as_mut_ptr(), n) };
+    cases
+        .iter()
+        .map(|c| CheckerCase {
+            scenario: c_text(&c.scenario),
+            expected_channel: c_text(&c.expected_channel),
+            expected_rule: c_text(&c.expected_rule),
+            violations: c.seen.violations,
+            first: (c.seen.violations > 0).then(|| {
+                (
+                    c.seen.first_violation_cycle,
+                    c_text(&c.seen.first_violation_channel),
+                    c_text(&c.seen.first_violation_rule),
+                )
+            }),
+        })
+        .collect()
+}
+
+/// A NUL-terminated C string in a fixed array (the C side always terminates with snprintf).
+fn c_text(chars: &[std::ffi::c_char]) -> String {
+    // SAFETY: the C side always NUL-terminates within the array.
+    unsafe { CStr::from_ptr(chars.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// How to build an [`RtlSim`].
 #[derive(Debug, Clone)]
 pub struct SimOptions {
@@ -432,12 +482,7 @@ impl RtlSim {
         let mut s = ffi::SushiSimStats::default();
         // SAFETY: the handle is live; s is a valid out-pointer.
         unsafe { ffi::sushi_sim_stats(self.handle.as_ptr(), &mut s) };
-        let text = |chars: &[std::ffi::c_char]| {
-            // SAFETY: the C side always NUL-terminates (snprintf) within the array.
-            unsafe { CStr::from_ptr(chars.as_ptr()) }
-                .to_string_lossy()
-                .into_owned()
-        };
+        let text = c_text;
         SimStats {
             cycle: s.cycle,
             ar_bursts: s.ar_bursts,
