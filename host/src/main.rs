@@ -209,9 +209,15 @@ struct ServeArgs {
     plan: PlanArgs,
     /// Also write every query's decision and latencies here (JSON Lines: `policy`, `id`,
     /// `subnet`, `candidate`, `subgraph`, `start_cycle`, `service_cycles`, `refill_cycles`,
-    /// `end_to_end_cycles`, `slo_met`).
+    /// `end_to_end_cycles`, `slo_met`, `latency_met`, `failed`).
     #[arg(long)]
     log: Option<PathBuf>,
+    /// Inject a fault into the simulated memory bus (rtl backend; repeatable, one per channel):
+    /// CHANNEL:KIND:AFTER[:CYCLES], channel ar|r|aw|w|b, kind slverr|decerr|hang|delay, AFTER
+    /// the transfers on the channel that pass first, CYCLES a delay's length. The query it hits
+    /// fails; the device is recovered and serving goes on (`device_faults` in the report).
+    #[arg(long = "fault", value_name = "SPEC")]
+    faults: Vec<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -1259,6 +1265,7 @@ fn demo(args: &DemoArgs) -> Result<()> {
                 &trace,
                 policy.as_mut(),
                 !args.json,
+                &[],
             )?
             .0,
         );
@@ -1849,6 +1856,11 @@ fn serve(args: &ServeArgs) -> Result<()> {
     if args.period == 0 || args.window == 0 {
         bail!("--period and --window must be at least 1");
     }
+    if !args.faults.is_empty() && args.backend != "rtl" {
+        bail!("--fault needs --backend rtl: faults are injected into the simulated memory bus");
+    }
+    // Refuse a malformed fault before any work.
+    rtl_bus_with_faults(None, &args.faults)?;
     let trace = sushi_host::trace::read(&args.trace)?;
     let (net, cfg, front) = front_of(&args.plan)?;
     let wall = std::time::Instant::now();
@@ -1901,6 +1913,7 @@ fn serve(args: &ServeArgs) -> Result<()> {
                 &trace,
                 p.as_mut(),
                 !args.json,
+                &args.faults,
             )?,
         };
         if args.log.is_some() {
@@ -2269,6 +2282,8 @@ fn rtl_crosscheck(
 }
 
 /// The LRU-over-tiles baseline for the candidates of `table`, in `cfg`'s PB.
+// Only the demo calls it, and the demo needs the RTL.
+#[cfg_attr(not(feature = "rtl"), allow(dead_code))]
 fn lru_policy(
     mode: sushi_host::sched::Mode,
     table: &sushi_host::sched::LatencyTable,
@@ -2293,6 +2308,7 @@ fn serve_executed(
     trace: &[sushi_host::trace::Query],
     policy: &mut dyn sushi_host::sched::Policy,
     show_progress: bool,
+    faults: &[String],
 ) -> Result<(
     sushi_host::sched::ServeSummary,
     Vec<sushi_host::sched::Served>,
@@ -2311,11 +2327,16 @@ fn serve_executed(
             serve_exec(&mut exec, table, split, trace, policy, progress)?
         }
         _ => {
-            let sim = rtl_bus(cfg)?;
+            let sim = rtl_bus_with_faults(Some(cfg), faults)?.expect("a bus was asked for");
             let mut exec = Executor::new(sim, net, cfg, true)?;
             serve_exec(&mut exec, table, split, trace, policy, progress)?
         }
     };
+    for (s, r) in served.iter().zip(&runs) {
+        if let Some(fault) = &r.fault {
+            eprintln!("warning: {name}: query {} failed: {fault}", s.id);
+        }
+    }
     Ok((
         summarize_exec(table, &served, &runs, &name, backend, cfg),
         served,
@@ -2328,6 +2349,39 @@ fn rtl_bus(cfg: &HwConfig) -> Result<sushi_sim::RtlSim> {
         cfg,
         &sushi_sim::SimOptions::default(),
     )?)
+}
+
+/// With a config: the RTL with `faults` armed. Without: only checks that `faults` parse.
+#[cfg(feature = "rtl")]
+fn rtl_bus_with_faults(
+    cfg: Option<&HwConfig>,
+    faults: &[String],
+) -> Result<Option<sushi_sim::RtlSim>> {
+    let faults = faults
+        .iter()
+        .map(|f| {
+            f.parse::<sushi_sim::Fault>()
+                .map_err(|e| anyhow::anyhow!("--fault: {e}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let Some(cfg) = cfg else { return Ok(None) };
+    let mut sim = rtl_bus(cfg)?;
+    for f in faults {
+        sim.inject_fault(f)?;
+    }
+    Ok(Some(sim))
+}
+
+#[cfg(not(feature = "rtl"))]
+fn rtl_bus_with_faults(
+    cfg: Option<&HwConfig>,
+    faults: &[String],
+) -> Result<Option<sushi_host::model::ModelAccel>> {
+    match cfg {
+        None if faults.is_empty() => Ok(None),
+        None => bail!("--fault needs the RTL backend, and this `sushi` was built without it"),
+        Some(cfg) => rtl_bus(cfg).map(Some),
+    }
 }
 
 #[cfg(not(feature = "rtl"))]

@@ -739,6 +739,9 @@ pub struct Served {
     pub slo_met: bool,
     /// Met the latency target (whatever the accuracy).
     pub latency_met: bool,
+    /// The device failed on it (an AXI error or a watchdog timeout): it got no answer, met no
+    /// target, and the device was recovered before the next query.
+    pub failed: bool,
 }
 
 /// The FIFO single-accelerator timeline of `queries` under `policy`, every cost from the table,
@@ -821,6 +824,7 @@ pub fn serve_table(
             slo_met: end - q.arrival_cycle <= q.latency_target_cycles
                 && table.candidates[s].accuracy >= q.accuracy_target,
             latency_met: end - q.arrival_cycle <= q.latency_target_cycles,
+            failed: false,
         });
         free = end;
     }
@@ -1170,6 +1174,8 @@ pub struct ServeSummary {
     pub offchip_energy_uj: f64,
     /// Queries whose outputs were checked against the golden model (0: costs only).
     pub outputs_verified: usize,
+    /// Queries the device failed on (then recovered); each met no target.
+    pub device_faults: usize,
 }
 
 /// End-to-end latency of `served`: (mean, 99th percentile), in cycles.
@@ -1228,5 +1234,6 @@ pub fn summarize(
         refill_bytes,
         offchip_energy_uj: dram as f64 * config.spec.dram.energy_pj_per_byte / 1e6,
         outputs_verified: 0,
+        device_faults: served.iter().filter(|s| s.failed).count(),
     }
 }

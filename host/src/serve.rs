@@ -82,6 +82,8 @@ pub struct Executed {
     pub pb_read_bytes: u64,
     /// Bytes the refill moved.
     pub refill_bytes: u64,
+    /// What failed on the device, and how it was recovered (None: it ran).
+    pub fault: Option<String>,
 }
 
 /// What making the PB hold a policy's content cost.
@@ -181,6 +183,14 @@ impl<'a, B: Bus> Executor<'a, B> {
     /// `rtl`, `model` or `abs`.
     pub fn backend(&self) -> &'static str {
         self.name
+    }
+
+    /// The device's bus (None: costs only), for its counters or to inject faults.
+    pub fn bus(&mut self) -> Option<&mut B> {
+        match &mut self.target {
+            Target::Device { accel, .. } => Some(accel.bus()),
+            Target::CostsOnly => None,
+        }
     }
 
     /// Makes the PB hold `want` before [`Executor::run`]: a refill job moving only the tiles it
@@ -327,7 +337,27 @@ impl<'a, B: Bus> Executor<'a, B> {
             dram_weight_bytes,
             pb_read_bytes,
             refill_bytes: refilled.bytes,
+            fault: None,
         })
+    }
+
+    /// Takes a device fault in stride: for an AXI error or a watchdog timeout (`JobFailed`,
+    /// `Timeout`) it recovers the device ([`Accel::recover`]) and forgets what the PB holds, so
+    /// the next refill starts from nothing; returns the cycles the failed job took and what
+    /// happened, in words. Any other error is handed back.
+    pub fn absorb(&mut self, error: ServeError) -> Result<(u64, String), ServeError> {
+        let cycles = match &error {
+            ServeError::Driver(DriverError::JobFailed { cycles, .. })
+            | ServeError::Driver(DriverError::Timeout { cycles, .. }) => *cycles,
+            _ => return Err(error),
+        };
+        let Target::Device { accel, .. } = &mut self.target else {
+            return Err(error);
+        };
+        let recovery = accel.recover()?;
+        self.map.invalidate();
+        self.held = PbContent::SubGraph(0);
+        Ok((cycles, format!("{error}; recovered by {recovery:?}")))
     }
 }
 
@@ -362,12 +392,45 @@ pub fn serve_exec<B: Bus>(
             cycle: cache_at(predicted_free),
         };
         held = policy.cache(table, &now, &held);
-        let refilled = exec.hold(table, &held, policy.shares_weights())?;
+        // A device fault (AXI error, watchdog) fails this query only: the device is recovered
+        // and serving goes on (`Executor::absorb`).
+        let mut fault = None;
+        let refilled = match exec.hold(table, &held, policy.shares_weights()) {
+            Ok(r) => r,
+            Err(e) => {
+                fault = Some(exec.absorb(e)?);
+                Refilled::default()
+            }
+        };
         now.cycle = (now.cycle + refilled.predicted_cycles).max(q.arrival_cycle);
         let c = policy.select(table, &now, &held);
         policy.served(table, &now, c);
         let use_pb = policy.uses_pb(&held, c);
-        let e = exec.run(table, split, q, c, refilled, use_pb)?;
+        if fault.is_none() {
+            match exec.run(table, split, q, c, refilled, use_pb) {
+                Ok(e) => {
+                    runs.push(e);
+                }
+                Err(e) => fault = Some(exec.absorb(e)?),
+            }
+        }
+        if let Some((cycles, what)) = fault {
+            runs.push(Executed {
+                class: None,
+                label: split.labels.get(q.input).map_or(0, |&l| usize::from(l)),
+                cycles,
+                refill_cycles: refilled.cycles,
+                predicted_cycles: cycles,
+                predicted_refill_cycles: refilled.predicted_cycles,
+                dram_bytes: 0,
+                dram_weight_bytes: 0,
+                pb_read_bytes: 0,
+                refill_bytes: refilled.bytes,
+                fault: Some(what),
+            });
+        }
+        let e = runs.last().expect("pushed above").clone();
+        let failed = e.fault.is_some();
         predicted_free = now.cycle + e.predicted_cycles;
         let start = (cache_at(free) + e.refill_cycles).max(q.arrival_cycle);
         let end = start + e.cycles;
@@ -383,11 +446,12 @@ pub fn serve_exec<B: Bus>(
             dram_bytes: e.dram_bytes,
             pb_read_bytes: e.pb_read_bytes,
             end_to_end_cycles: end - q.arrival_cycle,
-            slo_met: end - q.arrival_cycle <= q.latency_target_cycles
+            slo_met: !failed
+                && end - q.arrival_cycle <= q.latency_target_cycles
                 && table.candidates[c].accuracy >= q.accuracy_target,
-            latency_met: end - q.arrival_cycle <= q.latency_target_cycles,
+            latency_met: !failed && end - q.arrival_cycle <= q.latency_target_cycles,
+            failed,
         });
-        runs.push(e);
         free = end;
         progress(i + 1);
     }
@@ -407,10 +471,11 @@ pub fn summarize_exec(
 ) -> ServeSummary {
     let mut summary = crate::sched::summarize(table, served, policy, config);
     summary.backend = backend.to_string();
-    if runs.iter().all(|r| r.class.is_some()) {
+    // A failed query has no class and counts as wrong.
+    if runs.iter().all(|r| r.class.is_some() || r.fault.is_some()) {
         let correct = runs.iter().filter(|r| r.class == Some(r.label)).count();
         summary.served_accuracy = 100.0 * correct as f64 / served.len().max(1) as f64;
-        summary.outputs_verified = runs.len();
+        summary.outputs_verified = runs.iter().filter(|r| r.class.is_some()).count();
     }
     summary
 }

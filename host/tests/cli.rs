@@ -662,3 +662,33 @@ fn a_closed_stdout_pipe_ends_quietly() {
     assert!(out.status.success(), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_malformed_or_misplaced_fault_is_refused_before_any_work() {
+    let trace = std::env::temp_dir().join(format!("sushi-fault-{}.csv", std::process::id()));
+    std::fs::write(
+        &trace,
+        "id,arrival_cycle,accuracy_target,latency_target_cycles,input\n0,0,80,100000,0\n",
+    )
+    .unwrap();
+    let t = trace.to_str().unwrap();
+    let out = sushi(&[
+        "serve",
+        "--trace",
+        t,
+        "--backend",
+        "model",
+        "--fault",
+        "r:slverr:5",
+    ]);
+    assert_clean_error(&out, &["--fault needs --backend rtl"]);
+    for (spec, words) in [
+        ("x:slverr:5", "no channel `x`"),
+        ("ar:slverr:5", "only on R and B"),
+        ("r:delay:5", "a delay needs CYCLES"),
+        ("r:hang:many", "AFTER `many` is not a whole number"),
+    ] {
+        let out = sushi(&["serve", "--trace", t, "--backend", "rtl", "--fault", spec]);
+        assert_clean_error(&out, &["--fault", words]);
+    }
+}

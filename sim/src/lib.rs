@@ -273,6 +273,61 @@ fn c_text(chars: &[std::ffi::c_char]) -> String {
         .into_owned()
 }
 
+impl std::str::FromStr for Fault {
+    type Err = String;
+
+    /// `CHANNEL:KIND:AFTER[:CYCLES]`: channel `ar`, `r`, `aw`, `w` or `b`; kind `slverr`,
+    /// `decerr`, `hang` or `delay` (which needs CYCLES); AFTER the transfers that pass first.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let usage = "write CHANNEL:KIND:AFTER[:CYCLES], e.g. r:slverr:5000 or w:delay:100:20000 (channel ar|r|aw|w|b, kind slverr|decerr|hang|delay)";
+        let parts: Vec<&str> = text.split(':').collect();
+        if !(3..=4).contains(&parts.len()) {
+            return Err(format!("fault `{text}`: {usage}"));
+        }
+        let channel = match parts[0].to_ascii_lowercase().as_str() {
+            "ar" => Channel::Ar,
+            "r" => Channel::R,
+            "aw" => Channel::Aw,
+            "w" => Channel::W,
+            "b" => Channel::B,
+            other => return Err(format!("fault `{text}`: no channel `{other}`; {usage}")),
+        };
+        let number = |what: &str, s: &str| {
+            s.parse::<u64>()
+                .map_err(|_| format!("fault `{text}`: {what} `{s}` is not a whole number; {usage}"))
+        };
+        let after = number("AFTER", parts[2])?;
+        let kind = match (parts[1].to_ascii_lowercase().as_str(), parts.get(3)) {
+            ("slverr", None) => FaultKind::SlvErr,
+            ("decerr", None) => FaultKind::DecErr,
+            ("hang", None) => FaultKind::Hang,
+            ("delay", Some(c)) => FaultKind::Delay {
+                cycles: number("CYCLES", c)?,
+            },
+            ("delay", None) => {
+                return Err(format!("fault `{text}`: a delay needs CYCLES; {usage}"));
+            }
+            (k @ ("slverr" | "decerr" | "hang"), Some(_)) => {
+                return Err(format!(
+                    "fault `{text}`: only a delay takes CYCLES, not {k}"
+                ));
+            }
+            (other, _) => return Err(format!("fault `{text}`: no fault kind `{other}`; {usage}")),
+        };
+        if matches!(kind, FaultKind::SlvErr | FaultKind::DecErr) && !channel.carries_response() {
+            return Err(format!(
+                "fault `{text}`: AXI carries responses only on R and B, so inject {} on r or b",
+                kind.name()
+            ));
+        }
+        Ok(Fault {
+            channel,
+            kind,
+            after,
+        })
+    }
+}
+
 /// How to build an [`RtlSim`].
 #[derive(Debug, Clone)]
 pub struct SimOptions {

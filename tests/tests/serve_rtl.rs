@@ -217,3 +217,103 @@ fn slack_aware_and_model_switching_run_on_the_rtl_as_on_the_costs_only_executor(
         }
     }
 }
+
+/// Serves the setup's trace on the RTL with `fault` armed `at` (0..1) of the way through the
+/// channel's transfers of a clean run; returns what was served and run.
+fn serve_with_fault(
+    seed: u64,
+    channel: sushi_sim::Channel,
+    kind: sushi_sim::FaultKind,
+    at: f64,
+) -> (Vec<Served>, Vec<Executed>, usize) {
+    let (cfg, table, trace, split) = setup(seed);
+    let net = sushi_tests::shipped_supernet();
+    let sushi = Sushi {
+        mode: Mode::LatencyStrict,
+        period: 3,
+        window: 4,
+    };
+    let transfers = |s: &sushi_sim::SimStats| match channel {
+        sushi_sim::Channel::Ar => s.ar_bursts,
+        sushi_sim::Channel::R => s.r_beats,
+        sushi_sim::Channel::Aw => s.aw_bursts,
+        sushi_sim::Channel::W => s.w_beats,
+        sushi_sim::Channel::B => s.b_responses,
+    };
+    let mut clean =
+        Executor::new(rtl(&cfg, Stalls::random(seed, 200), seed), net, &cfg, true).unwrap();
+    serve_exec(
+        &mut clean,
+        &table,
+        &split,
+        &trace,
+        &mut sushi.clone(),
+        |_| {},
+    )
+    .unwrap();
+    let total = transfers(&clean.bus().unwrap().stats());
+    let mut faulty =
+        Executor::new(rtl(&cfg, Stalls::random(seed, 200), seed), net, &cfg, true).unwrap();
+    faulty
+        .bus()
+        .unwrap()
+        .inject_fault(sushi_sim::Fault {
+            channel,
+            kind,
+            after: (total as f64 * at) as u64,
+        })
+        .unwrap();
+    // Every output that is produced is checked against the golden model inside serve_exec.
+    let (served, runs) = serve_exec(
+        &mut faulty,
+        &table,
+        &split,
+        &trace,
+        &mut sushi.clone(),
+        |_| {},
+    )
+    .unwrap();
+    let stats = faulty.bus().unwrap().stats();
+    assert_eq!(stats.faults_hit, 1, "the fault hit");
+    assert_eq!(stats.violations, 0, "{:?}", stats.first_violation);
+    (served, runs, trace.len())
+}
+
+#[test]
+fn a_device_fault_fails_one_query_and_serving_goes_on_exactly_after_recovery() {
+    let seed = seed("serve through faults", 14);
+    for (channel, kind, recovery) in [
+        (
+            sushi_sim::Channel::R,
+            sushi_sim::FaultKind::SlvErr,
+            "SoftReset",
+        ),
+        (
+            sushi_sim::Channel::W,
+            sushi_sim::FaultKind::Hang,
+            "HardReset",
+        ),
+    ] {
+        let (served, runs, queries) = serve_with_fault(seed, channel, kind, 0.5);
+        let what = format!("{} on {}", kind.name(), channel.name());
+        assert_eq!(
+            served.len(),
+            queries,
+            "{what}: every query was answered or failed"
+        );
+        let failed: Vec<_> = served.iter().filter(|s| s.failed).collect();
+        assert_eq!(failed.len(), 1, "{what}: one query failed");
+        assert!(!failed[0].slo_met && !failed[0].latency_met, "{what}");
+        let fault = runs
+            .iter()
+            .find_map(|r| r.fault.as_deref())
+            .expect("the failed run says why");
+        assert!(fault.contains(recovery), "{what}: {fault}");
+        // Every other query ran on the recovered device and was verified.
+        assert_eq!(
+            runs.iter().filter(|r| r.class.is_some()).count(),
+            queries - 1,
+            "{what}"
+        );
+    }
+}
