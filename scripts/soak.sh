@@ -10,7 +10,8 @@
 #   - peak memory: peak RSS of the full run against the tenth (stable when they are close: the
 #     per-query summaries are the only state that grows, a few hundred bytes a query);
 #   - determinism: the two full runs' reports are identical but for wall-clock fields (`*_seconds`).
-# Results go to soak-out/BACKEND-QUERIES/ and a summary line to stdout.
+# Results go to soak-out/BACKEND-QUERIES/ and a summary line to stdout. SUSHI_BIN=path uses an
+# already built binary.
 set -euo pipefail
 backend=${1:?usage: scripts/soak.sh abs|model|rtl QUERIES [SEED]}
 queries=${2:?usage: scripts/soak.sh abs|model|rtl QUERIES [SEED]}
@@ -19,8 +20,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/soak-out/$backend-$queries"
 mkdir -p "$out"
 cd "$root"
-cargo build --release --quiet -p sushi-host --bin sushi
-sushi="$root/target/release/sushi"
+# SUSHI_BIN: an already built `sushi` (default: build the release one).
+if [ -n "${SUSHI_BIN:-}" ]; then
+  sushi=$(realpath "$SUSHI_BIN")
+else
+  cargo build --release --quiet -p sushi-host --bin sushi
+  sushi="$root/target/release/sushi"
+fi
 tenth=$((queries / 10))
 "$sushi" trace gen --queries "$queries" --seed "$seed" --out "$out/trace.csv" 2>/dev/null
 "$sushi" trace gen --queries "$tenth" --seed "$seed" --out "$out/trace-tenth.csv" 2>/dev/null
