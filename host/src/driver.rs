@@ -277,19 +277,34 @@ impl<B: Bus> Accel<B> {
     /// Waits at most `max_cycles` for the job just started; returns the wait and STATUS (not yet
     /// acknowledged: see [`Accel::acknowledge`]).
     fn finish_job(&mut self, max_cycles: u64) -> Result<(WaitOutcome, u32), DriverError> {
-        let wait = self.bus.wait_idle(max_cycles)?;
-        let status = if wait.idle {
-            self.bus.read_reg(regs::STATUS)?
-        } else {
-            0
-        };
-        if !wait.idle || regs::STATUS_DONE.get(status) == 0 {
-            return Err(DriverError::Timeout {
-                cycles: max_cycles,
-                at_cycle: self.bus.cycle(),
-            });
+        // A job has ended when DONE is up, not merely when BUSY is down: on a board, STATUS can
+        // be read before the device has taken the start write. While cycles pass, an idle device
+        // without DONE is waited for (a simulation, where no cycle passes then, times out at once).
+        let mut waited = 0u64;
+        loop {
+            let wait = self.bus.wait_idle(max_cycles - waited)?;
+            waited = (waited + wait.cycles).min(max_cycles);
+            let status = if wait.idle {
+                self.bus.read_reg(regs::STATUS)?
+            } else {
+                0
+            };
+            if wait.idle && regs::STATUS_DONE.get(status) != 0 {
+                return Ok((
+                    WaitOutcome {
+                        cycles: waited,
+                        idle: true,
+                    },
+                    status,
+                ));
+            }
+            if !wait.idle || wait.cycles == 0 || waited >= max_cycles {
+                return Err(DriverError::Timeout {
+                    cycles: max_cycles,
+                    at_cycle: self.bus.cycle(),
+                });
+            }
         }
-        Ok((wait, status))
     }
 
     /// Acknowledges STATUS (clearing DONE drops the interrupt, clearing ERROR clears the code)

@@ -56,6 +56,9 @@ enum Command {
     Pb(PbCommand),
     /// Serve a query trace under one or all policies and print DESIGN.md's metrics.
     Serve(ServeArgs),
+    /// An FPGA board behind Linux UIO and u-dma-buf (hw/boards/bring-up.md).
+    #[command(subcommand)]
+    Board(BoardCommand),
     /// SushiAbs, the cycle model.
     #[command(subcommand)]
     Abs(AbsCommand),
@@ -156,6 +159,25 @@ enum BenchAction {
 }
 
 #[derive(Debug, Subcommand)]
+enum BoardCommand {
+    /// Open the board's devices, check that the accelerator is a SUSHI built for the config, and
+    /// print what was found (a bring-up check; nothing runs).
+    Probe {
+        /// Config name or path to a .toml file.
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: String,
+        #[command(flatten)]
+        board: BoardArgs,
+        /// Where sysfs is mounted.
+        #[arg(long, default_value = "/sys", hide = true)]
+        sysfs: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum AbsCommand {
     /// SushiAbs against the RTL: SubNets (default: the Pareto front on the config) under three
     /// cache states each, with every error and the worst.
@@ -218,9 +240,25 @@ struct ServeArgs {
     /// fails; the device is recovered and serving goes on (`device_faults` in the report).
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<String>,
+    #[command(flatten)]
+    board: BoardArgs,
     /// Print JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// Where the board's devices are (`--backend board`; hw/boards/bring-up.md).
+#[derive(Debug, Clone, Args)]
+struct BoardArgs {
+    /// The UIO device of the accelerator's registers.
+    #[arg(long, default_value = "/dev/uio0")]
+    uio: PathBuf,
+    /// The u-dma-buf device of the DMA buffer.
+    #[arg(long, default_value = "/dev/udmabuf0")]
+    udmabuf: PathBuf,
+    /// Sleep on the UIO interrupt instead of polling STATUS.
+    #[arg(long)]
+    interrupt: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -552,6 +590,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Compare(args) => compare(&args),
         Command::Pb(PbCommand::Report(args)) => pb_report(&args),
         Command::Serve(args) => serve(&args),
+        Command::Board(BoardCommand::Probe {
+            config,
+            board,
+            sysfs,
+            json,
+        }) => board_probe(&config, &board, &sysfs, json),
         Command::Bench(args) => bench(&args),
         Command::Abs(AbsCommand::Check {
             subnets,
@@ -1266,6 +1310,11 @@ fn demo(args: &DemoArgs) -> Result<()> {
                 policy.as_mut(),
                 !args.json,
                 &[],
+                &BoardArgs {
+                    uio: PathBuf::new(),
+                    udmabuf: PathBuf::new(),
+                    interrupt: false,
+                },
             )?
             .0,
         );
@@ -1842,9 +1891,9 @@ fn serve(args: &ServeArgs) -> Result<()> {
     use sushi_host::sched::{
         Candidate, Mode, POLICY_NAMES, build_table, make_policy, serve_table, summarize,
     };
-    if !["abs", "model", "rtl"].contains(&args.backend.as_str()) {
+    if !["abs", "model", "rtl", "board"].contains(&args.backend.as_str()) {
         bail!(
-            "--backend {}: use rtl (execute on the simulated RTL), model (execute on the golden model) or abs (SushiAbs's latency table only)",
+            "--backend {}: use rtl (execute on the simulated RTL), model (execute on the golden model), board (an FPGA board through UIO) or abs (SushiAbs's latency table only)",
             args.backend
         );
     }
@@ -1914,6 +1963,7 @@ fn serve(args: &ServeArgs) -> Result<()> {
                 p.as_mut(),
                 !args.json,
                 &args.faults,
+                &args.board,
             )?,
         };
         if args.log.is_some() {
@@ -2309,6 +2359,7 @@ fn serve_executed(
     policy: &mut dyn sushi_host::sched::Policy,
     show_progress: bool,
     faults: &[String],
+    board: &BoardArgs,
 ) -> Result<(
     sushi_host::sched::ServeSummary,
     Vec<sushi_host::sched::Served>,
@@ -2324,6 +2375,12 @@ fn serve_executed(
     let (served, runs) = match backend {
         "model" => {
             let mut exec = Executor::new(sushi_host::model::ModelAccel::new(cfg), net, cfg, false)?;
+            serve_exec(&mut exec, table, split, trace, policy, progress)?
+        }
+        "board" => {
+            let bus = open_board(board, net, cfg, table)?;
+            // Outputs are checked against the int8 reference, as on the model backend.
+            let mut exec = Executor::new(bus, net, cfg, false)?;
             serve_exec(&mut exec, table, split, trace, policy, progress)?
         }
         _ => {
@@ -2349,6 +2406,105 @@ fn rtl_bus(cfg: &HwConfig) -> Result<sushi_sim::RtlSim> {
         cfg,
         &sushi_sim::SimOptions::default(),
     )?)
+}
+
+#[cfg(unix)]
+fn board_probe(config: &str, args: &BoardArgs, sysfs: &std::path::Path, json: bool) -> Result<()> {
+    use sushi_hw::{Bus, regs};
+    let cfg = HwConfig::load(config)?;
+    let opts = sushi_host::board::BoardOptions {
+        uio: args.uio.clone(),
+        udmabuf: args.udmabuf.clone(),
+        sysfs: sysfs.to_path_buf(),
+        interrupt: args.interrupt,
+    };
+    let mut bus = sushi_host::board::BoardBus::open(&opts, &cfg)?;
+    let raw = |bus: &mut sushi_host::board::BoardBus, r: u32| bus.read_reg(r);
+    let (id, version, hash) = (
+        raw(&mut bus, regs::ID)?,
+        raw(&mut bus, regs::VERSION)?,
+        raw(&mut bus, regs::CONFIG_HASH)?,
+    );
+    let region = bus.dram();
+    // The driver's own checks: ID, register map version, config hash; then the DMA window.
+    let mut accel = sushi_host::driver::Accel::open(bus, &cfg)?;
+    let status = accel.bus().read_reg(regs::STATUS)?;
+    let report = serde_json::json!({
+        "config": cfg.name,
+        "uio": args.uio,
+        "udmabuf": args.udmabuf,
+        "id": format!("{id:#010x}"),
+        "regmap_version": version,
+        "config_hash": format!("{hash:#010x}"),
+        "dma_base": format!("{:#x}", region.base),
+        "dma_bytes": region.bytes,
+        "status": format!("{status:#010x}"),
+    });
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        outln!(
+            "SUSHI accelerator for `{}` at {} (ID {id:#010x}, register map v{version}, config hash {hash:#010x})",
+            cfg.name,
+            args.uio.display()
+        );
+        outln!(
+            "DMA buffer {}: {} bytes at bus address {:#x}; STATUS {status:#010x}",
+            args.udmabuf.display(),
+            region.bytes,
+            region.base
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn board_probe(
+    _config: &str,
+    _args: &BoardArgs,
+    _sysfs: &std::path::Path,
+    _json: bool,
+) -> Result<()> {
+    bail!("the board backend needs Linux (UIO and u-dma-buf)")
+}
+
+/// Opens the board and checks that its DMA buffer holds the tile image and the largest
+/// candidate's program.
+#[cfg(unix)]
+fn open_board(
+    args: &BoardArgs,
+    net: &sushi_host::supernet::SuperNet,
+    cfg: &HwConfig,
+    table: &sushi_host::sched::LatencyTable,
+) -> Result<sushi_host::board::BoardBus> {
+    use sushi_host::compiler::{Outputs, compile_subnet};
+    let opts = sushi_host::board::BoardOptions {
+        uio: args.uio.clone(),
+        udmabuf: args.udmabuf.clone(),
+        interrupt: args.interrupt,
+        ..Default::default()
+    };
+    let bus = sushi_host::board::BoardBus::open(&opts, cfg)?;
+    let image = sushi_host::pb::TileImage::build(net, sushi_host::layout::Array::of(cfg));
+    let empty = sushi_host::pb::PbMap::for_config(cfg);
+    let mut largest = 0u64;
+    for c in &table.candidates {
+        let p = compile_subnet(net, c.subnet, &image, &empty, cfg, Outputs::Last)?;
+        largest = largest.max(p.image.len() as u64);
+    }
+    // The tile image sits 4 KiB-aligned at the top, programs at the bottom.
+    bus.require_buffer(image.data().len() as u64 + largest + 4096)?;
+    Ok(bus)
+}
+
+#[cfg(not(unix))]
+fn open_board(
+    _args: &BoardArgs,
+    _net: &sushi_host::supernet::SuperNet,
+    _cfg: &HwConfig,
+    _table: &sushi_host::sched::LatencyTable,
+) -> Result<sushi_host::model::ModelAccel> {
+    bail!("the board backend needs Linux (UIO and u-dma-buf)")
 }
 
 /// With a config: the RTL with `faults` armed. Without: only checks that `faults` parse.

@@ -165,7 +165,7 @@ impl<'a, B: Bus> Executor<'a, B> {
         } else {
             None
         };
-        let name = if golden.is_some() { "rtl" } else { "model" };
+        let name = accel.bus().backend();
         Ok(Executor {
             target: Target::Device {
                 accel: Box::new(accel),
