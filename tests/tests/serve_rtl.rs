@@ -52,6 +52,18 @@ fn setup(seed: u64) -> (HwConfig, LatencyTable, Vec<Query>, Split) {
     (cfg, table, trace, split)
 }
 
+/// An executor on the RTL of `cfg` under random stalls (every output checked against the
+/// golden model), with the shipped SuperNet's tile image uploaded.
+fn on_rtl(cfg: &HwConfig, seed: u64) -> Executor<'_, sushi_sim::RtlSim> {
+    Executor::new(
+        rtl(cfg, Stalls::random(seed, 200), seed),
+        sushi_tests::shipped_supernet(),
+        cfg,
+        true,
+    )
+    .unwrap()
+}
+
 fn decisions(s: &[Served]) -> Vec<(usize, Option<usize>)> {
     s.iter().map(|x| (x.candidate, x.subgraph)).collect()
 }
@@ -66,8 +78,7 @@ fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
         period: 3,
         window: 4,
     };
-    let mut on_rtl =
-        Executor::new(rtl(&cfg, Stalls::random(seed, 200), seed), net, &cfg, true).unwrap();
+    let mut on_rtl = on_rtl(&cfg, seed);
     let (rtl_served, rtl_runs) = serve_exec(
         &mut on_rtl,
         &table,
@@ -119,8 +130,7 @@ fn lru_tile_sets_refill_in_place_on_the_rtl_and_cost_what_sushiabs_predicts() {
         .len()
         / 4;
     let lru = Lru::new(Mode::LatencyStrict, &table, net, &layout, words).unwrap();
-    let mut on_rtl =
-        Executor::new(rtl(&cfg, Stalls::random(seed, 200), seed), net, &cfg, true).unwrap();
+    let mut on_rtl = on_rtl(&cfg, seed);
     // Every output is checked against the golden model inside serve_exec.
     let (rtl_served, rtl_runs) = serve_exec(
         &mut on_rtl,
@@ -186,8 +196,7 @@ fn slack_aware_and_model_switching_run_on_the_rtl_as_on_the_costs_only_executor(
             sushi_host::sched::make_policy(name, Mode::LatencyStrict, 3, 4, &table, net, &cfg)
                 .unwrap()
         };
-        let mut on_rtl =
-            Executor::new(rtl(&cfg, Stalls::random(seed, 200), seed), net, &cfg, true).unwrap();
+        let mut on_rtl = on_rtl(&cfg, seed);
         // Every output is checked against the golden model inside serve_exec.
         let (rtl_served, rtl_runs) =
             serve_exec(&mut on_rtl, &table, &split, &trace, make().as_mut(), |_| {}).unwrap();
@@ -227,7 +236,6 @@ fn serve_with_fault(
     at: f64,
 ) -> (Vec<Served>, Vec<Executed>, usize) {
     let (cfg, table, trace, split) = setup(seed);
-    let net = sushi_tests::shipped_supernet();
     let sushi = Sushi {
         mode: Mode::LatencyStrict,
         period: 3,
@@ -240,8 +248,7 @@ fn serve_with_fault(
         sushi_sim::Channel::W => s.w_beats,
         sushi_sim::Channel::B => s.b_responses,
     };
-    let mut clean =
-        Executor::new(rtl(&cfg, Stalls::random(seed, 200), seed), net, &cfg, true).unwrap();
+    let mut clean = on_rtl(&cfg, seed);
     serve_exec(
         &mut clean,
         &table,
@@ -252,8 +259,7 @@ fn serve_with_fault(
     )
     .unwrap();
     let total = transfers(&clean.bus().unwrap().stats());
-    let mut faulty =
-        Executor::new(rtl(&cfg, Stalls::random(seed, 200), seed), net, &cfg, true).unwrap();
+    let mut faulty = on_rtl(&cfg, seed);
     faulty
         .bus()
         .unwrap()
