@@ -682,6 +682,19 @@ fn a_malformed_or_misplaced_fault_is_refused_before_any_work() {
         "r:slverr:5",
     ]);
     assert_clean_error(&out, &["--fault needs --backend rtl"]);
+    if !cfg!(feature = "rtl") {
+        let out = sushi(&[
+            "serve",
+            "--trace",
+            t,
+            "--backend",
+            "rtl",
+            "--fault",
+            "r:slverr:5",
+        ]);
+        assert_clean_error(&out, &["built without it"]);
+        return;
+    }
     for (spec, words) in [
         ("x:slverr:5", "no channel `x`"),
         ("ar:slverr:5", "only on R and B"),
