@@ -119,8 +119,12 @@ fn at(cycle: Option<u64>) -> String {
 pub fn explain(code: ErrorCode) -> &'static str {
     match code {
         ErrorCode::None => "no error",
-        ErrorCode::AxiRead => "an AXI read answered SLVERR or DECERR (an address outside DRAM?)",
-        ErrorCode::AxiWrite => "an AXI write answered SLVERR or DECERR (an address outside DRAM?)",
+        ErrorCode::AxiRead => {
+            "an AXI read answered SLVERR or DECERR: the memory refused it (an address outside DRAM, or a fault in the memory system)"
+        }
+        ErrorCode::AxiWrite => {
+            "an AXI write answered SLVERR or DECERR: the memory refused it (an address outside DRAM, or a fault in the memory system)"
+        }
         ErrorCode::BadOpcode => "a command's opcode is not one of OP_* (a corrupt command stream?)",
         ErrorCode::BadCommand => {
             "a command's fields are out of range (on-chip extent beyond its memory, ROWS 0 or not 1 where required, unaligned DRAM address or stride, bad kernel or stride): a compiler bug"
