@@ -225,29 +225,66 @@ impl Mapping {
     }
 
     /// Copies `data` to `offset`, then fences (the device reads it after a later register write).
+    ///
+    /// Every store is an aligned volatile access (bytes up to an 8-byte boundary, then 8-byte
+    /// words, then bytes): an uncached mapping of device memory (u-dma-buf with `O_SYNC`, Arm's
+    /// Device or Strongly-ordered types) faults on the unaligned accesses a `memcpy` may make.
     pub fn write_bytes(&mut self, offset: usize, data: &[u8]) -> Result<(), MmioError> {
         self.check(offset, data.len())?;
-        // SAFETY: the destination range is inside the mapping (checked) and cannot overlap
-        // `data`, a Rust slice that the mapping does not alias.
+        let base = self.ptr.as_ptr();
+        let head = (offset.next_multiple_of(8) - offset).min(data.len());
+        let (bytes, rest) = data.split_at(head);
+        let (words, tail) = rest.split_at(rest.len() / 8 * 8);
+        // SAFETY: every address written lies in [offset, offset + data.len()), inside the mapping
+        // (checked above); the 8-byte stores start at offset + head, a multiple of 8 in a
+        // page-aligned mapping, so they are aligned.
         unsafe {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.as_ptr().add(offset), data.len())
-        };
+            for (i, &b) in bytes.iter().enumerate() {
+                base.add(offset + i).write_volatile(b);
+            }
+            for (i, w) in words.chunks_exact(8).enumerate() {
+                let word = u64::from_ne_bytes(w.try_into().expect("8 bytes"));
+                base.add(offset + head + 8 * i)
+                    .cast::<u64>()
+                    .write_volatile(word);
+            }
+            let at = offset + head + words.len();
+            for (i, &b) in tail.iter().enumerate() {
+                base.add(at + i).write_volatile(b);
+            }
+        }
         fence(Ordering::SeqCst);
         Ok(())
     }
 
-    /// Fences (the device's writes before its completion are visible), then copies to `out`.
+    /// Fences (the device's writes before its completion are visible), then copies to `out`
+    /// with aligned volatile loads, as [`Mapping::write_bytes`] stores.
     pub fn read_bytes(&self, offset: usize, out: &mut [u8]) -> Result<(), MmioError> {
         self.check(offset, out.len())?;
         fence(Ordering::SeqCst);
-        // SAFETY: the source range is inside the mapping (checked); `out` is a distinct slice.
+        let base = self.ptr.as_ptr();
+        let head = (offset.next_multiple_of(8) - offset).min(out.len());
+        let (bytes, rest) = out.split_at_mut(head);
+        let words_len = rest.len() / 8 * 8;
+        let (words, tail) = rest.split_at_mut(words_len);
+        // SAFETY: as in write_bytes: every address read is inside the mapping and the 8-byte
+        // loads are aligned.
         unsafe {
-            std::ptr::copy_nonoverlapping(
-                self.ptr.as_ptr().add(offset),
-                out.as_mut_ptr(),
-                out.len(),
-            )
-        };
+            for (i, b) in bytes.iter_mut().enumerate() {
+                *b = base.add(offset + i).read_volatile();
+            }
+            for (i, w) in words.chunks_exact_mut(8).enumerate() {
+                let word = base
+                    .add(offset + head + 8 * i)
+                    .cast::<u64>()
+                    .read_volatile();
+                w.copy_from_slice(&word.to_ne_bytes());
+            }
+            let at = offset + head + words_len;
+            for (i, b) in tail.iter_mut().enumerate() {
+                *b = base.add(at + i).read_volatile();
+            }
+        }
         Ok(())
     }
 }
