@@ -423,7 +423,12 @@ impl Ctx<'_> {
                 epi,
             } => {
                 let in_c = self.shapes[*input].2;
-                let packed = layout::pack_conv_weights(weights, *out_c, in_c, *k, self.array);
+                // With a tile image the weights come from it: only their size matters here.
+                let packed = if self.tiles.is_some() {
+                    vec![0; layout::conv_words(*out_c, in_c, *k, self.array) * word]
+                } else {
+                    layout::pack_conv_weights(weights, *out_c, in_c, *k, self.array)
+                };
                 let groups = out_c.div_ceil(r_n);
                 let unit_words = packed.len() / word / groups;
                 let epi_bytes = layout::pack_epilogue(epi, groups * r_n);
@@ -446,7 +451,11 @@ impl Ctx<'_> {
             } => {
                 let c = self.shapes[*input].2;
                 let cv = self.array.vectors(c);
-                let packed = layout::pack_dw_weights(weights, c, *k, self.array);
+                let packed = if self.tiles.is_some() {
+                    vec![0; layout::dw_words(c, *k, self.array) * word]
+                } else {
+                    layout::pack_dw_weights(weights, c, *k, self.array)
+                };
                 let epi_bytes = layout::pack_epilogue(epi, cv * c_n);
                 let chunks = split(cv, packed.len() / word / cv, c_n, &packed, &epi_bytes);
                 WindowLayer {

@@ -131,8 +131,18 @@ pub fn ring_taps() -> Vec<(isize, isize)> {
     taps
 }
 
+/// Words ([`Array::word_bytes`] each) of a convolution's packed weights.
+pub fn conv_words(out_c: usize, in_c: usize, k: usize, array: Array) -> usize {
+    out_c.div_ceil(array.rows) * k * k * array.vectors(in_c)
+}
+
+/// Words of a depthwise convolution's packed weights.
+pub fn dw_words(channels: usize, k: usize, array: Array) -> usize {
+    array.vectors(channels) * (k * k).div_ceil(array.rows)
+}
+
 /// Packs standard convolution weights `w[o][ky][kx][i]` into words `[g][t][v]` of `[r][c]`,
-/// taps in ring order, zero-padded to whole groups and vectors.
+/// taps in ring order, zero-padded to whole groups and vectors ([`conv_words`] words).
 pub fn pack_conv_weights(w: &[i8], out_c: usize, in_c: usize, k: usize, array: Array) -> Vec<u8> {
     assert_eq!(w.len(), out_c * k * k * in_c);
     let (r_n, c_n) = (array.rows, array.cols);
@@ -140,7 +150,7 @@ pub fn pack_conv_weights(w: &[i8], out_c: usize, in_c: usize, k: usize, array: A
     let cv = array.vectors(in_c);
     let taps = &ring_taps()[..k * k];
     let half = (k / 2) as isize;
-    let mut out = vec![0u8; groups * taps.len() * cv * r_n * c_n];
+    let mut out = vec![0u8; conv_words(out_c, in_c, k, array) * array.word_bytes()];
     let mut word = 0;
     for g in 0..groups {
         for &(dy, dx) in taps {
@@ -163,7 +173,7 @@ pub fn pack_conv_weights(w: &[i8], out_c: usize, in_c: usize, k: usize, array: A
 }
 
 /// Packs depthwise weights `w[ch][ky][kx]` into words `[v][b]` of `[r][c]` holding
-/// `w[v*C + c][tap b*R + r]` (taps in ring order, zero-padded).
+/// `w[v*C + c][tap b*R + r]` (taps in ring order, zero-padded; [`dw_words`] words).
 pub fn pack_dw_weights(w: &[i8], channels: usize, k: usize, array: Array) -> Vec<u8> {
     assert_eq!(w.len(), channels * k * k);
     let (r_n, c_n) = (array.rows, array.cols);
@@ -171,7 +181,7 @@ pub fn pack_dw_weights(w: &[i8], channels: usize, k: usize, array: Array) -> Vec
     let taps = &ring_taps()[..k * k];
     let blocks = taps.len().div_ceil(r_n);
     let half = (k / 2) as isize;
-    let mut out = vec![0u8; cv * blocks * r_n * c_n];
+    let mut out = vec![0u8; dw_words(channels, k, array) * array.word_bytes()];
     for v in 0..cv {
         for b in 0..blocks {
             for r in 0..r_n {
