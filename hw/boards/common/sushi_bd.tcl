@@ -5,6 +5,15 @@
 # interconnects to the processing system's ports, and the bitstream. Each board script creates
 # its PS cell and names the PS pins; see hw/boards/README.md. Never run in CI (needs Vivado).
 
+# The newest version of a Xilinx IP in this Vivado's catalog (scripts outlive IP versions).
+proc sushi_ip {name} {
+    set defs [lsort -dictionary [get_ipdefs -all -filter "VLNV =~ xilinx.com:ip:${name}:*"]]
+    if {[llength $defs] == 0} {
+        error "IP xilinx.com:ip:$name is not in this Vivado's catalog"
+    }
+    return [lindex $defs end]
+}
+
 # The -GName=value lines of hw/gen/<config>/params.f as a CONFIG.Name value list.
 proc sushi_params {root config} {
     set path $root/hw/gen/$config/params.f
@@ -39,9 +48,9 @@ proc sushi_project {root out part xdc} {
 proc sushi_connect {root config gp hp clk resetn irq reg_base} {
     set accel [create_bd_cell -type module -reference sushi_axi_shell sushi]
     set_property -dict [sushi_params $root $config] $accel
-    set rst [create_bd_cell -type ip -vlnv xilinx.com:ip:proc_sys_reset:5.0 rst]
-    set ic_gp [create_bd_cell -type ip -vlnv xilinx.com:ip:smartconnect:1.0 ic_gp]
-    set ic_hp [create_bd_cell -type ip -vlnv xilinx.com:ip:smartconnect:1.0 ic_hp]
+    set rst [create_bd_cell -type ip -vlnv [sushi_ip proc_sys_reset] rst]
+    set ic_gp [create_bd_cell -type ip -vlnv [sushi_ip smartconnect] ic_gp]
+    set ic_hp [create_bd_cell -type ip -vlnv [sushi_ip smartconnect] ic_hp]
     set_property -dict [list CONFIG.NUM_SI 1 CONFIG.NUM_MI 1] $ic_gp
     set_property -dict [list CONFIG.NUM_SI 1 CONFIG.NUM_MI 1] $ic_hp
 

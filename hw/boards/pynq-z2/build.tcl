@@ -18,7 +18,7 @@ source $root/hw/boards/common/sushi_bd.tcl
 sushi_project $root $out xc7z020clg400-1 $here/pynq-z2.xdc
 # The board files (tul.com.tw) give the DDR3 timing; without them, the part number and width.
 set preset [expr {[catch {set_property board_part tul.com.tw:pynq-z2:part0:1.0 [current_project]}] == 0}]
-set ps [create_bd_cell -type ip -vlnv xilinx.com:ip:processing_system7:5.5 ps7]
+set ps [create_bd_cell -type ip -vlnv [sushi_ip processing_system7] ps7]
 if {$preset} {
     apply_bd_automation -rule xilinx.com:bd_rule:processing_system7 \
         -config {make_external "FIXED_IO, DDR" apply_board_preset "1"} $ps

@@ -18,10 +18,12 @@ source $root/hw/boards/common/sushi_bd.tcl
 
 sushi_project $root $out xczu7ev-ffvc1156-2-e $here/zcu104.xdc
 set preset [expr {[catch {set_property board_part xilinx.com:zcu104:part0:1.1 [current_project]}] == 0}]
-set ps [create_bd_cell -type ip -vlnv xilinx.com:ip:zynq_ultra_ps_e:3.4 ps]
-if {$preset} {
-    apply_bd_automation -rule xilinx.com:bd_rule:zynq_ultra_ps_e -config {apply_board_preset "1"} $ps
+set ps [create_bd_cell -type ip -vlnv [sushi_ip zynq_ultra_ps_e] ps]
+# The PS's DDR4 and MIO settings come from the board files only.
+if {!$preset} {
+    error "the ZCU104 board files (xilinx.com:zcu104) are not installed: install them from Vivado's board store"
 }
+apply_bd_automation -rule xilinx.com:bd_rule:zynq_ultra_ps_e -config {apply_board_preset "1"} $ps
 set_property -dict [list \
     CONFIG.PSU__USE__M_AXI_GP0 1 \
     CONFIG.PSU__USE__M_AXI_GP1 0 \
