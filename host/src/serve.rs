@@ -406,30 +406,35 @@ pub fn serve_exec<B: Bus>(
         let c = policy.select(table, &now, &held);
         policy.served(table, &now, c);
         let use_pb = policy.uses_pb(&held, c);
-        if fault.is_none() {
-            match exec.run(table, split, q, c, refilled, use_pb) {
-                Ok(e) => {
-                    runs.push(e);
+        let ran = match fault {
+            None => match exec.run(table, split, q, c, refilled, use_pb) {
+                Ok(e) => Some(e),
+                Err(err) => {
+                    fault = Some(exec.absorb(err)?);
+                    None
                 }
-                Err(e) => fault = Some(exec.absorb(e)?),
+            },
+            Some(_) => None,
+        };
+        let e = match (ran, fault) {
+            (Some(e), _) => e,
+            (None, fault) => {
+                let (cycles, what) = fault.expect("a query that did not run failed");
+                Executed {
+                    class: None,
+                    label: split.labels.get(q.input).map_or(0, |&l| usize::from(l)),
+                    cycles,
+                    refill_cycles: refilled.cycles,
+                    predicted_cycles: cycles,
+                    predicted_refill_cycles: refilled.predicted_cycles,
+                    dram_bytes: 0,
+                    dram_weight_bytes: 0,
+                    pb_read_bytes: 0,
+                    refill_bytes: refilled.bytes,
+                    fault: Some(what),
+                }
             }
-        }
-        if let Some((cycles, what)) = fault {
-            runs.push(Executed {
-                class: None,
-                label: split.labels.get(q.input).map_or(0, |&l| usize::from(l)),
-                cycles,
-                refill_cycles: refilled.cycles,
-                predicted_cycles: cycles,
-                predicted_refill_cycles: refilled.predicted_cycles,
-                dram_bytes: 0,
-                dram_weight_bytes: 0,
-                pb_read_bytes: 0,
-                refill_bytes: refilled.bytes,
-                fault: Some(what),
-            });
-        }
-        let e = runs.last().expect("pushed above").clone();
+        };
         let failed = e.fault.is_some();
         predicted_free = now.cycle + e.predicted_cycles;
         let start = (cache_at(free) + e.refill_cycles).max(q.arrival_cycle);
@@ -452,6 +457,7 @@ pub fn serve_exec<B: Bus>(
             latency_met: !failed && end - q.arrival_cycle <= q.latency_target_cycles,
             failed,
         });
+        runs.push(e);
         free = end;
         progress(i + 1);
     }
