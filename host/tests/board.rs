@@ -356,3 +356,19 @@ fn buffer_copies_of_any_offset_and_length_land_exactly() {
         }
     }
 }
+
+#[test]
+fn waiting_for_an_interrupt_returns_when_one_arrives_and_times_out_otherwise() {
+    // The UIO interrupt is a 4-byte read on the device file; a socket pair stands in for it.
+    use std::io::Write;
+    let (device, host) = std::os::unix::net::UnixStream::pair().unwrap();
+    let host = std::fs::File::from(std::os::fd::OwnedFd::from(host));
+    let started = Instant::now();
+    assert!(!sushi_host::board::mmio::wait_readable(&host, Duration::from_millis(20)).unwrap());
+    assert!(
+        started.elapsed() >= Duration::from_millis(15),
+        "returned before the timeout"
+    );
+    (&device).write_all(&1u32.to_ne_bytes()).unwrap();
+    assert!(sushi_host::board::mmio::wait_readable(&host, Duration::from_secs(5)).unwrap());
+}
