@@ -30,7 +30,7 @@ cp "$root"/host/supernets/*.sushinet corpus/supernet/
 python3 - "$root" <<'PY'
 import gzip, struct, sys, zlib
 root = sys.argv[1]
-art = open(f"{root}/host/supernets/fmnist-mbv2-ofa-v1.sushinet", "rb").read()
+art = open(f"{root}/host/supernets/fmnist-mbv2-ofa-v2.sushinet", "rb").read()
 flags = struct.unpack_from("<I", art, 12)[0]
 payload = zlib.decompress(art[64:]) if flags & 1 else art[64:]
 open("corpus/supernet_payload/shipped", "wb").write(payload)

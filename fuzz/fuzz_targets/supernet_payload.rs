@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 
 /// The shipped artifact's header: magic and version; the rest is rewritten per input.
-const HEADER: &[u8] = include_bytes!("../../host/supernets/fmnist-mbv2-ofa-v1.sushinet");
+const HEADER: &[u8] = include_bytes!("../../host/supernets/fmnist-mbv2-ofa-v2.sushinet");
 
 fuzz_target!(|payload: &[u8]| {
     let mut file = HEADER[..64].to_vec();

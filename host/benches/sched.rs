@@ -7,7 +7,6 @@
 //! `cargo bench -p sushi-host --bench sched`
 
 use std::hint::black_box;
-use std::path::Path;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sushi_host::sched::{
@@ -23,7 +22,7 @@ use sushi_hw::HwConfig;
 /// The latency table of the default config over the measured Pareto front, and a trace with
 /// locality aimed at it.
 fn setup(queries: u64) -> (SuperNet, HwConfig, LatencyTable, Vec<Query>) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("supernets/fmnist-mbv2-ofa-v1.sushinet");
+    let path = sushi_host::supernet::shipped_path();
     let net = SuperNet::load(&path).expect("shipped SuperNet");
     let acc = AccuracyTable::load(&accuracy_table_path(&path), &net).expect("accuracy table");
     let cfg = HwConfig::builtin("zynq7020").expect("default config");

@@ -93,13 +93,15 @@ pub struct Prediction {
 }
 
 /// The memory-side rates of a config.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Port {
     data_bytes: u64,
     read_latency: u64,
     write_latency: u64,
     /// Beats per cycle a long read sustains.
     read_rate: f64,
+    /// Beats per cycle reads sustain when every burst is this short (index: beats, 1..=max burst).
+    short_read_rate: Vec<f64>,
     /// Beats per cycle a long write sustains.
     write_rate: f64,
 }
@@ -113,7 +115,7 @@ impl Port {
         // Beats per cycle with `inflight` bursts in flight: one burst's period is the AR
         // handshake, the latency, and its beats at the bandwidth, less the beats the memory
         // model's credit bucket (two beats and a cycle's worth) had saved while it waited.
-        let rate = |inflight: u32, latency: u32| {
+        let rate_of = |inflight: u32, latency: u32, burst: f64| {
             let per_beat = 1.0 / bw_beats.min(1.0);
             let banked = if bw_beats < 1.0 {
                 (2.0 + bw_beats).min(burst)
@@ -123,6 +125,7 @@ impl Port {
             let period = f64::from(latency) + 1.0 + (burst - banked) * per_beat;
             1f64.min(bw_beats).min(f64::from(inflight) * burst / period)
         };
+        let rate = |inflight: u32, latency: u32| rate_of(inflight, latency, burst);
         let lat = u64::from(s.dram.read_latency_cycles);
         let w_lat = u64::from(s.dram.write_latency_cycles);
         let read_rate = rate(
@@ -133,16 +136,33 @@ impl Port {
             s.axi.max_outstanding_writes.min(s.dram.write_acceptance),
             s.dram.write_latency_cycles,
         );
+        let read_inflight = s.axi.max_outstanding_reads.min(s.dram.read_acceptance);
+        let short_read_rate = (0..=s.axi.max_burst_beats)
+            .map(|b| {
+                rate_of(
+                    read_inflight,
+                    s.dram.read_latency_cycles,
+                    f64::from(b.max(1)),
+                )
+            })
+            .collect();
         Port {
             data_bytes: d,
             read_latency: lat,
             write_latency: w_lat,
             read_rate,
+            short_read_rate,
             write_rate,
         }
     }
-    fn read_cycles(&self, beats: u64) -> u64 {
-        (beats as f64 / self.read_rate).ceil() as u64
+    /// Reads of `rows` rows of `row_beats` beats each: a row shorter than the longest burst is
+    /// one short burst, and short bursts leave the port idle for their latency more often.
+    fn row_read_cycles(&self, row_beats: u64, rows: u64) -> u64 {
+        let rate = match self.short_read_rate.get(row_beats as usize) {
+            Some(&short) if rows > 1 => short,
+            _ => self.read_rate,
+        };
+        ((row_beats * rows) as f64 / rate).ceil() as u64
     }
     fn write_cycles(&self, beats: u64) -> u64 {
         (beats as f64 / self.write_rate).ceil() as u64
@@ -223,14 +243,15 @@ fn duration(c: &Command, config: &HwConfig, port: &Port, t: &Timing) -> u64 {
                 "LOAD_EPI" => commands::EPI_ENTRY_BYTES as u64,
                 _ => r * col,
             };
-            let beats = (count * unit).div_ceil(port.data_bytes) * rows;
+            let row_beats = (count * unit).div_ceil(port.data_bytes);
+            let beats = row_beats * rows;
             if name == "STORE_ACT" {
                 port.write_cycles(beats) + port.write_latency + t.store_overhead
             } else if beats == 0 {
                 t.load_overhead
             } else {
                 port.read_latency
-                    + port.read_cycles(beats)
+                    + port.row_read_cycles(row_beats, rows)
                     + t.load_overhead
                     + (rows - 1) * t.row_overhead
             }

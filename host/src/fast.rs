@@ -103,40 +103,45 @@ fn dwconv(input: &Act, weights: &[i8], k: usize, stride: usize, epi: &int8::Epil
     out
 }
 
+/// Runs one layer with the fast kernels on the tensors computed so far (`t[0]` is the input).
+fn run_layer(layer: &Layer, t: &[Act]) -> Act {
+    match layer {
+        Layer::Conv {
+            input,
+            k,
+            stride,
+            out_c,
+            weights,
+            epi,
+        } => conv(&t[*input], weights, *out_c, *k, *stride, epi),
+        Layer::DwConv {
+            input,
+            k,
+            stride,
+            weights,
+            epi,
+        } => dwconv(&t[*input], weights, *k, *stride, epi),
+        Layer::Gap {
+            input,
+            requant,
+            clamp,
+        } => int8::gap(&t[*input], requant, *clamp),
+        Layer::Add {
+            a,
+            b,
+            ma,
+            mb,
+            s,
+            clamp,
+        } => int8::add(&t[*a], &t[*b], *ma, *mb, *s, *clamp),
+    }
+}
+
 /// Runs `net` with the fast kernels and returns the last tensor.
 pub fn run_last(net: &Network, input: &Act) -> Act {
     let mut t: Vec<Act> = vec![input.clone()];
     for layer in &net.layers {
-        let out = match layer {
-            Layer::Conv {
-                input,
-                k,
-                stride,
-                out_c,
-                weights,
-                epi,
-            } => conv(&t[*input], weights, *out_c, *k, *stride, epi),
-            Layer::DwConv {
-                input,
-                k,
-                stride,
-                weights,
-                epi,
-            } => dwconv(&t[*input], weights, *k, *stride, epi),
-            Layer::Gap {
-                input,
-                requant,
-                clamp,
-            } => int8::gap(&t[*input], requant, *clamp),
-            Layer::Add {
-                a,
-                b,
-                ma,
-                mb,
-                s,
-                clamp,
-            } => int8::add(&t[*a], &t[*b], *ma, *mb, *s, *clamp),
-        };
+        let out = run_layer(layer, &t);
         t.push(out);
     }
     t.pop().expect("the input at least")
@@ -155,22 +160,74 @@ pub fn count_correct(
     n: usize,
     threads: usize,
 ) -> usize {
+    count_correct_many(std::slice::from_ref(net), split, n, threads)[0]
+}
+
+/// For each network, how many leading layers it shares with the one before it (0 for the
+/// first). Layers name their inputs by tensor id, so equal leading layers compute equal tensors.
+pub fn shared_prefixes(nets: &[Network]) -> Vec<usize> {
+    let mut shared = vec![0; nets.len()];
+    for j in 1..nets.len() {
+        let (prev, net) = (&nets[j - 1], &nets[j]);
+        if prev.input == net.input {
+            shared[j] = prev
+                .layers
+                .iter()
+                .zip(&net.layers)
+                .take_while(|(a, b)| a == b)
+                .count();
+        }
+    }
+    shared
+}
+
+/// [`count_correct`] for several networks at once: per image, each network reuses the tensors
+/// of the leading layers it shares with the network before it ([`shared_prefixes`]). SubNets
+/// listed next to each other in a SuperNet differ in their last layers (the head width varies
+/// fastest), so most of the body is computed once per group instead of once per SubNet.
+pub fn count_correct_many(
+    nets: &[Network],
+    split: &crate::dataset::Split,
+    n: usize,
+    threads: usize,
+) -> Vec<usize> {
     let threads = threads.max(1);
+    let shared = shared_prefixes(nets);
+    let shared = &shared;
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
-            .map(|t| {
+            .map(|thread| {
                 scope.spawn(move || {
-                    (t..n.min(split.len()))
-                        .step_by(threads)
-                        .filter(|&i| classify(net, &split.input(i)) == split.labels[i] as usize)
-                        .count()
+                    let mut correct = vec![0usize; nets.len()];
+                    let mut t: Vec<Act> = Vec::new();
+                    for i in (thread..n.min(split.len())).step_by(threads) {
+                        t.clear();
+                        t.push(split.input(i));
+                        for (j, net) in nets.iter().enumerate() {
+                            t.truncate(1 + shared[j]);
+                            for layer in &net.layers[shared[j]..] {
+                                let out = run_layer(layer, &t);
+                                t.push(out);
+                            }
+                            let last = t.last().expect("the input at least");
+                            if int8::argmax(last) == split.labels[i] as usize {
+                                correct[j] += 1;
+                            }
+                        }
+                    }
+                    correct
                 })
             })
             .collect();
         workers
             .into_iter()
             .map(|w| w.join().expect("an evaluation thread panicked"))
-            .sum()
+            .fold(vec![0usize; nets.len()], |mut sum, part| {
+                for (s, p) in sum.iter_mut().zip(part) {
+                    *s += p;
+                }
+                sum
+            })
     })
 }
 

@@ -851,62 +851,73 @@ fn supernet_eval(
             net.subnets.len() - 1
         );
     }
+    use sushi_host::tables::{AccuracyTable, accuracy_table_path};
+    let table_path = accuracy_table_path(file);
+    let mut table = match save_table {
+        true if table_path.exists() => Some(AccuracyTable::load(&table_path, &net)?),
+        true => Some(AccuracyTable {
+            artifact_hash: format!("{:016x}", net.hash),
+            images: n,
+            top1: vec![None; net.subnets.len()],
+            measured_by:
+                "sushi supernet eval --save-table: bit-exact int8 kernels (sushi_host::fast)".into(),
+        }),
+        false => None,
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|t| t.get())
+        .unwrap_or(1);
+    // SubNets are evaluated in batches that share their common layers per image
+    // (`fast::count_correct_many`); the table is saved after every batch, so an interrupted
+    // `--all` run keeps what it measured.
+    const BATCH: usize = 64;
     let started = std::time::Instant::now();
-    let mut top1 = Vec::new();
     let mut rows = Vec::new();
-    for &id in &ids {
-        let network = net.network(id).map_err(anyhow::Error::msg)?;
+    let mut done = 0;
+    for batch in ids.chunks(BATCH) {
+        let networks = batch
+            .iter()
+            .map(|&id| net.network(id))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(anyhow::Error::msg)?;
         let wall = std::time::Instant::now();
-        let threads = std::thread::available_parallelism()
-            .map(|t| t.get())
-            .unwrap_or(1);
-        let correct = sushi_host::fast::count_correct(&network, &split, n, threads);
-        let seconds = wall.elapsed().as_secs_f64();
-        top1.push(100.0 * correct as f64 / n as f64);
-        if all && json {
-            eprint!(
-                "\r\x1b[2KSubNet {id} of {}: {:.2}% ({:.0} s so far)",
-                ids.len(),
-                100.0 * correct as f64 / n as f64,
-                started.elapsed().as_secs_f64()
-            );
+        let correct = sushi_host::fast::count_correct_many(&networks, &split, n, threads);
+        let seconds_each = wall.elapsed().as_secs_f64() / batch.len() as f64;
+        for (&id, &c) in batch.iter().zip(&correct) {
+            let top1 = 100.0 * c as f64 / n as f64;
+            rows.push(serde_json::json!({
+                "subnet": id, "config": net.subnets[id].config, "images": n,
+                "top1": top1, "seconds": seconds_each, "threads": threads,
+            }));
+            if !json {
+                outln!(
+                    "SubNet {id}: top-1 {top1:.2}% on {n} test images ({seconds_each:.1} s, {threads} threads)"
+                );
+            }
+            if let Some(table) = table.as_mut() {
+                table.top1[id] = Some(top1);
+            }
         }
-        rows.push(serde_json::json!({
-            "subnet": id, "config": net.subnets[id].config, "images": n,
-            "top1": 100.0 * correct as f64 / n as f64, "seconds": seconds, "threads": threads,
-        }));
-        if !json {
-            outln!(
-                "SubNet {id}: top-1 {:.2}% on {n} test images ({seconds:.1} s, {threads} threads)",
-                100.0 * correct as f64 / n as f64
+        done += batch.len();
+        if let Some(table) = &table {
+            table.save(&table_path)?;
+        }
+        if ids.len() > BATCH {
+            let elapsed = started.elapsed().as_secs_f64();
+            eprintln!(
+                "evaluated {done} of {} SubNets in {elapsed:.0} s (about {:.0} s left)",
+                ids.len(),
+                elapsed / done as f64 * (ids.len() - done) as f64
             );
         }
     }
     if json {
         outln!("{}", serde_json::to_string_pretty(&rows)?);
     }
-    if save_table {
-        use sushi_host::tables::{AccuracyTable, accuracy_table_path};
-        let path = accuracy_table_path(file);
-        let mut table = if path.exists() {
-            AccuracyTable::load(&path, &net)?
-        } else {
-            AccuracyTable {
-                artifact_hash: format!("{:016x}", net.hash),
-                images: n,
-                top1: vec![None; net.subnets.len()],
-                measured_by:
-                    "sushi supernet eval --save-table: bit-exact int8 kernels (sushi_host::fast)"
-                        .into(),
-            }
-        };
-        for (&id, &a) in ids.iter().zip(&top1) {
-            table.top1[id] = Some(a);
-        }
-        table.save(&path)?;
+    if let Some(table) = &table {
         eprintln!(
-            "{}: {} of {} SubNets measured ({:.0} s for these {})",
-            path.display(),
+            "{}: {} of {} SubNets measured ({:.0} s for these {} on {threads} threads)",
+            table_path.display(),
             table.measured(),
             net.subnets.len(),
             started.elapsed().as_secs_f64(),
@@ -1552,7 +1563,7 @@ fn print_dma(r: &DmaReport, cfg: &HwConfig, human: bool) {
 }
 
 fn shipped_supernet() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("supernets/fmnist-mbv2-ofa-v1.sushinet")
+    sushi_host::supernet::shipped_path()
 }
 
 fn pb_report(args: &PbReportArgs) -> Result<()> {

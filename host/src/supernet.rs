@@ -15,6 +15,16 @@ const HEADER: usize = 64;
 /// Largest payload accepted (the committed artifact is a few MB).
 const MAX_PAYLOAD: u64 = 256 << 20;
 
+/// File name of the SuperNet shipped in `host/supernets/` (trained by `scripts/supernet/`).
+pub const SHIPPED_FILE_NAME: &str = "fmnist-mbv2-ofa-v2.sushinet";
+
+/// Where the shipped SuperNet lives in this checkout: the default of every `--supernet` option.
+pub fn shipped_path() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("supernets")
+        .join(SHIPPED_FILE_NAME)
+}
+
 /// Why an artifact could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum SuperNetError {

@@ -8,7 +8,7 @@ use sushi_host::supernet::SuperNet;
 use sushi_host::tables::{AccuracyTable, accuracy_table_path};
 
 fn shipped() -> (SuperNet, AccuracyTable) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("supernets/fmnist-mbv2-ofa-v1.sushinet");
+    let path = sushi_host::supernet::shipped_path();
     let net = SuperNet::load(&path).unwrap();
     let acc = AccuracyTable::load(&accuracy_table_path(&path), &net).unwrap();
     (net, acc)

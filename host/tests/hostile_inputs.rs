@@ -152,7 +152,7 @@ fn hammer<T>(
 }
 
 fn artifact() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("supernets/fmnist-mbv2-ofa-v1.sushinet")
+    sushi_host::supernet::shipped_path()
 }
 
 #[test]

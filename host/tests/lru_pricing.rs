@@ -12,7 +12,7 @@ use sushi_hw::HwConfig;
 
 #[test]
 fn lru_priced_fast_moves_the_same_bytes_and_predicts_cycles_within_3_percent() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("supernets/fmnist-mbv2-ofa-v1.sushinet");
+    let path = sushi_host::supernet::shipped_path();
     let net = SuperNet::load(&path).unwrap();
     let acc = AccuracyTable::load(&accuracy_table_path(&path), &net).unwrap();
     let cfg = HwConfig::builtin("zynq7020").unwrap();

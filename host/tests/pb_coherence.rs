@@ -18,13 +18,7 @@ use sushi_hw::HwConfig;
 
 fn supernet() -> &'static SuperNet {
     static NET: OnceLock<SuperNet> = OnceLock::new();
-    NET.get_or_init(|| {
-        SuperNet::load(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/supernets/fmnist-mbv2-ofa-v1.sushinet"
-        )))
-        .unwrap()
-    })
+    NET.get_or_init(|| SuperNet::load(&sushi_host::supernet::shipped_path()).unwrap())
 }
 
 fn seed(test: &str, default: u64) -> u64 {

@@ -10,10 +10,7 @@ use sushi_host::supernet::SuperNet;
 use sushi_hw::HwConfig;
 
 fn artifact() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/supernets/fmnist-mbv2-ofa-v1.sushinet"
-    ))
+    sushi_host::supernet::shipped_path()
 }
 
 #[test]
@@ -158,4 +155,54 @@ fn accuracy_agrees_with_the_training_scripts_int8_evaluation() {
         );
         eprintln!("SubNet {id}: {correct} correct, the script {theirs}");
     }
+}
+
+/// `supernet eval` measures SubNets in batches that compute their shared layers once per image;
+/// every count must equal the SubNet's own, image by image.
+#[test]
+fn subnets_evaluated_together_count_what_each_counts_alone() {
+    use sushi_host::fast::{classify, count_correct_many, shared_prefixes};
+    let net = SuperNet::load(&artifact()).unwrap();
+    let split =
+        sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))
+            .unwrap();
+    let last = net.subnets.len() - 1;
+    let ids: Vec<usize> = (0..9).chain(500..506).chain([3, last]).collect();
+    let networks: Vec<_> = ids.iter().map(|&id| net.network(id).unwrap()).collect();
+    let shared = shared_prefixes(&networks);
+    // Neighbours differ only in the head width: they share every layer before the head.
+    assert_eq!(shared[0], 0);
+    assert!(
+        shared[1] + 3 >= networks[1].layers.len(),
+        "SubNets 0 and 1 share {} of {} layers",
+        shared[1],
+        networks[1].layers.len()
+    );
+    let images = 150;
+    let together = count_correct_many(&networks, &split, images, 2);
+    for ((id, network), got) in ids.iter().zip(&networks).zip(together) {
+        let alone = (0..images)
+            .filter(|&i| classify(network, &split.input(i)) == split.labels[i] as usize)
+            .count();
+        assert_eq!(got, alone, "SubNet {id}");
+    }
+}
+
+/// Issue 5's sizing rule, on the measured table shipped beside the artifact: every SubNet
+/// measured on the whole test split, the largest at >= 88% top-1 and the smallest at least 5
+/// points below it, so that choosing a SubNet is a real trade of accuracy for cycles.
+#[test]
+fn the_shipped_accuracy_table_is_complete_and_spans_five_points() {
+    use sushi_host::tables::{AccuracyTable, accuracy_table_path};
+    let net = SuperNet::load(&artifact()).unwrap();
+    let table = AccuracyTable::load(&accuracy_table_path(&artifact()), &net).unwrap();
+    assert_eq!(table.images, 10_000);
+    assert_eq!(table.measured(), net.subnets.len(), "every SubNet measured");
+    let smallest = table.top1[0].unwrap();
+    let largest = table.top1[net.subnets.len() - 1].unwrap();
+    assert!(largest >= 88.0, "largest SubNet {largest:.2}%");
+    assert!(
+        largest - smallest >= 5.0,
+        "smallest {smallest:.2}%, largest {largest:.2}%"
+    );
 }

@@ -54,10 +54,7 @@ pub fn shipped_supernet() -> &'static sushi_host::supernet::SuperNet {
 
 /// Where the shipped SuperNet lives.
 pub fn shipped_supernet_path() -> std::path::PathBuf {
-    std::path::PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../host/supernets/fmnist-mbv2-ofa-v1.sushinet"
-    ))
+    sushi_host::supernet::shipped_path()
 }
 
 /// The measured Pareto front of the shipped SuperNet on `config` (accuracy from its table).

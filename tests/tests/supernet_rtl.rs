@@ -9,11 +9,8 @@ use sushi_tests::{config, long_run, rtl};
 
 #[test]
 fn subnets_on_the_rtl_give_the_models_logits() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../host/supernets/fmnist-mbv2-ofa-v1.sushinet"
-    );
-    let net = SuperNet::load(std::path::Path::new(path)).unwrap();
+    let path = sushi_tests::shipped_supernet_path();
+    let net = SuperNet::load(&path).unwrap();
     let split =
         sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))
             .unwrap();
