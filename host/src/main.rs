@@ -391,7 +391,7 @@ enum SupernetCommand {
         /// SubNet indices (default: the smallest and the largest).
         #[arg(long, value_delimiter = ',', conflicts_with = "all")]
         subnets: Vec<usize>,
-        /// Every listed SubNet (about an hour on two cores for the shipped SuperNet).
+        /// Every listed SubNet (219 s on two cores for the shipped SuperNet).
         #[arg(long)]
         all: bool,
         /// On the whole test split: merge the figures into the accuracy table beside the artifact

@@ -1,6 +1,6 @@
 //! Measured tables of a SuperNet, and the Pareto front over (accuracy, cycles on a config).
 //!
-//! Accuracy of every listed SubNet over the 10,000 test images takes about an hour on two cores
+//! Accuracy of every listed SubNet over the 10,000 test images takes minutes on two cores
 //! (`sushi supernet eval`), so it is measured once and kept beside the artifact
 //! (`<artifact>.accuracy.json`), keyed by the artifact's hash: a table of another artifact is
 //! refused, never silently used. Cycles come from SushiAbs ([`crate::abs`]) on a compiled SubNet
@@ -41,7 +41,7 @@ pub enum TableError {
     },
     /// The table belongs to another artifact or does not cover it.
     #[error(
-        "{path}: {message}; re-measure with `sushi supernet eval {artifact} --all --save-table` (about an hour; resumable with --subnets)"
+        "{path}: {message}; re-measure with `sushi supernet eval {artifact} --all --save-table` (minutes; resumable with --subnets)"
     )]
     Stale {
         /// The table file.
