@@ -384,7 +384,9 @@ enum SupernetCommand {
         json: bool,
     },
     /// Top-1 accuracy of listed SubNets on the Fashion-MNIST test split, with the fast int8
-    /// kernels (bit-exact with the reference), in parallel across cores.
+    /// kernels (bit-exact with the reference), in parallel across cores. SubNets run in batches
+    /// of 64 that compute the layers they share once per image, so `seconds` in the output is a
+    /// SubNet's share of its batch's wall time.
     Eval {
         /// The `.sushinet` file.
         file: PathBuf,
