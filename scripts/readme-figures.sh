@@ -22,12 +22,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-if [ -n "${SUSHI_BIN:-}" ]; then
-  sushi=$(realpath "$SUSHI_BIN")
-else
-  cargo build --release --quiet -p sushi-host --bin sushi
-  sushi="$root/target/release/sushi"
-fi
+# shellcheck source=lib/sushi-bin.sh
+. "$root/scripts/lib/sushi-bin.sh"
 configs=(zynq7020 tiny tangnano9k)
 
 step() { # NAME: a fresh output directory, and a line saying what runs

@@ -22,13 +22,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/soak-out/$backend-$queries"
 mkdir -p "$out"
 cd "$root"
-# SUSHI_BIN: an already built `sushi` (default: build the release one).
-if [ -n "${SUSHI_BIN:-}" ]; then
-  sushi=$(realpath "$SUSHI_BIN")
-else
-  cargo build --release --quiet -p sushi-host --bin sushi
-  sushi="$root/target/release/sushi"
-fi
+# shellcheck source=lib/sushi-bin.sh
+. "$root/scripts/lib/sushi-bin.sh"
 tenth=$((queries / 10))
 "$sushi" trace gen --queries "$queries" --seed "$seed" --out "$out/trace.csv" 2>/dev/null
 "$sushi" trace gen --queries "$tenth" --seed "$seed" --out "$out/trace-tenth.csv" 2>/dev/null

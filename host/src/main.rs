@@ -21,6 +21,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
+use sushi_host::supernet::shipped_path;
 use sushi_hw::{DEFAULT_CONFIG, HwConfig};
 
 #[derive(Debug, Parser)]
@@ -936,7 +937,7 @@ fn supernet_info(
     json: bool,
 ) -> Result<()> {
     use sushi_host::tables::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
-    let path = file.unwrap_or_else(shipped_supernet);
+    let path = file.unwrap_or_else(shipped_path);
     let net = sushi_host::supernet::SuperNet::load(&path)?;
     let cfg = HwConfig::load(config)?;
     let table_path = table.unwrap_or_else(|| accuracy_table_path(&path));
@@ -1564,14 +1565,10 @@ fn print_dma(r: &DmaReport, cfg: &HwConfig, human: bool) {
     );
 }
 
-fn shipped_supernet() -> PathBuf {
-    sushi_host::supernet::shipped_path()
-}
-
 fn pb_report(args: &PbReportArgs) -> Result<()> {
     use sushi_host::pb_report::{PbReport, measure};
     let cfg = HwConfig::load(&args.config)?;
-    let path = args.supernet.clone().unwrap_or_else(shipped_supernet);
+    let path = args.supernet.clone().unwrap_or_else(shipped_path);
     let net = sushi_host::supernet::SuperNet::load(&path)?;
     let n = net.subnets.len();
     let subnets = if args.subnets.is_empty() {
@@ -1743,7 +1740,7 @@ fn front_of(
     Vec<sushi_host::tables::SubNetPoint>,
 )> {
     use sushi_host::tables::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
-    let path = plan.supernet.clone().unwrap_or_else(shipped_supernet);
+    let path = plan.supernet.clone().unwrap_or_else(shipped_path);
     let net = sushi_host::supernet::SuperNet::load(&path)?;
     let cfg = HwConfig::load(&plan.config)?;
     let table_path = plan
@@ -2103,7 +2100,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
     if jobs == 0 {
         bail!("--jobs must be at least 1");
     }
-    let path = args.supernet.clone().unwrap_or_else(shipped_supernet);
+    let path = args.supernet.clone().unwrap_or_else(shipped_path);
     let net = sushi_host::supernet::SuperNet::load(&path)?;
     let table_path = args
         .table
@@ -2566,7 +2563,7 @@ fn abs_check(subnets: &[usize], plan: &PlanArgs, json: bool) -> Result<()> {
     let (net, cfg, front) = if subnets.is_empty() {
         front_of(plan)?
     } else {
-        let path = plan.supernet.clone().unwrap_or_else(shipped_supernet);
+        let path = plan.supernet.clone().unwrap_or_else(shipped_path);
         (
             sushi_host::supernet::SuperNet::load(&path)?,
             cfg,
