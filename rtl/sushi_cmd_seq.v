@@ -302,6 +302,7 @@ module sushi_cmd_seq #(
   wire [7:0]  out_cv = w3[31:24];
   wire [7:0]  out_rows = w4[15:8];
   wire [7:0]  groups = w4[23:16];
+  wire [7:0]  in_vec = w4[31:24];
   wire [31:0] k2     = {28'd0, k} * {28'd0, k};
   wire [7:0]  ow     = (in_w == 8'd0) ? 8'd0 : ((st == 2'd2) ? ({1'b0, in_w[7:1]} + {7'd0, ~in_w[0]}) : in_w);
   wire [31:0] owb    = ({24'd0, ow} + (R - 1)) >> LgR;
@@ -354,7 +355,9 @@ module sushi_cmd_seq #(
                           (!is_gap && (out_rows == 8'd0)) || (rd_lo > rd_hi);
   wire        in_bad   = !rows_none && ((rd_lo < {4'd0, in_row0}) || (in_last >= ActVectors));
   wire        out_bad  = !out_none && (out_last >= ActVectors);
-  wire        win_bad  = !k_ok || !s_ok || !al_ok || in_bad || out_bad || (e_end > EpiEntries) ||
+  // CONV reduces IN_VECTORS of each tap's IN_CV vectors (the rest are channel padding).
+  wire        iv_bad   = is_conv && (in_vec > in_cv);
+  wire        win_bad  = !k_ok || !s_ok || !al_ok || iv_bad || in_bad || out_bad || (e_end > EpiEntries) ||
                          (!is_gap && (w_end > WmemWords));
 
   // ADD.
@@ -542,7 +545,7 @@ module sushi_cmd_seq #(
   assign err_code_o = any_code;
   assign abort_o    = err_q;
 
-  wire unused_ok = &{1'b0, cq_full, w4[31:24], w5[31:24], in_wb[31:8], last_out[11], gk2_d, orows_d, irows_d,
+  wire unused_ok = &{1'b0, cq_full, w5[31:24], in_wb[31:8], last_out[11], gk2_d, orows_d, irows_d,
                      w6[31:16], w7[31:6], w1[31:30], base_i, k2[31:8], owb[31:8], nb[31:8], LgC};
 
 endmodule

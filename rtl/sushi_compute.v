@@ -81,6 +81,8 @@ module sushi_compute #(
   localparam [8:0]   RM1 = RM1Int[8:0];
   localparam integer PminConv = RC - 1;
   localparam integer PminDw = C - 1;
+  localparam integer HalfRInt = R / 2;
+  localparam [7:0]   HalfR = HalfRInt[7:0];
 
   localparam [1:0] MConv = 2'd0;
   localparam [1:0] MDw   = 2'd1;
@@ -171,6 +173,7 @@ module sushi_compute #(
   reg  [7:0]  out_row0_q;
   reg  [7:0]  out_rows_q;
   reg  [7:0]  groups_q;
+  reg  [7:0]  in_vec_q;
   reg  [23:0] w_addr_q;
   reg  [15:0] epi_addr_q;
   reg  [7:0]  lo_q;
@@ -204,6 +207,7 @@ module sushi_compute #(
       out_row0_q <= cmd_i[32*4 +: 8];
       out_rows_q <= cmd_i[32*4 + 8 +: 8];
       groups_q   <= cmd_i[32*4 + 16 +: 8];
+      in_vec_q   <= cmd_i[32*4 + 24 +: 8];
       w_addr_q   <= cmd_i[32*5 +: 24];
       epi_addr_q <= cmd_i[32*6 +: 16];
       lo_q       <= is_add_cmd ? cmd_i[32*7 + 8 +: 8] : cmd_i[32*7 +: 8];
@@ -232,6 +236,7 @@ module sushi_compute #(
   reg  [5:0]  lim3_q;
   reg  [7:0]  lim4_q;
   reg  [5:0]  pmin_q;       // minimum cycles between last steps, minus one
+  reg  [7:0]  vskip_q;      // CONV: weight words of a tap skipped after its IN_VECTORS
 
   wire [5:0]  d_t   = {2'd0, k_q} * {2'd0, k_q};
   wire [7:0]  d_ow  = s2_q ? ({1'b0, in_w_q[7:1]} + {7'd0, in_w_q[0]}) : in_w_q;
@@ -246,14 +251,16 @@ module sushi_compute #(
       row_words_q  <= d_wb9[7:0] * in_cv_q;
       orow_words_q <= d_owb * out_cv_q;
       nb_q         <= d_nb[3:0];
+      vskip_q      <= in_cv_q - in_vec_q;
       case (mode_q)
         MConv: begin
           lim0_q <= groups_q; lim1_q <= out_rows_q; lim2_q <= d_ow; lim3_q <= d_t;
-          lim4_q <= in_cv_q;  pmin_q <= PminConv[5:0];
+          lim4_q <= in_vec_q; pmin_q <= PminConv[5:0];
         end
         MDw: begin
           lim0_q <= groups_q; lim1_q <= out_rows_q; lim2_q <= d_owb; lim3_q <= d_t;
-          lim4_q <= s2_q ? 8'd2 : 8'd1; pmin_q <= PminDw[5:0];
+          // Stride 2 takes a second phase only when outputs reach the upper half of a block.
+          lim4_q <= (s2_q && (d_ow > HalfR)) ? 8'd2 : 8'd1; pmin_q <= PminDw[5:0];
         end
         default: begin
           lim0_q <= groups_q; lim1_q <= in_h_q; lim2_q <= in_w_q; lim3_q <= 6'd1;
@@ -447,13 +454,17 @@ module sushi_compute #(
           end
         end
         if (mode_q == MConv) begin
+          // Weights are (group, tap, IN_CV vectors); a tap's last vector steps over the
+          // padding vectors it does not reduce.
           if (step_last && !grp_end) begin
             wptr_q <= wgrp_q;
+          end else if (e4) begin
+            wptr_q <= wptr_q + 24'd1 + {16'd0, vskip_q};
           end else begin
             wptr_q <= wptr_q + 24'd1;
           end
           if (grp_end) begin
-            wgrp_q <= wptr_q + 24'd1;
+            wgrp_q <= wptr_q + 24'd1 + {16'd0, vskip_q};
           end
         end else if (grp_end) begin
           wgrp_q <= wgrp_q + {20'd0, nb_q};

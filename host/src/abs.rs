@@ -210,7 +210,7 @@ fn duration(c: &Command, config: &HwConfig, port: &Port, t: &Timing) -> u64 {
             let s = get(c, f, "STRIDE");
             let in_w = get(c, f, "IN_W");
             let in_h = get(c, f, "IN_H");
-            let in_cv = get(c, f, "IN_CV");
+            let in_vectors = get(c, f, "IN_VECTORS");
             let rows = get(c, f, "OUT_ROWS");
             let groups = get(c, f, "GROUPS");
             let ow = if in_w == 0 { 0 } else { (in_w - 1) / s + 1 };
@@ -219,11 +219,13 @@ fn duration(c: &Command, config: &HwConfig, port: &Port, t: &Timing) -> u64 {
             // load one entry per cycle (CONV: R entries; DWCONV, GAP: C).
             match op.name {
                 "CONV" => {
-                    let position = (taps * in_cv).max(r / col);
+                    let position = (taps * in_vectors).max(r / col);
                     groups * rows * ow * position + t.conv_overhead + r.saturating_sub(position)
                 }
                 "DWCONV" => {
-                    let block = (taps * s).max(col);
+                    // Stride 2 needs its second phase only for outputs in a block's upper half.
+                    let phases = if s == 2 && ow > r / 2 { 2 } else { 1 };
+                    let block = (taps * phases).max(col);
                     groups * rows * ow.div_ceil(r) * block + t.dwconv_overhead
                 }
                 _ => groups * in_h * in_w + t.compute_overhead + col.saturating_sub(in_h * in_w),

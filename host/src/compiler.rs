@@ -665,6 +665,15 @@ impl Ctx<'_> {
             ("OUT_ROW0", field_limit(li, "output band row", row0, 8)?),
             ("OUT_ROWS", field_limit(li, "output rows", output.rows, 8)?),
             ("GROUPS", field_limit(li, "groups", chunk.count, 8)?),
+            // Vectors past the input's real channels hold only padding: CONV skips them.
+            (
+                "IN_VECTORS",
+                if w.op == "CONV" {
+                    self.shapes[w.input].2.div_ceil(c_n).min(input.place.cv) as u32
+                } else {
+                    0
+                },
+            ),
             ("W_ADDR", (half * self.wmem_half) as u32),
             ("EPI_ADDR", (half * self.epi_half) as u32),
             ("CLAMP_LO", w.clamp.lo as u8 as u32),

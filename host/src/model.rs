@@ -481,6 +481,8 @@ impl ModelAccel {
             get("OUT_ROWS"),
             get("GROUPS"),
         );
+        // CONV reduces the first IN_VECTORS of each tap's IN_CV vectors (checked <= IN_CV).
+        let in_vectors = get("IN_VECTORS");
         let (in_addr, out_addr, w_addr, epi_addr) = (
             get("IN_ADDR"),
             get("OUT_ADDR"),
@@ -540,21 +542,21 @@ impl ModelAccel {
                                 *a = e.0;
                             }
                             espan.add(epi_addr + g * r_n, epi_addr + (g + 1) * r_n);
-                            if in_cv > 0 {
+                            if in_vectors > 0 {
                                 // Every tap's weights are read, in bounds or not.
                                 wspan.add(w_addr + g * t_n * in_cv, w_addr + (g + 1) * t_n * in_cv);
                             }
                             for (t, &(dy, dx)) in taps.iter().enumerate() {
                                 let (iy, ix) =
                                     ((oy * stride) as isize + dy, (ox * stride) as isize + dx);
-                                if !in_bounds(iy, ix) || in_cv == 0 {
+                                if !in_bounds(iy, ix) || in_vectors == 0 {
                                     continue;
                                 }
                                 // Vector v of the pixel is `a0 + v * R` (the banked layout).
                                 let a0 = in_at(iy as usize, ix as usize, 0);
-                                reads.add(a0, a0 + (in_cv - 1) * r_n + 1);
+                                reads.add(a0, a0 + (in_vectors - 1) * r_n + 1);
                                 let w0 = w_addr + (g * t_n + t) * in_cv;
-                                for v in 0..in_cv {
+                                for v in 0..in_vectors {
                                     let x = self.act_vector(a0 + v * r_n)?;
                                     let w = weights
                                         .get((w0 + v) * word..(w0 + v + 1) * word)
@@ -563,7 +565,7 @@ impl ModelAccel {
                                         *acc_r += dot_i8(w_r, x);
                                     }
                                 }
-                                macs += (r_n * c_n * in_cv) as u64;
+                                macs += (r_n * c_n * in_vectors) as u64;
                             }
                             for (r, (&acc_r, &(_, rq))) in acc.iter().zip(&epis).enumerate() {
                                 let o = g * r_n + r;

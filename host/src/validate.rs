@@ -277,6 +277,13 @@ pub fn check_window_op(name: &str, cmd: &Command, limits: &Limits) -> Result<(),
             )));
         }
     }
+    if name == "CONV" && get("IN_VECTORS") > get("IN_CV") {
+        return Err(bad(format!(
+            "IN_VECTORS {} exceeds IN_CV {}; a tap reduces at most its IN_CV vectors",
+            get("IN_VECTORS"),
+            get("IN_CV")
+        )));
+    }
     let groups = get("GROUPS");
     let taps = k * k;
     let weights_end = match name {

@@ -285,6 +285,13 @@ pub const WINDOW_FIELDS: &[CmdField] = &[
         8,
         "CONV: output channel groups of array rows",
     ),
+    f(
+        "IN_VECTORS",
+        4,
+        24,
+        8,
+        "CONV: input vectors reduced per tap, at most IN_CV (the others hold only channel padding and are skipped); DWCONV, GAP: ignored",
+    ),
     f("W_ADDR", 5, 0, 24, "first weight word in WMEM"),
     f("EPI_ADDR", 6, 0, 16, "EPI entry of output channel 0"),
     f("CLAMP_LO", 7, 0, 8, "activation clamp, lowest value (int8)"),

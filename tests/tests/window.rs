@@ -311,6 +311,46 @@ fn pb_overflows_are_refused_before_anything_moves_and_counted() {
 }
 
 #[test]
+fn a_conv_reducing_more_input_vectors_than_a_position_holds_is_a_bad_command() {
+    let (cfg, mut sim) = tiny_sim(Stalls::none(), 1);
+    let base = sim.dram().base as u32;
+    let conv = |in_vectors: u32| {
+        cmd(
+            "CONV",
+            &[
+                ("KERNEL", 1),
+                ("STRIDE", 1),
+                ("IN_H", 2),
+                ("IN_W", 2),
+                ("IN_CV", 2),
+                ("OUT_CV", 2),
+                ("OUT_ADDR", 64),
+                ("OUT_ROWS", 2),
+                ("GROUPS", 1),
+                ("IN_VECTORS", in_vectors),
+            ],
+        )
+    };
+    let limits = sushi_host::validate::Limits::of(&cfg);
+    let op = commands::opcode("CONV").unwrap();
+    let window = sushi_host::validate::Window {
+        base: u64::from(base),
+        last: u64::from(base) + (1 << 20),
+    };
+    for (in_vectors, expected) in [(2, ErrorCode::None), (3, ErrorCode::BadCommand)] {
+        clear_status(&mut sim);
+        let status = run_stream(&mut sim, u64::from(base) + 4096, &[conv(in_vectors)]);
+        assert_eq!(error_of(status), expected, "RTL, IN_VECTORS {in_vectors}");
+        let host = sushi_host::validate::check_command(op, &conv(in_vectors), &limits, window);
+        assert_eq!(
+            host.err().map_or(ErrorCode::None, |r| r.code),
+            expected,
+            "host checks, IN_VECTORS {in_vectors}"
+        );
+    }
+}
+
+#[test]
 fn a_soft_reset_aborts_a_running_job_and_clears_status_when_idle() {
     let seed = seed("soft reset", 8);
     let mut rng = TestRng::new(seed);
