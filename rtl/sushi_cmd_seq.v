@@ -363,7 +363,10 @@ module sushi_cmd_seq #(
   // ADD.
   wire [31:0] add_n = {8'd0, w4[23:0]};
   wire [5:0]  add_s = w7[5:0];
-  wire        add_bad = ({8'd0, w1[23:0]} + add_n > ActVectors) ||
+  // ADD works on blocks of R vectors: its three addresses are multiples of R.
+  wire        add_bad = (w1[LgR-1:0] != {LgR{1'b0}}) || (w2[LgR-1:0] != {LgR{1'b0}}) ||
+                        (w3[LgR-1:0] != {LgR{1'b0}}) ||
+                        ({8'd0, w1[23:0]} + add_n > ActVectors) ||
                         ({8'd0, w2[23:0]} + add_n > ActVectors) ||
                         ({8'd0, w3[23:0]} + add_n > ActVectors) ||
                         (add_s == 6'd0) || (add_s == 6'd63);

@@ -20,9 +20,11 @@
 //   the epilogue never stalls the array. Epilogue parameters of group n (CONV output group,
 //   DWCONV/GAP channel vector) are loaded from EPI into lane-register bank n mod 2 while
 //   group n-1 runs; a position's last step waits until its group's bank is loaded.
-// - ADD reads one vector of A and one of B on port A (two cycles per vector); the epilogue
-//   lanes 0..C-1 compute MA*a + MB*b + 2^(SHIFT-1), shift and clamp, and the writer stores
-//   the vector on port B.
+// - ADD works in blocks of R vectors (one word of every bank: the three addresses are
+//   multiples of R, checked by sushi_cmd_seq). A block reads A, then B, on port A; its C
+//   columns then go through the R epilogue lanes (lane r: vector r of the block), which
+//   compute MA*a + MB*b + 2^(SHIFT-1), shift and clamp; the writer stores the block's vectors
+//   inside VECTORS on port B in one cycle. A block starts every C+1 cycles.
 // - macs_inc_o: MACs of the step in S1 (CONV: R*C if the tap is inside the input; DWCONV: C
 //   per cell whose output and input positions are real; GAP, ADD: 0).
 
@@ -181,7 +183,6 @@ module sushi_compute #(
   reg  [23:0] add_a_q;
   reg  [23:0] add_b_q;
   reg  [23:0] add_o_q;
-  reg  [23:0] add_n_q;
   reg  [31:0] add_ma_q;
   reg  [31:0] add_mb_q;
   reg  [5:0]  add_s_q;
@@ -215,7 +216,6 @@ module sushi_compute #(
       add_a_q    <= cmd_i[32*1 +: 24];
       add_b_q    <= cmd_i[32*2 +: 24];
       add_o_q    <= cmd_i[32*3 +: 24];
-      add_n_q    <= cmd_i[32*4 +: 24];
       add_ma_q   <= cmd_i[32*5 +: 32];
       add_mb_q   <= cmd_i[32*6 +: 32];
       add_s_q    <= cmd_i[32*7 +: 6];
@@ -363,15 +363,18 @@ module sushi_compute #(
   reg  wr_bank_q;  // parameter bank of the position being written
   wire add_idle;   // ADD: everything issued and written
 
-  reg  [23:0] add_i_q;
-  reg         add_ph_q;
-  reg         ad1_v;      // ADD: port A data of an A (ph 0) or B (ph 1) read arrives
-  reg         ad1_ph;
-  reg  [LgR-1:0] ad1_bank;
-  reg  [23:0] ad1_o;      // ADD: output vector address of that read's index
-  reg  [C*8-1:0] ad_a_q;  // ADD: the A vector, waiting for B
-  reg  [C*8-1:0] ad_rd;   // ADD: the vector read
-  wire        add_e1 = ad1_v && ad1_ph;
+  // ADD blocks (section ADD below).
+  reg  [23:0]       add_blk_q;   // block being read (blocks of R vectors)
+  reg  [23:0]       add_nblk_q;  // blocks of the command: ceil(VECTORS / R)
+  reg  [LgC:0]      add_ph_q;    // cycle of the block's period, 0..C
+  reg               ar_a_q;      // port A data of the block's A word arrives
+  reg               ar_b_q;      // port A data of its B word arrives: the columns start
+  reg  [R*C*8-1:0]  add_av_q;    // the A block (bank r: vector r)
+  reg  [R*C*8-1:0]  add_bv_q;    // the B block
+  reg  [23:0]       add_left_q;  // vectors of the command from this block on
+  reg  [BankAW-1:0] add_ow_q;    // output word of the block in the epilogue
+  reg  [R-1:0]      add_mask_q;  // its vectors inside VECTORS
+  wire              add_start = ar_b_q;
 
   wire pos_add0 = run_issue && step_last && !l0_q[0];
   wire pos_add1 = run_issue && step_last && l0_q[0];
@@ -629,14 +632,15 @@ module sushi_compute #(
 
   assign w_addr_o = s2_wa;
 
-  // ADD reads (declared here: they share port A).
-  wire [23:0] add_rd_addr = (add_ph_q ? add_b_q : add_a_q) + add_i_q;
+  // ADD reads (declared here: they share port A): word blk of A in phase 0, of B after.
+  wire [23:0] add_rd_word = ((add_ph_q == {(LgC+1){1'b0}}) ? (add_a_q >> LgR) : (add_b_q >> LgR)) +
+                            add_blk_q;
 
   integer ab;
   always @* begin
     for (ab = 0; ab < R; ab = ab + 1) begin
       if (mode_q == MAdd) begin
-        act_a_addr_o[BankAW*ab +: BankAW] = add_rd_addr[LgR +: BankAW];
+        act_a_addr_o[BankAW*ab +: BankAW] = add_rd_word[BankAW-1:0];
       end else begin
         act_a_addr_o[BankAW*ab +: BankAW] = (ab[LgR-1:0] < s2_xr) ? s2_w1 : s2_w0;
       end
@@ -813,18 +817,18 @@ module sushi_compute #(
 
   reg            ep_act_q;
   reg  [LgC:0]   ep_j_q;
-  wire [LgC:0]   ep_ncols = (mode_q == MDw) ? C[LgC:0] : {{LgC{1'b0}}, 1'b1};
+  wire [LgC:0]   ep_ncols = ((mode_q == MDw) || is_add) ? C[LgC:0] : {{LgC{1'b0}}, 1'b1};
   wire           ep_lastcol = (ep_j_q == ep_ncols - 1'b1);
 
   always @(posedge clk_i) begin
     if (!rst_ni || abort_i) begin
       ep_act_q <= 1'b0;
-    end else if (snap_load) begin
+    end else if (snap_load || add_start) begin
       ep_act_q <= 1'b1;
     end else if (ep_act_q && ep_lastcol) begin
       ep_act_q <= 1'b0;
     end
-    if (snap_load) begin
+    if (snap_load || add_start) begin
       ep_j_q <= {(LgC+1){1'b0}};
     end else if (ep_act_q) begin
       ep_j_q <= ep_j_q + 1'b1;
@@ -865,7 +869,7 @@ module sushi_compute #(
       e3_v <= 1'b0;
       e4_v <= 1'b0;
     end else begin
-      e1_v <= ep_act_q || add_e1;
+      e1_v <= ep_act_q;
       e2_v <= e1_v;
       e3_v <= e2_v;
       e4_v <= e3_v;
@@ -880,7 +884,7 @@ module sushi_compute #(
     e4_j  <= e3_j;
     // Output placement travels with the data (the snapshot may be reloaded before E4).
     // (ADD: the output vector's bank word and bank.)
-    e1_tag <= is_add ? {1'b0, ad1_o[LgR +: BankAW], ad1_o[LgR-1:0], {R{1'b0}}} :
+    e1_tag <= is_add ? {1'b0, add_ow_q, {LgR{1'b0}}, add_mask_q} :
                        {snap_pb, snap_ow, snap_ob, snap_omask};
     e2_tag <= e1_tag;
     e3_tag <= e2_tag;
@@ -933,9 +937,21 @@ module sushi_compute #(
       wire [63:0] plo = {{15{e2_plo[49*gl+48]}}, e2_plo[49*gl +: 49]};
       wire [63:0] phi = is_add ? {{16{e2_phi[48*gl+47]}}, e2_phi[48*gl +: 48]} :
                                  {e2_phi[48*gl +: 48], 16'd0};
-      // ADD operands of this lane: e1_m = {a, b} sign-extended to 16 bits each.
-      wire [7:0]  add_a = (gl < C) ? ad_a_q[8*(gl % C) +: 8] : 8'd0;
-      wire [7:0]  add_b = (gl < C) ? ad_rd[8*(gl % C) +: 8] : 8'd0;
+      // ADD operands of this lane: column ep_j of the block's vector gl; e1_m = {a, b}
+      // sign-extended to 16 bits each.
+      reg  [7:0]  add_a;
+      reg  [7:0]  add_b;
+      integer aci;
+      always @* begin
+        add_a = 8'd0;
+        add_b = 8'd0;
+        for (aci = 0; aci < C; aci = aci + 1) begin
+          if (ep_j_q[LgC-1:0] == aci[LgC-1:0]) begin
+            add_a = add_a | add_av_q[8*(C*gl+aci) +: 8];
+            add_b = add_b | add_bv_q[8*(C*gl+aci) +: 8];
+          end
+        end
+      end
       wire [31:0] x1 = is_add ? add_ma_q : e1_val[32*gl +: 32];
       wire [31:0] x2 = is_add ? add_mb_q : e1_val[32*gl +: 32];
       wire        y2s = is_add && e1_m[32*gl+15];
@@ -980,12 +996,12 @@ module sushi_compute #(
       wr_left_q <= {RCBits{1'b0}};
       dw_pend_q <= 1'b0;
     end else begin
-      if (e4_v && (mode_q != MDw)) begin
+      if (e4_v && ((mode_q == MConv) || (mode_q == MGap))) begin
         wr_left_q <= wr_n;
       end else if (conv_wr) begin
         wr_left_q <= wr_left_q - 1'b1;
       end
-      dw_pend_q <= e4_v && e4_lc && (mode_q == MDw);
+      dw_pend_q <= e4_v && e4_lc && ((mode_q == MDw) || is_add);
     end
     if (e4_v) begin
       wbuf_q  <= e4_b;
@@ -1005,7 +1021,7 @@ module sushi_compute #(
     for (gdr = 0; gdr < R; gdr = gdr + 1) begin : g_dwr
       for (gdc = 0; gdc < C; gdc = gdc + 1) begin : g_dwc
         always @(posedge clk_i) begin
-          if (e4_v && (mode_q == MDw) && (e4_j == gdc[LgC-1:0])) begin
+          if (e4_v && ((mode_q == MDw) || is_add) && (e4_j == gdc[LgC-1:0])) begin
             dwbuf_q[8*(C*gdr+gdc) +: 8] <= e4_b[8*gdr +: 8];
           end
         end
@@ -1017,41 +1033,49 @@ module sushi_compute #(
   // ADD            //
   ////////////////////
 
-  // ADD runs through the epilogue lanes: E2 forms MA*a and MB*b, E3 adds them and the
-  // rounding constant, E4 shifts and clamps, and the writer stores lanes 0..C-1.
-  wire add_issue = (st_q == SAdd) && (add_i_q != add_n_q);
-  assign add_idle = (add_i_q == add_n_q) && !ad1_v && !e1_v && !e2_v && !e3_v && !e4_v &&
-                    !conv_wr;
-  integer adi;
-  always @* begin
-    ad_rd = {C*8{1'b0}};
-    for (adi = 0; adi < R; adi = adi + 1) begin
-      if (ad1_bank == adi[LgR-1:0]) begin
-        ad_rd = ad_rd | act_a_rdata_i[8*C*adi +: 8*C];
-      end
-    end
-  end
+  // A block's period: phase 0 reads its A word, phase 1 its B word; the A data is registered
+  // in phase 1, the B data in phase 2, and the C columns enter E1 from phase 3. The next
+  // block's A word may overwrite add_av_q only after the last column has used it: C+1 cycles.
+  wire add_go = (st_q == SAdd) && (add_blk_q != add_nblk_q);
+  wire [24:0] add_nblk_d = ({1'b0, cmd_i[32*4 +: 24]} + R[24:0] - 25'd1) >> LgR;
+  assign add_idle = (add_blk_q == add_nblk_q) && !ar_a_q && !ar_b_q && !ep_act_q && !e1_v &&
+                    !e2_v && !e3_v && !e4_v && !dw_pend_q;
+  integer ami;
 
   always @(posedge clk_i) begin
     if (!rst_ni || abort_i) begin
-      ad1_v <= 1'b0;
+      ar_a_q <= 1'b0;
+      ar_b_q <= 1'b0;
     end else begin
-      ad1_v <= add_issue;
+      ar_a_q <= add_go && (add_ph_q == {(LgC+1){1'b0}});
+      ar_b_q <= add_go && (add_ph_q == {{LgC{1'b0}}, 1'b1});
     end
     if (accept) begin
-      add_i_q  <= 24'd0;
-      add_ph_q <= 1'b0;
-    end else if (add_issue) begin
-      add_ph_q <= !add_ph_q;
-      if (add_ph_q) begin
-        add_i_q <= add_i_q + 24'd1;
+      add_blk_q  <= 24'd0;
+      add_nblk_q <= add_nblk_d[23:0];
+      add_ph_q   <= {(LgC+1){1'b0}};
+      add_left_q <= cmd_i[32*4 +: 24];
+    end else if (add_go) begin
+      if (add_ph_q == C[LgC:0]) begin
+        add_ph_q   <= {(LgC+1){1'b0}};
+        add_blk_q  <= add_blk_q + 24'd1;
+        add_left_q <= add_left_q - R[23:0];
+      end else begin
+        add_ph_q <= add_ph_q + 1'b1;
       end
     end
-    ad1_ph   <= add_ph_q;
-    ad1_bank <= add_rd_addr[LgR-1:0];
-    ad1_o    <= add_o_q + add_i_q;
-    if (ad1_v && !ad1_ph) begin
-      ad_a_q <= ad_rd;
+    if (ar_a_q) begin
+      add_av_q <= act_a_rdata_i;
+    end
+    if (ar_b_q) begin
+      add_bv_q <= act_a_rdata_i;
+    end
+    // The block's output placement, for E1 (the previous block's columns have all entered).
+    if (add_start) begin
+      add_ow_q <= add_o_q[LgR +: BankAW] + add_blk_q[BankAW-1:0];
+      for (ami = 0; ami < R; ami = ami + 1) begin
+        add_mask_q[ami] <= (add_left_q > ami[23:0]);
+      end
     end
   end
 
@@ -1094,7 +1118,7 @@ module sushi_compute #(
 
   // Unused: command bits of other formats, high bits of wide address arithmetic.
   wire unused_ok = &{1'b0, cmd_i, d_owb9, d_nb, d_wb9, pidx_q, paddr, s1_wa, ow_conv, ow_dw,
-                     ow_gap, w1_full, add_rd_addr, ad1_o};
+                     ow_gap, w1_full, add_rd_word, add_nblk_d, add_o_q};
 
 endmodule
 

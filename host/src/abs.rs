@@ -32,8 +32,8 @@ pub struct Timing {
     pub dwconv_overhead: u64,
     /// Per GAP or ADD command beyond its steps.
     pub compute_overhead: u64,
-    /// Per ADD vector.
-    pub add_cycles_per_vector: u64,
+    /// Per ADD command beyond its blocks (R vectors each, a block every `C + 1` cycles).
+    pub add_overhead: u64,
     /// Per DMA load beyond latency and beats.
     pub load_overhead: u64,
     /// Per extra row of a 2-D load.
@@ -55,7 +55,7 @@ impl Timing {
         conv_overhead: 17,
         dwconv_overhead: 21,
         compute_overhead: 14,
-        add_cycles_per_vector: 2,
+        add_overhead: 14,
         load_overhead: 4,
         row_overhead: 1,
         store_overhead: 4,
@@ -231,7 +231,7 @@ fn duration(c: &Command, config: &HwConfig, port: &Port, t: &Timing) -> u64 {
                 _ => groups * in_h * in_w + t.compute_overhead + col.saturating_sub(in_h * in_w),
             }
         }
-        "ADD" => get(c, Format::Add, "VECTORS") * t.add_cycles_per_vector + t.compute_overhead,
+        "ADD" => get(c, Format::Add, "VECTORS").div_ceil(r) * (col + 1) + t.add_overhead,
         "COPY_PB" => {
             let f = Format::Copy;
             get(c, f, "COUNT") * get(c, f, "ROWS") + t.copy_overhead

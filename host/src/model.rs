@@ -466,6 +466,9 @@ impl ModelAccel {
     }
 
     fn window(&mut self, name: &str, cmd: &Command) -> Result<Vec<Access>, Fault> {
+        // The host's checks are the RTL's dispatch checks (kernel, stride, alignment, IN_VECTORS,
+        // WMEM and EPI bounds); the ACT bounds are checked below, where the addresses are formed.
+        self.checked(crate::validate::check_window_op(name, cmd, &self.limits()))?;
         let get =
             |n: &str| cmd.get(commands::field(Format::Window, n).expect("window field")) as usize;
         let (r_n, c_n) = (self.array.rows, self.array.cols);
@@ -662,6 +665,7 @@ impl ModelAccel {
     }
 
     fn add(&mut self, cmd: &Command) -> Result<Vec<Access>, Fault> {
+        self.checked(crate::validate::check_add(cmd, &self.limits()))?;
         let get = |n: &str| cmd.get(commands::field(Format::Add, n).expect("add field"));
         let c = self.array.cols;
         let (a, b, out, n) = (

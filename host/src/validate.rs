@@ -314,11 +314,22 @@ pub fn check_window_op(name: &str, cmd: &Command, limits: &Limits) -> Result<(),
     Ok(())
 }
 
-/// `ADD`: both inputs and the output inside ACT, `SHIFT` in 1..=62.
+/// `ADD`: both inputs and the output multiples of `R` and inside ACT, `SHIFT` in 1..=62.
 pub fn check_add(cmd: &Command, limits: &Limits) -> Result<(), Rejection> {
     let get = getter(cmd, Format::Add);
     let n = get("VECTORS");
     for field in ["A_ADDR", "B_ADDR", "OUT_ADDR"] {
+        // The array adds blocks of R vectors, one word of every bank.
+        if !get(field).is_multiple_of(limits.rows) {
+            return Err(reject(
+                ErrorCode::BadCommand,
+                format!(
+                    "ADD: {field} {} is not a multiple of R = {}",
+                    get(field),
+                    limits.rows
+                ),
+            ));
+        }
         if get(field) + n > limits.act_vectors {
             return Err(reject(
                 ErrorCode::BadCommand,

@@ -306,9 +306,27 @@ pub const WINDOW_FIELDS: &[CmdField] = &[
 
 /// Fields of the add format.
 pub const ADD_FIELDS: &[CmdField] = &[
-    f("A_ADDR", 1, 0, 24, "ACT vector address of the first input"),
-    f("B_ADDR", 2, 0, 24, "ACT vector address of the second input"),
-    f("OUT_ADDR", 3, 0, 24, "ACT vector address of the output"),
+    f(
+        "A_ADDR",
+        1,
+        0,
+        24,
+        "ACT vector address of the first input, a multiple of R",
+    ),
+    f(
+        "B_ADDR",
+        2,
+        0,
+        24,
+        "ACT vector address of the second input, a multiple of R",
+    ),
+    f(
+        "OUT_ADDR",
+        3,
+        0,
+        24,
+        "ACT vector address of the output, a multiple of R",
+    ),
     f(
         "VECTORS",
         4,
