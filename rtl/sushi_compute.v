@@ -85,6 +85,10 @@ module sushi_compute #(
   localparam integer PminDw = C - 1;
   localparam integer HalfRInt = R / 2;
   localparam [7:0]   HalfR = HalfRInt[7:0];
+  localparam integer QuarterRInt = R / 4;
+  localparam [7:0]   QuarterR = QuarterRInt[7:0];
+  localparam integer LgHalfR = (R >= 2) ? LgR - 1 : 0;
+  localparam integer LgQuarterR = (R >= 4) ? LgR - 2 : 0;
 
   localparam [1:0] MConv = 2'd0;
   localparam [1:0] MDw   = 2'd1;
@@ -98,7 +102,7 @@ module sushi_compute #(
   localparam [2:0] SFlush = 3'd4;
   localparam [2:0] SAdd   = 3'd5;
 
-  // Ring-order tap ROM: {dy, dx} as two 4-bit two's complement numbers.
+  // Ring-order tap ROM (layout::ring_taps): {dy, dx} as two 4-bit two's complement numbers.
   function [7:0] tap_rom;
     input [5:0] t;
     begin
@@ -107,27 +111,27 @@ module sushi_compute #(
       6'd1: tap_rom = 8'hff; // dy -1, dx -1
       6'd2: tap_rom = 8'hf0; // dy -1, dx 0
       6'd3: tap_rom = 8'hf1; // dy -1, dx 1
-      6'd4: tap_rom = 8'h01; // dy 0, dx 1
-      6'd5: tap_rom = 8'h11; // dy 1, dx 1
-      6'd6: tap_rom = 8'h10; // dy 1, dx 0
-      6'd7: tap_rom = 8'h1f; // dy 1, dx -1
-      6'd8: tap_rom = 8'h0f; // dy 0, dx -1
+      6'd4: tap_rom = 8'h0f; // dy 0, dx -1
+      6'd5: tap_rom = 8'h01; // dy 0, dx 1
+      6'd6: tap_rom = 8'h1f; // dy 1, dx -1
+      6'd7: tap_rom = 8'h10; // dy 1, dx 0
+      6'd8: tap_rom = 8'h11; // dy 1, dx 1
       6'd9: tap_rom = 8'hee; // dy -2, dx -2
       6'd10: tap_rom = 8'hef; // dy -2, dx -1
       6'd11: tap_rom = 8'he0; // dy -2, dx 0
       6'd12: tap_rom = 8'he1; // dy -2, dx 1
       6'd13: tap_rom = 8'he2; // dy -2, dx 2
-      6'd14: tap_rom = 8'hf2; // dy -1, dx 2
-      6'd15: tap_rom = 8'h02; // dy 0, dx 2
-      6'd16: tap_rom = 8'h12; // dy 1, dx 2
-      6'd17: tap_rom = 8'h22; // dy 2, dx 2
-      6'd18: tap_rom = 8'h21; // dy 2, dx 1
-      6'd19: tap_rom = 8'h20; // dy 2, dx 0
-      6'd20: tap_rom = 8'h2f; // dy 2, dx -1
-      6'd21: tap_rom = 8'h2e; // dy 2, dx -2
-      6'd22: tap_rom = 8'h1e; // dy 1, dx -2
-      6'd23: tap_rom = 8'h0e; // dy 0, dx -2
-      6'd24: tap_rom = 8'hfe; // dy -1, dx -2
+      6'd14: tap_rom = 8'hfe; // dy -1, dx -2
+      6'd15: tap_rom = 8'hf2; // dy -1, dx 2
+      6'd16: tap_rom = 8'h0e; // dy 0, dx -2
+      6'd17: tap_rom = 8'h02; // dy 0, dx 2
+      6'd18: tap_rom = 8'h1e; // dy 1, dx -2
+      6'd19: tap_rom = 8'h12; // dy 1, dx 2
+      6'd20: tap_rom = 8'h2e; // dy 2, dx -2
+      6'd21: tap_rom = 8'h2f; // dy 2, dx -1
+      6'd22: tap_rom = 8'h20; // dy 2, dx 0
+      6'd23: tap_rom = 8'h21; // dy 2, dx 1
+      6'd24: tap_rom = 8'h22; // dy 2, dx 2
       6'd25: tap_rom = 8'hdd; // dy -3, dx -3
       6'd26: tap_rom = 8'hde; // dy -3, dx -2
       6'd27: tap_rom = 8'hdf; // dy -3, dx -1
@@ -135,23 +139,23 @@ module sushi_compute #(
       6'd29: tap_rom = 8'hd1; // dy -3, dx 1
       6'd30: tap_rom = 8'hd2; // dy -3, dx 2
       6'd31: tap_rom = 8'hd3; // dy -3, dx 3
-      6'd32: tap_rom = 8'he3; // dy -2, dx 3
-      6'd33: tap_rom = 8'hf3; // dy -1, dx 3
-      6'd34: tap_rom = 8'h03; // dy 0, dx 3
-      6'd35: tap_rom = 8'h13; // dy 1, dx 3
-      6'd36: tap_rom = 8'h23; // dy 2, dx 3
-      6'd37: tap_rom = 8'h33; // dy 3, dx 3
-      6'd38: tap_rom = 8'h32; // dy 3, dx 2
-      6'd39: tap_rom = 8'h31; // dy 3, dx 1
-      6'd40: tap_rom = 8'h30; // dy 3, dx 0
-      6'd41: tap_rom = 8'h3f; // dy 3, dx -1
-      6'd42: tap_rom = 8'h3e; // dy 3, dx -2
-      6'd43: tap_rom = 8'h3d; // dy 3, dx -3
-      6'd44: tap_rom = 8'h2d; // dy 2, dx -3
-      6'd45: tap_rom = 8'h1d; // dy 1, dx -3
-      6'd46: tap_rom = 8'h0d; // dy 0, dx -3
-      6'd47: tap_rom = 8'hfd; // dy -1, dx -3
-      6'd48: tap_rom = 8'hed; // dy -2, dx -3
+      6'd32: tap_rom = 8'hed; // dy -2, dx -3
+      6'd33: tap_rom = 8'he3; // dy -2, dx 3
+      6'd34: tap_rom = 8'hfd; // dy -1, dx -3
+      6'd35: tap_rom = 8'hf3; // dy -1, dx 3
+      6'd36: tap_rom = 8'h0d; // dy 0, dx -3
+      6'd37: tap_rom = 8'h03; // dy 0, dx 3
+      6'd38: tap_rom = 8'h1d; // dy 1, dx -3
+      6'd39: tap_rom = 8'h13; // dy 1, dx 3
+      6'd40: tap_rom = 8'h2d; // dy 2, dx -3
+      6'd41: tap_rom = 8'h23; // dy 2, dx 3
+      6'd42: tap_rom = 8'h3d; // dy 3, dx -3
+      6'd43: tap_rom = 8'h3e; // dy 3, dx -2
+      6'd44: tap_rom = 8'h3f; // dy 3, dx -1
+      6'd45: tap_rom = 8'h30; // dy 3, dx 0
+      6'd46: tap_rom = 8'h31; // dy 3, dx 1
+      6'd47: tap_rom = 8'h32; // dy 3, dx 2
+      6'd48: tap_rom = 8'h33; // dy 3, dx 3
         default: tap_rom = 8'h00;
       endcase
     end
@@ -237,6 +241,8 @@ module sushi_compute #(
   reg  [7:0]  lim4_q;
   reg  [5:0]  pmin_q;       // minimum cycles between last steps, minus one
   reg  [7:0]  vskip_q;      // CONV: weight words of a tap skipped after its IN_VECTORS
+  reg         fold_q;       // DWCONV folded: row groups of R/F positions take F taps a step
+  reg         fold4_q;      // folded with F = 4 (groups of R/4 positions); else F = 2
 
   wire [5:0]  d_t   = {2'd0, k_q} * {2'd0, k_q};
   wire [7:0]  d_ow  = s2_q ? ({1'b0, in_w_q[7:1]} + {7'd0, in_w_q[0]}) : in_w_q;
@@ -252,6 +258,10 @@ module sushi_compute #(
       orow_words_q <= d_owb * out_cv_q;
       nb_q         <= d_nb[3:0];
       vskip_q      <= in_cv_q - in_vec_q;
+      // Folding needs every input row in one word per bank (IN_W <= R: one step reads a whole
+      // row) and outputs that leave at least half of the R positions idle.
+      fold_q       <= (mode_q == MDw) && (d_wb9 == 9'd1) && (d_ow <= HalfR);
+      fold4_q      <= (mode_q == MDw) && (d_wb9 == 9'd1) && (R >= 4) && (d_ow <= QuarterR);
       case (mode_q)
         MConv: begin
           lim0_q <= groups_q; lim1_q <= out_rows_q; lim2_q <= d_ow; lim3_q <= d_t;
@@ -292,7 +302,8 @@ module sushi_compute #(
   reg         pbank_q;   // its parameter bank
 
   wire e4 = (l4_q == lim4_q - 8'd1);
-  wire e3 = (l3_q == lim3_q - 6'd1);
+  wire [5:0] l3_step;  // taps of the step: 1, or a folded DWCONV's run (declared with S1)
+  wire e3 = (l3_q + l3_step == lim3_q);
   wire e2 = (l2_q == lim2_q - 8'd1);
   wire e1 = (l1_q == lim1_q - 8'd1);
   wire e0 = (l0_q == lim0_q - 8'd1);
@@ -445,7 +456,7 @@ module sushi_compute #(
       if (run_issue) begin
         l4_q <= e4 ? 8'd0 : l4_q + 8'd1;
         if (e4) begin
-          l3_q <= e3 ? 6'd0 : l3_q + 6'd1;
+          l3_q <= e3 ? 6'd0 : l3_q + l3_step;
           if (e3) begin
             l2_q <= e2 ? 8'd0 : l2_q + 8'd1;
             if (e2) begin
@@ -481,6 +492,24 @@ module sushi_compute #(
   ////////////////////
 
   wire [7:0]         tap = tap_rom(l3_q);
+
+  // Folded DWCONV: group f of rows (R/F positions each) takes tap l3 + f. A step's taps are a
+  // run of consecutive ring-order taps in one row (same dy: one input row is read) and one
+  // weight word (t / R), at most F long.
+  wire [5:0] ft1 = l3_q + 6'd1;
+  wire [5:0] ft2 = l3_q + 6'd2;
+  wire [5:0] ft3 = l3_q + 6'd3;
+  wire [7:0] ftap1 = tap_rom(ft1);
+  wire [7:0] ftap2 = tap_rom(ft2);
+  wire [7:0] ftap3 = tap_rom(ft3);
+  wire       fok1 = (ft1 < lim3_q) && (ftap1[7:4] == tap[7:4]) && ((ft1 >> LgR) == (l3_q >> LgR));
+  wire       fok2 = fok1 && fold4_q && (ft2 < lim3_q) && (ftap2[7:4] == tap[7:4]) &&
+                    ((ft2 >> LgR) == (l3_q >> LgR));
+  wire       fok3 = fok2 && (ft3 < lim3_q) && (ftap3[7:4] == tap[7:4]) &&
+                    ((ft3 >> LgR) == (l3_q >> LgR));
+  assign l3_step = !fold_q ? 6'd1 : fok3 ? 6'd4 : fok2 ? 6'd3 : fok1 ? 6'd2 : 6'd1;
+  wire [31:0] fdx = {{4{ftap3[3]}}, ftap3[3:0], {4{ftap2[3]}}, ftap2[3:0],
+                     {4{ftap1[3]}}, ftap1[3:0], {4{tap[3]}}, tap[3:0]};
   wire signed [12:0] dy = {{9{tap[7]}}, tap[7:4]};
   wire signed [12:0] dx = {{9{tap[3]}}, tap[3:0]};
   wire [8:0]         oy = {1'b0, out_row0_q} + {1'b0, l1_q};
@@ -493,7 +522,9 @@ module sushi_compute #(
   always @* begin
     case (mode_q)
       MGap:    xs = $signed({5'd0, l2_q});
-      MDw:     xs = $signed(s2_q ? ((xblk << 1) + ({12'd0, l4_q[0]} << LgR)) : xblk) + dx;
+      // (Folded: every bank reads x-word 0; rows pick their own positions.)
+      MDw:     xs = fold_q ? 13'sd0 :
+                    $signed(s2_q ? ((xblk << 1) + ({12'd0, l4_q[0]} << LgR)) : xblk) + dx;
       default: xs = $signed({4'd0, l2_q, 1'b0} >> (s2_q ? 0 : 1)) + dx;
     endcase
   end
@@ -501,19 +532,43 @@ module sushi_compute #(
 
   reg  [R-1:0]       cellv;
   reg  [R-1:0]       omask;
+  reg  [R*LgR-1:0]   fbank;   // folded DWCONV: the bank (input x) each row reads
   reg  signed [12:0] ixr;
   reg  [12:0]        oxr;
+  reg  [1:0]         fgrp;    // folded: the row's group
+  reg  [12:0]        fx;      // folded: the row's output position
+  reg  [7:0]         fdx_r;   // folded: dx of the row's tap
   integer            cr;
   always @* begin
     for (cr = 0; cr < R; cr = cr + 1) begin
       oxr = xblk + cr[12:0];
       omask[cr] = (oxr < {5'd0, ow_q});
-      if (s2_q) begin
-        ixr = xs + $signed({cr[11:0], 1'b0}) - $signed({12'd0, l4_q[0]} << LgR);
+      if (fold_q) begin
+        fgrp = fold4_q ? cr[LgQuarterR +: 2] : {1'b0, cr[LgHalfR]};
+        fx   = fold4_q ? (cr[12:0] & (QuarterRInt[12:0] - 13'd1)) :
+                         (cr[12:0] & (HalfRInt[12:0] - 13'd1));
+        case (fgrp)
+          2'd1:    fdx_r = fdx[8*1 +: 8];
+          2'd2:    fdx_r = fdx[8*2 +: 8];
+          2'd3:    fdx_r = fdx[8*3 +: 8];
+          default: fdx_r = fdx[8*0 +: 8];
+        endcase
+        ixr  = $signed(fx << (s2_q ? 1 : 0)) + $signed({{5{fdx_r[7]}}, fdx_r});
       end else begin
-        ixr = xs + $signed(cr[12:0]);
+        fgrp = 2'd0;
+        fx   = 13'd0;
+        fdx_r = 8'd0;
+        if (s2_q) begin
+          ixr = xs + $signed({cr[11:0], 1'b0}) - $signed({12'd0, l4_q[0]} << LgR);
+        end else begin
+          ixr = xs + $signed(cr[12:0]);
+        end
       end
-      if (mode_q == MDw) begin
+      fbank[LgR*cr +: LgR] = ixr[LgR-1:0];
+      if (fold_q) begin
+        cellv[cr] = ({4'd0, fgrp} < l3_step) && (fx < {5'd0, ow_q}) && iy_ok && (ixr >= 0) &&
+                    (ixr < $signed({5'd0, in_w_q}));
+      end else if (mode_q == MDw) begin
         cellv[cr] = omask[cr] && iy_ok && (ixr >= 0) && (ixr < $signed({5'd0, in_w_q})) &&
                     (!s2_q || ((cr >> (LgR - 1)) == {31'd0, l4_q[0]}));
       end else begin
@@ -532,6 +587,7 @@ module sushi_compute #(
   reg  [R-1:0]       s1_omask;
   reg  [23:0]        s1_wa;
   reg  [LgR-1:0]     s1_wrow;
+  reg  [R*LgR-1:0]   s1_fbank;
   reg  [7:0]         s1_l0;
   reg  [7:0]         s1_l1;
   reg  [7:0]         s1_l2;
@@ -553,6 +609,7 @@ module sushi_compute #(
     s1_omask  <= omask;
     s1_wa     <= (mode_q == MConv) ? wptr_q : (wgrp_q + {18'd0, l3_blk});
     s1_wrow   <= l3_q[LgR-1:0];
+    s1_fbank  <= fbank;
     s1_l0     <= l0_q;
     s1_l1     <= l1_q;
     s1_l2     <= l2_q;
@@ -601,6 +658,7 @@ module sushi_compute #(
   reg  [LgR-1:0]     s2_xr;
   reg  [WAW-1:0]     s2_wa;
   reg  [LgR-1:0]     s2_wrow;
+  reg  [R*LgR-1:0]   s2_fbank;
   reg  [R-1:0]       s2_cellv;
   reg  [R-1:0]       s2_omask;
   reg  [BankAW-1:0]  s2_ow;
@@ -622,6 +680,7 @@ module sushi_compute #(
     s2_xr    <= s1_xs[LgR-1:0];
     s2_wa    <= s1_wa[WAW-1:0];
     s2_wrow  <= s1_wrow;
+    s2_fbank <= s1_fbank;
     s2_cellv <= s1_cellv;
     s2_omask <= s1_omask;
     s2_ow    <= (mode_q == MConv) ? ow_conv[BankAW-1:0] :
@@ -656,6 +715,7 @@ module sushi_compute #(
   reg                s3_last;
   reg  [LgR-1:0]     s3_xr;
   reg  [LgR-1:0]     s3_wrow;
+  reg  [R*LgR-1:0]   s3_fbank;
   reg  [R-1:0]       s3_cellv;
   reg  [R-1:0]       s3_omask;
   reg  [BankAW-1:0]  s3_ow;
@@ -672,6 +732,7 @@ module sushi_compute #(
     s3_last  <= s2_last;
     s3_xr    <= s2_xr;
     s3_wrow  <= s2_wrow;
+    s3_fbank <= s2_fbank;
     s3_cellv <= s2_cellv;
     s3_omask <= s2_omask;
     s3_ow    <= s2_ow;
@@ -682,19 +743,25 @@ module sushi_compute #(
   wire [R*C*8-1:0] wword = wmem_rdata_i;
 
   // Operands of every cell: row r takes the ACT vector of bank bsel (CONV, GAP: the one
-  // bank read; DWCONV: the bank of its own position) and a weight row (DWCONV: row t mod R
-  // broadcast; GAP: identity).
+  // bank read; DWCONV: the bank of its own input position) and a weight row (DWCONV: row
+  // t mod R of its group's tap t, broadcast to the group; GAP: identity).
   wire [R*C*8-1:0] opx;
   wire [R*C*8-1:0] opw;
   // Variable selects are written as one-hot mux loops: Yosys 0.23 would build full-width
   // barrel shifters for part selects with a variable base.
-  reg  [C*8-1:0]   wrow_bc;
+  // DWCONV weight rows of the step's taps: wrow_f[f] is row (t + f) mod R (group f, folded).
+  reg  [4*C*8-1:0] wrow_f;
+  reg  [LgR-1:0]   wrow_sel;
   integer wri;
+  integer wrf;
   always @* begin
-    wrow_bc = {C*8{1'b0}};
-    for (wri = 0; wri < R; wri = wri + 1) begin
-      if (s3_wrow == wri[LgR-1:0]) begin
-        wrow_bc = wrow_bc | wword[8*C*wri +: 8*C];
+    wrow_f = {4*C*8{1'b0}};
+    for (wrf = 0; wrf < 4; wrf = wrf + 1) begin
+      wrow_sel = s3_wrow + wrf[LgR-1:0];
+      for (wri = 0; wri < R; wri = wri + 1) begin
+        if (wrow_sel == wri[LgR-1:0]) begin
+          wrow_f[8*C*wrf +: 8*C] = wrow_f[8*C*wrf +: 8*C] | wword[8*C*wri +: 8*C];
+        end
       end
     end
   end
@@ -703,10 +770,20 @@ module sushi_compute #(
   genvar goc;
   generate
     for (gor = 0; gor < R; gor = gor + 1) begin : g_op
-      localparam integer Off1 = gor;
-      localparam integer Off2 = (gor * 2) % R;
-      wire [LgR-1:0] bsel = (mode_q != MDw) ? s3_xr :
-                            s2_q ? (s3_xr + Off2[LgR-1:0]) : (s3_xr + Off1[LgR-1:0]);
+      localparam integer Grp2 = gor / (R / 2);
+      localparam integer Grp4 = gor / (R / 4);
+      wire [LgR-1:0] bsel = (mode_q != MDw) ? s3_xr : s3_fbank[LgR*gor +: LgR];
+      // The row's group when folded (its weight row), else 0.
+      wire [1:0]     wgrp = !fold_q ? 2'd0 : fold4_q ? Grp4[1:0] : Grp2[1:0];
+      reg  [C*8-1:0] wrow;
+      always @* begin
+        case (wgrp)
+          2'd1:    wrow = wrow_f[8*C*1 +: 8*C];
+          2'd2:    wrow = wrow_f[8*C*2 +: 8*C];
+          2'd3:    wrow = wrow_f[8*C*3 +: 8*C];
+          default: wrow = wrow_f[8*C*0 +: 8*C];
+        endcase
+      end
       reg  [C*8-1:0] xv;
       integer xbi;
       always @* begin
@@ -719,7 +796,7 @@ module sushi_compute #(
       end
       assign opx[8*C*gor +: 8*C] = s3_cellv[gor] ? xv : {8*C{1'b0}};
       for (goc = 0; goc < C; goc = goc + 1) begin : g_opc
-        assign opw[8*(C*gor+goc) +: 8] = (mode_q == MDw) ? wrow_bc[8*goc +: 8] :
+        assign opw[8*(C*gor+goc) +: 8] = (mode_q == MDw) ? wrow[8*goc +: 8] :
                                          (mode_q == MGap) ? ((gor == goc) ? 8'd1 : 8'd0) :
                                          wword[8*(C*gor+goc) +: 8];
       end
@@ -903,6 +980,41 @@ module sushi_compute #(
     end
   end
 
+  // DWCONV: cell (r, ep_j) of every row; folded, lane r sums its position's F row groups
+  // (halves: rows r and r + R/2; quarters: then lanes r and r + R/4 of those sums).
+  reg  [32*R-1:0] dwcell;
+  integer dci;
+  integer dcj;
+  always @* begin
+    dwcell = {32*R{1'b0}};
+    for (dci = 0; dci < R; dci = dci + 1) begin
+      for (dcj = 0; dcj < C; dcj = dcj + 1) begin
+        if (ep_j_q[LgC-1:0] == dcj[LgC-1:0]) begin
+          dwcell[32*dci +: 32] = dwcell[32*dci +: 32] | snap_q[32*(C*dci+dcj) +: 32];
+        end
+      end
+    end
+  end
+  reg  [32*R-1:0] dwval;
+  reg  [31:0]     dw_half;
+  reg  [31:0]     dw_half2;
+  integer dvi;
+  always @* begin
+    dwval = dwcell;
+    dw_half = 32'd0;
+    dw_half2 = 32'd0;
+    for (dvi = 0; dvi < R / 2; dvi = dvi + 1) begin
+      dw_half = dwcell[32*dvi +: 32] + dwcell[32*(dvi+R/2) +: 32];
+      if (fold_q) begin
+        dwval[32*dvi +: 32] = dw_half;
+      end
+      if (fold4_q && (dvi < R / 4)) begin
+        dw_half2 = dwcell[32*(dvi+R/4) +: 32] + dwcell[32*(dvi+R/4+R/2) +: 32];
+        dwval[32*dvi +: 32] = dw_half + dw_half2;
+      end
+    end
+  end
+
   genvar gl;
   generate
     for (gl = 0; gl < R; gl = gl + 1) begin : g_lane
@@ -915,21 +1027,10 @@ module sushi_compute #(
           rsum = rsum + $signed(snap_q[32*(C*gl+sc) +: 32]);
         end
       end
-      wire [32*C-1:0] snap_row = snap_q[32*C*gl +: 32*C];
-      reg  [31:0] cellval;
-      integer cvi;
-      always @* begin
-        cellval = 32'd0;
-        for (cvi = 0; cvi < C; cvi = cvi + 1) begin
-          if (ep_j_q[LgC-1:0] == cvi[LgC-1:0]) begin
-            cellval = cellval | snap_row[32*cvi +: 32];
-          end
-        end
-      end
       // CONV/GAP lane r: entry r of the bank; DWCONV: the column's entry, shared by all lanes.
       wire [69:0] par_own = snap_pb ? par_q[70*(R+gl) +: 70] : par_q[70*gl +: 70];
       wire [69:0] par = (mode_q == MDw) ? par_dw : par_own;
-      wire [31:0] val = ((mode_q == MDw) ? cellval : rsum) + par[31:0];
+      wire [31:0] val = ((mode_q == MDw) ? dwval[32*gl +: 32] : rsum) + par[31:0];
       // E3: rounding; E4: shift and clamp.
       wire [5:0]  sh = e2_s[6*gl +: 6];
       // E3: acc*m = (val * m[31:16]) * 2^16 + val * m[15:0], plus the rounding constant.

@@ -20,6 +20,7 @@ use sushi_hw::HwConfig;
 use sushi_hw::commands::{self, Command, Engine, Format};
 
 use crate::compiler::Program;
+use crate::layout;
 
 /// Constants of the RTL's timing that the loop nests do not give, in cycles.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -30,8 +31,11 @@ pub struct Timing {
     pub conv_overhead: u64,
     /// Per DWCONV command beyond its steps.
     pub dwconv_overhead: u64,
-    /// Per GAP or ADD command beyond its steps.
+    /// Per GAP command beyond its steps.
     pub compute_overhead: u64,
+    /// From a position's last step to its outputs written (when its parameter bank frees), beyond
+    /// the epilogue's cycles per position (CONV `R/C` writes, DWCONV `C` columns, GAP 1).
+    pub writeout: u64,
     /// Per ADD command beyond its blocks (R vectors each, a block every `C + 1` cycles).
     pub add_overhead: u64,
     /// Per DMA load beyond latency and beats.
@@ -52,10 +56,11 @@ impl Timing {
     /// The constants measured on the RTL (see `tests/tests/abs.rs`).
     pub const RTL: Timing = Timing {
         start: 6,
-        conv_overhead: 17,
+        conv_overhead: 15,
         dwconv_overhead: 21,
         compute_overhead: 14,
-        add_overhead: 14,
+        writeout: 13,
+        add_overhead: 8,
         load_overhead: 4,
         row_overhead: 1,
         store_overhead: 4,
@@ -195,6 +200,45 @@ fn dram_beats(c: &Command, config: &HwConfig, port: &Port) -> u64 {
     (get(c, f, "COUNT") * unit).div_ceil(port.data_bytes) * get(c, f, "ROWS").max(1)
 }
 
+/// Cycles from a windowed command's first step to one past its last, group by group (an output
+/// group of CONV, a channel vector of DWCONV and GAP), each of `positions` positions of `steps`
+/// steps. A group's epilogue parameters (`entries`, one per cycle) load while the group before it
+/// runs, one group at a time, into the bank of the group two back once that group's outputs are
+/// written; a group's first last step waits for them (rtl/README.md "Epilogue parameters").
+fn window_steps(
+    groups: u64,
+    positions: u64,
+    steps: u64,
+    entries: u64,
+    epilogue: u64,
+    t: &Timing,
+) -> u64 {
+    if groups == 0 || positions == 0 || steps == 0 {
+        return 0;
+    }
+    let (mut next, mut loader_free) = (0u64, 0u64);
+    let (mut start_prev, mut last_prev, mut last_prev2) = (0u64, None, None::<u64>);
+    for n in 0..groups {
+        let mut load = loader_free;
+        if n >= 1 {
+            load = load.max(start_prev);
+        }
+        if let Some(l2) = last_prev2 {
+            load = load.max(l2 + t.writeout + epilogue);
+        }
+        // The loader issues one read a cycle from the cycle after it starts; the group counts as
+        // loaded two cycles after the last read, and loading the next may start then.
+        let ready = load + entries + 3;
+        loader_free = ready;
+        let last = (next + steps - 1).max(ready) + (positions - 1) * steps;
+        start_prev = next;
+        last_prev2 = last_prev;
+        last_prev = Some(last);
+        next = last + 1;
+    }
+    next
+}
+
 /// Cycles one command keeps its engine busy.
 fn duration(c: &Command, config: &HwConfig, port: &Port, t: &Timing) -> u64 {
     let r = u64::from(config.spec.array.rows);
@@ -220,15 +264,26 @@ fn duration(c: &Command, config: &HwConfig, port: &Port, t: &Timing) -> u64 {
             match op.name {
                 "CONV" => {
                     let position = (taps * in_vectors).max(r / col);
-                    groups * rows * ow * position + t.conv_overhead + r.saturating_sub(position)
+                    window_steps(groups, rows * ow, position, r, r / col, t) + t.conv_overhead
                 }
                 "DWCONV" => {
-                    // Stride 2 needs its second phase only for outputs in a block's upper half.
-                    let phases = if s == 2 && ow > r / 2 { 2 } else { 1 };
-                    let block = (taps * phases).max(col);
-                    groups * rows * ow.div_ceil(r) * block + t.dwconv_overhead
+                    // Folded (one input row per bank word, outputs in half a block): F groups
+                    // of rows take a run of up to F taps a step. Otherwise stride 2 needs its
+                    // second phase only for outputs in a block's upper half.
+                    let fold = in_w >= 1 && in_w <= r && ow <= r / 2;
+                    let steps = if fold {
+                        let f = if ow <= r / 4 { 4 } else { 2 };
+                        layout::dw_fold_steps(k as usize, f, r as usize) as u64
+                    } else if s == 2 && ow > r / 2 {
+                        2 * taps
+                    } else {
+                        taps
+                    };
+                    let block = steps.max(col);
+                    window_steps(groups, rows * ow.div_ceil(r), block, col, col, t)
+                        + t.dwconv_overhead
                 }
-                _ => groups * in_h * in_w + t.compute_overhead + col.saturating_sub(in_h * in_w),
+                _ => window_steps(groups, 1, in_h * in_w, col, 1, t) + t.compute_overhead,
             }
         }
         "ADD" => get(c, Format::Add, "VECTORS").div_ceil(r) * (col + 1) + t.add_overhead,

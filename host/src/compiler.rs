@@ -17,6 +17,7 @@ use crate::layout::{self, Array, TensorPlace};
 use crate::network::{Layer, Network, Shape, TensorId};
 use crate::pb::{PbError, PbMap, Refill, RunLimits, TileBox, TileId, TileLayout, merge_runs};
 use crate::supernet::SuperNet;
+use crate::unroll::{Unroll, unroll_first_layer};
 
 /// Alignment of every section of the DRAM image (covers every AXI width).
 const ALIGN: usize = 64;
@@ -63,8 +64,10 @@ pub struct Program {
     pub commands: Vec<Command>,
     /// Byte offset of the input tensor.
     pub input_offset: usize,
-    /// Shape of the input.
+    /// Shape of the input (the network's, before any unrolling).
     pub input_shape: Shape,
+    /// How the input is unrolled for a first layer compiled as pointwise ([`crate::unroll`]).
+    pub input_unroll: Option<Unroll>,
     /// Tensors the program stores, in order.
     pub outputs: Vec<StoredTensor>,
     /// The array the program was compiled for.
@@ -124,10 +127,14 @@ impl Program {
         image
     }
 
-    /// Writes `input` into the image (packed in the banked layout).
+    /// Writes `input` into the image (unrolled when the program says so, packed in the banked
+    /// layout).
     pub fn set_input(&mut self, input: &Act) {
         assert_eq!((input.h, input.w, input.c), self.input_shape, "input shape");
-        let packed = layout::pack_act(input, self.array);
+        let packed = match &self.input_unroll {
+            Some(u) => layout::pack_act(&u.apply(input), self.array),
+            None => layout::pack_act(input, self.array),
+        };
         self.image[self.input_offset..self.input_offset + packed.len()].copy_from_slice(&packed);
     }
 
@@ -731,10 +738,31 @@ fn compile_any(
     outputs: Outputs,
     tiles: Option<&TileSource<'_>>,
 ) -> Result<Program, CompileError> {
-    match compile_mode(net, config, outputs, false, tiles) {
-        Err(CompileError::ActOverflow { .. }) => compile_mode(net, config, outputs, true, tiles),
-        other => other,
+    // A first convolution on a thin input runs as a pointwise one on the unrolled input; a tile
+    // image lays that layer's weights out unrolled under the same rule (`TileLayout::unrolled`).
+    let unrolled = unroll_first_layer(net, Array::of(config));
+    if let Some(src) = tiles
+        && src.layout.first_layer_unrolled() != unrolled.is_some()
+    {
+        return Err(CompileError::TileImage(
+            "the tile image and the compiler disagree on unrolling the first layer".into(),
+        ));
     }
+    let (lowered, unroll) = match &unrolled {
+        Some((n, u)) => (n, Some(*u)),
+        None => (net, None),
+    };
+    let mut program = match compile_mode(lowered, config, outputs, false, tiles) {
+        Err(CompileError::ActOverflow { .. }) => {
+            compile_mode(lowered, config, outputs, true, tiles)
+        }
+        other => other,
+    }?;
+    if let Some(u) = unroll {
+        program.input_shape = u.input;
+        program.input_unroll = Some(u);
+    }
+    Ok(program)
 }
 
 /// Checks that a tile layout and a PB map can serve programs for `config`.
@@ -874,6 +902,7 @@ pub fn compile_refill(
         commands: e.commands,
         input_offset: 0,
         input_shape: (0, 0, 0),
+        input_unroll: None,
         outputs: Vec::new(),
         array,
         weight_bytes: 0,
@@ -979,6 +1008,7 @@ fn compile_mode(
         commands: cx.e.commands,
         input_offset: input_off,
         input_shape: shapes[0],
+        input_unroll: None,
         outputs: stored_ids
             .into_iter()
             .map(|t| StoredTensor {

@@ -108,27 +108,39 @@ pub fn unpack_act(bytes: &[u8], h: usize, w: usize, c: usize, array: Array) -> A
 }
 
 /// Kernel taps in ring order: the centre, then ring 1 (the 3 x 3 border), ring 2, ring 3, each
-/// ring clockwise from its top-left corner. `(dy, dx)` are offsets from the centre. The first
-/// `k * k` taps form the centred `k x k` kernel, so an elastic kernel is a prefix.
+/// ring in raster order (rows from the top, left to right). `(dy, dx)` are offsets from the centre.
+/// The first `k * k` taps form the centred `k x k` kernel, so an elastic kernel is a prefix; the
+/// taps of a ring in one row are consecutive, so a folded `DWCONV` step (`rtl/README.md`) takes
+/// several of them from one input row.
 pub fn ring_taps() -> Vec<(isize, isize)> {
     let mut taps = vec![(0, 0)];
     for ring in 1..=3isize {
-        // Top edge left to right, right edge top to bottom, bottom edge right to left, left edge
-        // bottom to top; each corner once.
-        for dx in -ring..ring {
-            taps.push((-ring, dx));
-        }
-        for dy in -ring..ring {
-            taps.push((dy, ring));
-        }
-        for dx in (-ring + 1..=ring).rev() {
-            taps.push((ring, dx));
-        }
-        for dy in (-ring + 1..=ring).rev() {
-            taps.push((dy, -ring));
+        for dy in -ring..=ring {
+            for dx in -ring..=ring {
+                if dy.abs().max(dx.abs()) == ring {
+                    taps.push((dy, dx));
+                }
+            }
         }
     }
     taps
+}
+
+/// Steps of a folded `DWCONV` output row (`rtl/README.md`): the `k x k` taps in ring order, a step
+/// taking a run of up to `f` consecutive taps in one row and one `r`-tap weight word.
+pub fn dw_fold_steps(k: usize, f: usize, r: usize) -> usize {
+    let taps = &ring_taps()[..k * k];
+    let mut steps = 0;
+    let mut t = 0;
+    while t < taps.len() {
+        let mut n = 1;
+        while n < f && t + n < taps.len() && taps[t + n].0 == taps[t].0 && (t + n) / r == t / r {
+            n += 1;
+        }
+        t += n;
+        steps += 1;
+    }
+    steps
 }
 
 /// Words ([`Array::word_bytes`] each) of a convolution's packed weights.
@@ -224,6 +236,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn folded_depthwise_rows_take_runs_of_taps_in_one_row_and_one_word() {
+        // 3x3 on 16 rows: (0,0) | three of row -1 | two of row 0 | three of row 1.
+        assert_eq!(dw_fold_steps(3, 4, 16), 4);
+        assert_eq!(dw_fold_steps(3, 2, 16), 6);
+        // 5x5: the word boundary at tap 16 splits ring 2's row 0.
+        assert_eq!(dw_fold_steps(5, 2, 16), 15);
+        assert_eq!(dw_fold_steps(5, 4, 16), 11);
+        // Unfolded, every tap is a step.
+        assert_eq!(dw_fold_steps(7, 1, 16), 49);
+    }
+
+    #[test]
     fn ring_order_puts_each_centred_kernel_first() {
         let taps = ring_taps();
         assert_eq!(taps.len(), 49);
@@ -242,10 +266,17 @@ mod tests {
             );
         }
         assert_eq!(
-            &taps[..3],
-            &[(0, 0), (-1, -1), (-1, 0)],
-            "ring 1 starts at its top-left corner"
+            &taps[..4],
+            &[(0, 0), (-1, -1), (-1, 0), (-1, 1)],
+            "ring 1 starts with its top row"
         );
+        // Within a ring, the taps of one row are consecutive.
+        for ring in 1..=3isize {
+            let start = ((2 * ring - 1) * (2 * ring - 1)) as usize;
+            let end = ((2 * ring + 1) * (2 * ring + 1)) as usize;
+            let rows: Vec<isize> = taps[start..end].iter().map(|t| t.0).collect();
+            assert!(rows.is_sorted(), "ring {ring} goes row by row: {rows:?}");
+        }
     }
 
     #[test]

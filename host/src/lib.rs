@@ -38,4 +38,5 @@ pub mod supernet;
 pub mod synth;
 pub mod tables;
 pub mod trace;
+pub mod unroll;
 pub mod validate;

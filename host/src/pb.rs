@@ -154,6 +154,8 @@ struct SlotShape {
     cout_max: usize,
     /// For an expand slot: (stage, block index within the stage).
     block: Option<(usize, usize)>,
+    /// The stem, laid out unrolled: one tap of `k*k*cin` channels ([`crate::unroll`]).
+    unrolled: bool,
 }
 
 /// The tile grids of a SuperNet on an array: where every tile is, and which tiles a config vector
@@ -194,7 +196,19 @@ impl TileLayout {
         let mut next: usize = 0;
         let mut blocks_in_stage: HashMap<u8, usize> = HashMap::new();
         for (si, s) in net.slots.iter().enumerate() {
+            // The compiler unrolls a first convolution of the input under this same rule.
+            let unrolled = si == 0
+                && s.kind == SlotKind::Conv
+                && crate::unroll::pays(s.kmax, s.cin_max, array);
             let grid = match s.kind {
+                SlotKind::Conv if unrolled => Some((
+                    GridKind::Conv,
+                    [
+                        s.cout_max.div_ceil(r_n),
+                        1,
+                        array.vectors(s.kmax * s.kmax * s.cin_max),
+                    ],
+                )),
                 SlotKind::Conv | SlotKind::PwConv | SlotKind::Fc => Some((
                     GridKind::Conv,
                     [
@@ -236,6 +250,7 @@ impl TileLayout {
                 cin_max: s.cin_max,
                 cout_max: s.cout_max,
                 block,
+                unrolled,
             });
         }
         assert!(
@@ -266,6 +281,11 @@ impl TileLayout {
             tiles: next,
             id: fnv1a64(&key),
         }
+    }
+
+    /// Whether the first slot (the stem) is laid out unrolled, as the compiler runs it.
+    pub fn first_layer_unrolled(&self) -> bool {
+        self.slots.first().is_some_and(|s| s.unrolled)
     }
 
     /// The array the tiles are shaped for.
@@ -449,6 +469,10 @@ impl TileLayout {
         let grid = *self.grid(slot).expect("a weighted slot has a grid");
         let (r_n, a) = (self.array.rows, self.array);
         let dims = match grid.kind {
+            // A smaller stem kernel is a channel prefix of the unrolled one (taps in ring order).
+            GridKind::Conv if self.slots[slot].unrolled => {
+                [d.cout.div_ceil(r_n), 1, a.vectors(d.k * d.k * d.cin)]
+            }
             GridKind::Conv => [d.cout.div_ceil(r_n), d.k * d.k, a.vectors(d.cin)],
             GridKind::Dw => [a.vectors(d.cout), (d.k * d.k).div_ceil(r_n), 1],
         };
@@ -550,6 +574,12 @@ impl TileImage {
             // A slot at full size packed like a layer is exactly its grid: groups of the full
             // output width, every tap of kmax in ring order, vectors of the full input width.
             let packed = match s.kind {
+                SlotKind::Conv if layout.slots[si].unrolled => {
+                    let unrolled =
+                        crate::unroll::unrolled_weights(w, s.cout_max, s.cin_max, s.kmax);
+                    let channels = s.kmax * s.kmax * s.cin_max;
+                    layout::pack_conv_weights(&unrolled, s.cout_max, channels, 1, array)
+                }
                 SlotKind::Conv => {
                     layout::pack_conv_weights(w, s.cout_max, s.cin_max, s.kmax, array)
                 }

@@ -48,6 +48,10 @@ pub struct NetworkPerf {
     pub network_roofline_ratio: f64,
     /// Accelerator cycles simulated to produce this report.
     pub simulated_cycles: u64,
+    /// Wall-clock seconds spent running programs on the backend (building each device and
+    /// compiling each prefix excluded): `simulated_cycles / simulation_seconds` is the backend's
+    /// speed.
+    pub simulation_seconds: f64,
 }
 
 /// Measures `net` on backends made by `open` (a fresh device per run).
@@ -64,11 +68,14 @@ pub fn measure<B: Bus>(
     let bus_bytes_per_cycle = d
         .dram_bytes_per_cycle
         .min(f64::from(config.spec.axi.data_bytes));
+    let mut simulation_seconds = 0.0;
     let mut run = |n: usize| -> Result<(u64, u64), ReportError> {
         let mut program = compile(&net.prefix(n), config, Outputs::None)?;
         program.set_input(input);
         let mut accel = Accel::open(open(), config)?;
+        let started = std::time::Instant::now();
         let r = accel.run_program(&program, max_cycles)?;
+        simulation_seconds += started.elapsed().as_secs_f64();
         let bytes = r.counters.dram_read_bytes + r.counters.dram_write_bytes;
         Ok((r.counters.busy_cycles, bytes))
     };
@@ -103,6 +110,7 @@ pub fn measure<B: Bus>(
         network_roofline_cycles,
         layers,
         simulated_cycles: simulated,
+        simulation_seconds,
     })
 }
 

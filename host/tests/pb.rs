@@ -154,6 +154,14 @@ fn padding(
     }
 }
 
+/// `network` as the compiler runs it against `layout`: the first layer unrolled when the layout
+/// lays the stem out unrolled (and the two agree on it).
+fn compiled_network(network: Network, layout: &TileLayout) -> Network {
+    let unrolled = sushi_host::unroll::unroll_first_layer(&network, layout.array());
+    assert_eq!(unrolled.is_some(), layout.first_layer_unrolled());
+    unrolled.map_or(network, |(n, _)| n)
+}
+
 #[test]
 fn subnet_weights_are_the_image_tiles_of_their_boxes_except_in_padding() {
     let net = supernet();
@@ -162,7 +170,8 @@ fn subnet_weights_are_the_image_tiles_of_their_boxes_except_in_padding() {
         let wb = array.word_bytes();
         let image = TileImage::build(net, array);
         for id in sample() {
-            let network = net.network(id).unwrap();
+            // The tile image holds the network the compiler runs: the stem unrolled where it pays.
+            let network = compiled_network(net.network(id).unwrap(), image.layout());
             let shapes = network.shapes().unwrap();
             let boxes = image.layout().layer_boxes(net, id).unwrap();
             assert_eq!(boxes.len(), network.layers.len());
@@ -225,6 +234,20 @@ fn image_tiles_hold_the_contract_formula() {
                 for r in 0..r_n {
                     for c in 0..c_n {
                         let want = match grid.kind {
+                            // The unrolled stem: channel j of its one tap is input channel
+                            // j mod cin at ring tap j / cin.
+                            GridKind::Conv if si == 0 && image.layout().first_layer_unrolled() => {
+                                assert_eq!(grid.dims[1], 1, "one tap");
+                                let (o, j) = (a * r_n + r, c3 * c_n + c);
+                                let (t, i) = (j / slot.cin_max, j % slot.cin_max);
+                                if o < slot.cout_max && t < kmax * kmax {
+                                    let (dy, dx) = taps[t];
+                                    let (ky, kx) = ((dy + half) as usize, (dx + half) as usize);
+                                    w[((o * kmax + ky) * kmax + kx) * slot.cin_max + i]
+                                } else {
+                                    0
+                                }
+                            }
                             GridKind::Conv => {
                                 let (o, i) = (a * r_n + r, c3 * c_n + c);
                                 let (dy, dx) = taps[b];
@@ -267,8 +290,15 @@ fn box_dims_follow_the_contract() {
         let (r_n, c_n) = (array.rows, array.cols);
         let cp = |c: usize| c.div_ceil(r_n) * r_n;
         let layout = TileLayout::new(net, array);
+        // The grey 3x3 stem: 9 steps per position become ceil(9 / C).
+        assert_eq!(
+            layout.first_layer_unrolled(),
+            cfg.spec.array.cols >= 4,
+            "{}",
+            cfg.name
+        );
         for id in 0..net.subnets.len() {
-            let network = net.network(id).unwrap();
+            let network = compiled_network(net.network(id).unwrap(), &layout);
             let shapes = network.shapes().unwrap();
             let boxes = layout.layer_boxes(net, id).unwrap();
             for (li, b) in boxes.iter().enumerate() {
@@ -294,9 +324,15 @@ fn box_dims_follow_the_contract() {
                     assert_eq!(grid.kind, GridKind::Conv);
                     assert_eq!(b.dims, [cp(cout) / r_n, k * k, cp(cin) / c_n]);
                     let km = slot.kmax.max(1);
+                    // The unrolled stem's grid: one tap of kmax*kmax*cin channels.
+                    let (taps, cin_max) = if li == 0 && layout.first_layer_unrolled() {
+                        (1, km * km * slot.cin_max)
+                    } else {
+                        (km * km, slot.cin_max)
+                    };
                     assert_eq!(
                         grid.dims,
-                        [cp(slot.cout_max) / r_n, km * km, cp(slot.cin_max) / c_n]
+                        [cp(slot.cout_max) / r_n, taps, cp(cin_max) / c_n]
                     );
                 }
                 assert!(b.dims.iter().zip(grid.dims).all(|(&x, g)| x <= g));
