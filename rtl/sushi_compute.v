@@ -20,6 +20,9 @@
 //   the epilogue never stalls the array. Epilogue parameters of group n (CONV output group,
 //   DWCONV/GAP channel vector) are loaded from EPI into lane-register bank n mod 2 while
 //   group n-1 runs; a position's last step waits until its group's bank is loaded.
+// - DWCONV on a narrow map (IN_W <= R, OW <= R/2) is folded: both halves of the rows do the
+//   OW positions, the upper half with the second tap of a run of up to two ring-order taps in
+//   one input row and one weight word; the epilogue adds a position's two cells before the bias.
 // - ADD works in blocks of R vectors (one word of every bank: the three addresses are
 //   multiples of R, checked by sushi_cmd_seq). A block reads A, then B, on port A; its C
 //   columns then go through the R epilogue lanes (lane r: vector r of the block), which
@@ -85,10 +88,7 @@ module sushi_compute #(
   localparam integer PminDw = C - 1;
   localparam integer HalfRInt = R / 2;
   localparam [7:0]   HalfR = HalfRInt[7:0];
-  localparam integer QuarterRInt = R / 4;
-  localparam [7:0]   QuarterR = QuarterRInt[7:0];
   localparam integer LgHalfR = (R >= 2) ? LgR - 1 : 0;
-  localparam integer LgQuarterR = (R >= 4) ? LgR - 2 : 0;
 
   localparam [1:0] MConv = 2'd0;
   localparam [1:0] MDw   = 2'd1;
@@ -241,8 +241,7 @@ module sushi_compute #(
   reg  [7:0]  lim4_q;
   reg  [5:0]  pmin_q;       // minimum cycles between last steps, minus one
   reg  [7:0]  vskip_q;      // CONV: weight words of a tap skipped after its IN_VECTORS
-  reg         fold_q;       // DWCONV folded: row groups of R/F positions take F taps a step
-  reg         fold4_q;      // folded with F = 4 (groups of R/4 positions); else F = 2
+  reg         fold_q;       // DWCONV folded: each half of the rows takes a tap of the step
 
   wire [5:0]  d_t   = {2'd0, k_q} * {2'd0, k_q};
   wire [7:0]  d_ow  = s2_q ? ({1'b0, in_w_q[7:1]} + {7'd0, in_w_q[0]}) : in_w_q;
@@ -261,7 +260,6 @@ module sushi_compute #(
       // Folding needs every input row in one word per bank (IN_W <= R: one step reads a whole
       // row) and outputs that leave at least half of the R positions idle.
       fold_q       <= (mode_q == MDw) && (d_wb9 == 9'd1) && (d_ow <= HalfR);
-      fold4_q      <= (mode_q == MDw) && (d_wb9 == 9'd1) && (R >= 4) && (d_ow <= QuarterR);
       case (mode_q)
         MConv: begin
           lim0_q <= groups_q; lim1_q <= out_rows_q; lim2_q <= d_ow; lim3_q <= d_t;
@@ -493,23 +491,12 @@ module sushi_compute #(
 
   wire [7:0]         tap = tap_rom(l3_q);
 
-  // Folded DWCONV: group f of rows (R/F positions each) takes tap l3 + f. A step's taps are a
-  // run of consecutive ring-order taps in one row (same dy: one input row is read) and one
-  // weight word (t / R), at most F long.
+  // Folded DWCONV: the upper half of the rows takes tap l3 + 1 when it continues a run: the
+  // same row dy (one input row is read) and the same weight word (t / R).
   wire [5:0] ft1 = l3_q + 6'd1;
-  wire [5:0] ft2 = l3_q + 6'd2;
-  wire [5:0] ft3 = l3_q + 6'd3;
   wire [7:0] ftap1 = tap_rom(ft1);
-  wire [7:0] ftap2 = tap_rom(ft2);
-  wire [7:0] ftap3 = tap_rom(ft3);
   wire       fok1 = (ft1 < lim3_q) && (ftap1[7:4] == tap[7:4]) && ((ft1 >> LgR) == (l3_q >> LgR));
-  wire       fok2 = fok1 && fold4_q && (ft2 < lim3_q) && (ftap2[7:4] == tap[7:4]) &&
-                    ((ft2 >> LgR) == (l3_q >> LgR));
-  wire       fok3 = fok2 && (ft3 < lim3_q) && (ftap3[7:4] == tap[7:4]) &&
-                    ((ft3 >> LgR) == (l3_q >> LgR));
-  assign l3_step = !fold_q ? 6'd1 : fok3 ? 6'd4 : fok2 ? 6'd3 : fok1 ? 6'd2 : 6'd1;
-  wire [31:0] fdx = {{4{ftap3[3]}}, ftap3[3:0], {4{ftap2[3]}}, ftap2[3:0],
-                     {4{ftap1[3]}}, ftap1[3:0], {4{tap[3]}}, tap[3:0]};
+  assign l3_step = (fold_q && fok1) ? 6'd2 : 6'd1;
   wire signed [12:0] dy = {{9{tap[7]}}, tap[7:4]};
   wire signed [12:0] dx = {{9{tap[3]}}, tap[3:0]};
   wire [8:0]         oy = {1'b0, out_row0_q} + {1'b0, l1_q};
@@ -535,39 +522,29 @@ module sushi_compute #(
   reg  [R*LgR-1:0]   fbank;   // folded DWCONV: the bank (input x) each row reads
   reg  signed [12:0] ixr;
   reg  [12:0]        oxr;
-  reg  [1:0]         fgrp;    // folded: the row's group
-  reg  [12:0]        fx;      // folded: the row's output position
-  reg  [7:0]         fdx_r;   // folded: dx of the row's tap
+  reg                fup;     // folded: the row is in the upper half (second tap)
+  reg  [7:0]         fx;      // folded: the row's output position
+  reg  [3:0]         fdx_r;   // folded: dx of the row's tap
+  reg  signed [7:0]  fix;     // folded: the row's input position (|dx| <= 3, x*s < R)
   integer            cr;
   always @* begin
     for (cr = 0; cr < R; cr = cr + 1) begin
       oxr = xblk + cr[12:0];
       omask[cr] = (oxr < {5'd0, ow_q});
-      if (fold_q) begin
-        fgrp = fold4_q ? cr[LgQuarterR +: 2] : {1'b0, cr[LgHalfR]};
-        fx   = fold4_q ? (cr[12:0] & (QuarterRInt[12:0] - 13'd1)) :
-                         (cr[12:0] & (HalfRInt[12:0] - 13'd1));
-        case (fgrp)
-          2'd1:    fdx_r = fdx[8*1 +: 8];
-          2'd2:    fdx_r = fdx[8*2 +: 8];
-          2'd3:    fdx_r = fdx[8*3 +: 8];
-          default: fdx_r = fdx[8*0 +: 8];
-        endcase
-        ixr  = $signed(fx << (s2_q ? 1 : 0)) + $signed({{5{fdx_r[7]}}, fdx_r});
+      fup   = cr[LgHalfR];
+      fx    = cr[7:0] & (HalfR - 8'd1);
+      fdx_r = fup ? ftap1[3:0] : tap[3:0];
+      fix   = $signed(s2_q ? {fx[6:0], 1'b0} : fx) + $signed({{4{fdx_r[3]}}, fdx_r});
+      if (s2_q) begin
+        ixr = xs + $signed({cr[11:0], 1'b0}) - $signed({12'd0, l4_q[0]} << LgR);
       end else begin
-        fgrp = 2'd0;
-        fx   = 13'd0;
-        fdx_r = 8'd0;
-        if (s2_q) begin
-          ixr = xs + $signed({cr[11:0], 1'b0}) - $signed({12'd0, l4_q[0]} << LgR);
-        end else begin
-          ixr = xs + $signed(cr[12:0]);
-        end
+        ixr = xs + $signed(cr[12:0]);
       end
-      fbank[LgR*cr +: LgR] = ixr[LgR-1:0];
+      fbank[LgR*cr +: LgR] = fold_q ? fix[LgR-1:0] : ixr[LgR-1:0];
       if (fold_q) begin
-        cellv[cr] = ({4'd0, fgrp} < l3_step) && (fx < {5'd0, ow_q}) && iy_ok && (ixr >= 0) &&
-                    (ixr < $signed({5'd0, in_w_q}));
+        // (Folded, IN_W <= R <= 64: IN_W fits the signed byte.)
+        cellv[cr] = (!fup || fok1) && (fx < ow_q) && iy_ok && (fix >= 0) &&
+                    (fix < $signed(in_w_q));
       end else if (mode_q == MDw) begin
         cellv[cr] = omask[cr] && iy_ok && (ixr >= 0) && (ixr < $signed({5'd0, in_w_q})) &&
                     (!s2_q || ((cr >> (LgR - 1)) == {31'd0, l4_q[0]}));
@@ -749,14 +726,14 @@ module sushi_compute #(
   wire [R*C*8-1:0] opw;
   // Variable selects are written as one-hot mux loops: Yosys 0.23 would build full-width
   // barrel shifters for part selects with a variable base.
-  // DWCONV weight rows of the step's taps: wrow_f[f] is row (t + f) mod R (group f, folded).
-  reg  [4*C*8-1:0] wrow_f;
+  // DWCONV weight rows of the step's taps: wrow_f[f] is row (t + f) mod R (folded: half f).
+  reg  [2*C*8-1:0] wrow_f;
   reg  [LgR-1:0]   wrow_sel;
   integer wri;
   integer wrf;
   always @* begin
-    wrow_f = {4*C*8{1'b0}};
-    for (wrf = 0; wrf < 4; wrf = wrf + 1) begin
+    wrow_f = {2*C*8{1'b0}};
+    for (wrf = 0; wrf < 2; wrf = wrf + 1) begin
       wrow_sel = s3_wrow + wrf[LgR-1:0];
       for (wri = 0; wri < R; wri = wri + 1) begin
         if (wrow_sel == wri[LgR-1:0]) begin
@@ -770,20 +747,10 @@ module sushi_compute #(
   genvar goc;
   generate
     for (gor = 0; gor < R; gor = gor + 1) begin : g_op
-      localparam integer Grp2 = gor / (R / 2);
-      localparam integer Grp4 = gor / (R / 4);
+      localparam integer Upper = gor / (R / 2);
       wire [LgR-1:0] bsel = (mode_q != MDw) ? s3_xr : s3_fbank[LgR*gor +: LgR];
-      // The row's group when folded (its weight row), else 0.
-      wire [1:0]     wgrp = !fold_q ? 2'd0 : fold4_q ? Grp4[1:0] : Grp2[1:0];
-      reg  [C*8-1:0] wrow;
-      always @* begin
-        case (wgrp)
-          2'd1:    wrow = wrow_f[8*C*1 +: 8*C];
-          2'd2:    wrow = wrow_f[8*C*2 +: 8*C];
-          2'd3:    wrow = wrow_f[8*C*3 +: 8*C];
-          default: wrow = wrow_f[8*C*0 +: 8*C];
-        endcase
-      end
+      // Folded, the upper half of the rows takes the run's second tap.
+      wire [C*8-1:0] wrow = (fold_q && (Upper == 1)) ? wrow_f[8*C +: 8*C] : wrow_f[0 +: 8*C];
       reg  [C*8-1:0] xv;
       integer xbi;
       always @* begin
@@ -980,8 +947,8 @@ module sushi_compute #(
     end
   end
 
-  // DWCONV: cell (r, ep_j) of every row; folded, lane r sums its position's F row groups
-  // (halves: rows r and r + R/2; quarters: then lanes r and r + R/4 of those sums).
+  // DWCONV: cell (r, ep_j) of every row; folded, lane r < R/2 adds rows r and r + R/2 (its
+  // position's two taps of every step).
   reg  [32*R-1:0] dwcell;
   integer dci;
   integer dcj;
@@ -997,20 +964,14 @@ module sushi_compute #(
   end
   reg  [32*R-1:0] dwval;
   reg  [31:0]     dw_half;
-  reg  [31:0]     dw_half2;
   integer dvi;
   always @* begin
     dwval = dwcell;
     dw_half = 32'd0;
-    dw_half2 = 32'd0;
     for (dvi = 0; dvi < R / 2; dvi = dvi + 1) begin
       dw_half = dwcell[32*dvi +: 32] + dwcell[32*(dvi+R/2) +: 32];
       if (fold_q) begin
         dwval[32*dvi +: 32] = dw_half;
-      end
-      if (fold4_q && (dvi < R / 4)) begin
-        dw_half2 = dwcell[32*(dvi+R/4) +: 32] + dwcell[32*(dvi+R/4+R/2) +: 32];
-        dwval[32*dvi +: 32] = dw_half + dw_half2;
       end
     end
   end

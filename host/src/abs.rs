@@ -267,13 +267,12 @@ fn duration(c: &Command, config: &HwConfig, port: &Port, t: &Timing) -> u64 {
                     window_steps(groups, rows * ow, position, r, r / col, t) + t.conv_overhead
                 }
                 "DWCONV" => {
-                    // Folded (one input row per bank word, outputs in half a block): F groups
-                    // of rows take a run of up to F taps a step. Otherwise stride 2 needs its
-                    // second phase only for outputs in a block's upper half.
+                    // Folded (one input row per bank word, outputs in half a block): the two
+                    // halves of the rows take a run of up to two taps a step. Otherwise stride 2
+                    // needs its second phase only for outputs in a block's upper half.
                     let fold = in_w >= 1 && in_w <= r && ow <= r / 2;
                     let steps = if fold {
-                        let f = if ow <= r / 4 { 4 } else { 2 };
-                        layout::dw_fold_steps(k as usize, f, r as usize) as u64
+                        layout::dw_fold_steps(k as usize, 2, r as usize) as u64
                     } else if s == 2 && ow > r / 2 {
                         2 * taps
                     } else {

@@ -234,10 +234,10 @@ fn each_operator_takes_its_loop_nest_plus_a_fixed_cost() {
         ("dw7 7x7 64", dw((7, 7, 64), 7, 1)),
         ("dw3 14x14 64 s2", dw((14, 14, 64), 3, 2)),
         ("dw5 2x2 480", dw((2, 2, 480), 5, 1)),
-        // Folded depthwise (F = 4 and 2 row groups) and the stride-2 single phase.
-        ("dw5 4x4 192 (fold 4)", dw((4, 4, 192), 5, 1)),
-        ("dw3 7x7 144 s2 (fold 4)", dw((7, 7, 144), 3, 2)),
-        ("dw5 7x7 96 (fold 2)", dw((7, 7, 96), 5, 1)),
+        // Folded depthwise (two taps a step) and the stride-2 single phase.
+        ("dw5 4x4 192 (folded)", dw((4, 4, 192), 5, 1)),
+        ("dw3 7x7 144 s2 (folded)", dw((7, 7, 144), 3, 2)),
+        ("dw5 7x7 96 (folded)", dw((7, 7, 96), 5, 1)),
         ("dw3 28x28 32 s2", dw((28, 28, 32), 3, 2)),
         // IN_VECTORS: 24 channels padded to 32, three vectors reduced.
         ("conv3 9x9 24->32", conv((9, 9, 24), 3, 1, 32)),
