@@ -726,7 +726,9 @@ module sushi_compute #(
   wire [R*C*8-1:0] opw;
   // Variable selects are written as one-hot mux loops: Yosys 0.23 would build full-width
   // barrel shifters for part selects with a variable base.
-  // DWCONV weight rows of the step's taps: wrow_f[f] is row (t + f) mod R (folded: half f).
+  // DWCONV weight rows: wrow_f[0] is row t mod R, for the lower half of the rows; wrow_f[1]
+  // the upper half's, row (t + 1) mod R when folded (the run's second tap), else the same row.
+  // (Selecting per half, not per row, keeps a 2:1 multiplexer off every upper row.)
   reg  [2*C*8-1:0] wrow_f;
   reg  [LgR-1:0]   wrow_sel;
   integer wri;
@@ -734,7 +736,7 @@ module sushi_compute #(
   always @* begin
     wrow_f = {2*C*8{1'b0}};
     for (wrf = 0; wrf < 2; wrf = wrf + 1) begin
-      wrow_sel = s3_wrow + wrf[LgR-1:0];
+      wrow_sel = s3_wrow + ((fold_q && (wrf == 1)) ? {{(LgR-1){1'b0}}, 1'b1} : {LgR{1'b0}});
       for (wri = 0; wri < R; wri = wri + 1) begin
         if (wrow_sel == wri[LgR-1:0]) begin
           wrow_f[8*C*wrf +: 8*C] = wrow_f[8*C*wrf +: 8*C] | wword[8*C*wri +: 8*C];
@@ -749,8 +751,7 @@ module sushi_compute #(
     for (gor = 0; gor < R; gor = gor + 1) begin : g_op
       localparam integer Upper = gor / (R / 2);
       wire [LgR-1:0] bsel = (mode_q != MDw) ? s3_xr : s3_fbank[LgR*gor +: LgR];
-      // Folded, the upper half of the rows takes the run's second tap.
-      wire [C*8-1:0] wrow = (fold_q && (Upper == 1)) ? wrow_f[8*C +: 8*C] : wrow_f[0 +: 8*C];
+      wire [C*8-1:0] wrow = wrow_f[8*C*Upper +: 8*C];
       reg  [C*8-1:0] xv;
       integer xbi;
       always @* begin
@@ -969,10 +970,9 @@ module sushi_compute #(
     dwval = dwcell;
     dw_half = 32'd0;
     for (dvi = 0; dvi < R / 2; dvi = dvi + 1) begin
-      dw_half = dwcell[32*dvi +: 32] + dwcell[32*(dvi+R/2) +: 32];
-      if (fold_q) begin
-        dwval[32*dvi +: 32] = dw_half;
-      end
+      // (The upper cell masked rather than the sum selected: the AND folds into the adder.)
+      dw_half = dwcell[32*dvi +: 32] + (dwcell[32*(dvi+R/2) +: 32] & {32{fold_q}});
+      dwval[32*dvi +: 32] = dw_half;
     end
   end
 
