@@ -474,9 +474,6 @@ impl ModelAccel {
         let (r_n, c_n) = (self.array.rows, self.array.cols);
         let (k, stride) = (get("KERNEL"), get("STRIDE"));
         let bad = |why: &str| Fault(regs::ErrorCode::BadCommand, format!("{name}: {why}"));
-        if ![1, 3, 5, 7].contains(&k) || ![1, 2].contains(&stride) {
-            return Err(bad("kernel or stride out of range"));
-        }
         let (in_h, in_w, in_cv, in_row0) = (get("IN_H"), get("IN_W"), get("IN_CV"), get("IN_ROW0"));
         let (out_cv, out_row0, out_rows, groups) = (
             get("OUT_CV"),
@@ -679,13 +676,7 @@ impl ModelAccel {
             lo: get("CLAMP_LO") as u8 as i8,
             hi: get("CLAMP_HI") as u8 as i8,
         };
-        let vectors = self.act.len() / c;
-        if a + n > vectors || b + n > vectors || out + n > vectors || !(1..=62).contains(&s) {
-            return Err(Fault(
-                regs::ErrorCode::BadCommand,
-                "ADD beyond ACT or shift out of range".into(),
-            ));
-        }
+        // (Checked by check_add above: inside ACT, addresses multiples of R, shift 1..=62.)
         for i in 0..n * c {
             let (x, y) = (
                 i64::from(self.act[a * c + i] as i8),
