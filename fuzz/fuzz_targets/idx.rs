@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let at = (usize::from(cut) * rest.len()) / 255;
     let (images, labels) = rest.split_at(at);
-    let _ = sushi_host::dataset::parse_split(
+    let _ = sushi_host::net::dataset::parse_split(
         Path::new("images.idx"),
         images.to_vec(),
         Path::new("labels.idx"),

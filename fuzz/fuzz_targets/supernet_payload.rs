@@ -13,9 +13,9 @@ fuzz_target!(|payload: &[u8]| {
     file[12..16].copy_from_slice(&0u32.to_le_bytes()); // flags: stored raw
     file[24..32].copy_from_slice(&(payload.len() as u64).to_le_bytes());
     file[32..40].copy_from_slice(&(payload.len() as u64).to_le_bytes());
-    file[40..48].copy_from_slice(&sushi_host::supernet::fnv1a64(payload).to_le_bytes());
+    file[40..48].copy_from_slice(&sushi_host::net::supernet::fnv1a64(payload).to_le_bytes());
     file.extend_from_slice(payload);
-    if let Ok(net) = sushi_host::supernet::SuperNet::parse("fuzz.sushinet", &file) {
+    if let Ok(net) = sushi_host::net::supernet::SuperNet::parse("fuzz.sushinet", &file) {
         for s in 0..net.subnets.len().min(4) {
             let _ = net.network(s);
             let _ = net.subnet_weight_bytes(s);

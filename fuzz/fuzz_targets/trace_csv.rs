@@ -4,6 +4,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = sushi_host::trace::parse_csv("fuzz.csv", text);
+        let _ = sushi_host::workload::trace::parse_csv("fuzz.csv", text);
     }
 });

@@ -9,25 +9,25 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use sushi_host::net::supernet::SuperNet;
+use sushi_host::sched::front::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
+use sushi_host::sched::policies::{CacheUnaware, Lru, NoCache, StaticCache, StaticSubNet, Sushi};
 use sushi_host::sched::{
-    CacheUnaware, Candidate, LatencyTable, Lru, Mode, NoCache, Policy, StaticCache, StaticSubNet,
-    Sushi, build_table, plan, select, serve_table,
+    Candidate, LatencyTable, Mode, Policy, build_table, plan, select, serve_table,
 };
 use sushi_host::serve::AbsPricer;
-use sushi_host::supernet::SuperNet;
-use sushi_host::tables::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
-use sushi_host::trace::{Arrivals, Locality, Query, TraceSpec, generate};
+use sushi_host::workload::trace::{Arrivals, Locality, Query, TraceSpec, generate};
 use sushi_hw::HwConfig;
 
 /// The latency table of the default config over the measured Pareto front, and a trace with
 /// locality aimed at it.
 fn setup(queries: u64) -> (SuperNet, HwConfig, LatencyTable, Vec<Query>) {
-    let path = sushi_host::supernet::shipped_path();
+    let path = sushi_host::net::supernet::shipped_path();
     let net = SuperNet::load(&path).expect("shipped SuperNet");
     let acc = AccuracyTable::load(&accuracy_table_path(&path), &net).expect("accuracy table");
     let cfg = HwConfig::builtin("zynq7020").expect("default config");
     let front = pareto_front(&measured_points(&net, &cfg, &acc));
-    let (points, mean) = sushi_host::tables::targets(&front);
+    let (points, mean) = sushi_host::sched::front::targets(&front);
     let mean = mean as u64;
     let trace = generate(
         &TraceSpec {
@@ -135,7 +135,10 @@ fn decisions(c: &mut Criterion) {
             )
         });
     }
-    let layout = sushi_host::pb::TileLayout::new(&net, sushi_host::layout::Array::of(&cfg));
+    let layout = sushi_host::compile::tiles::TileLayout::new(
+        &net,
+        sushi_host::compile::layout::Array::of(&cfg),
+    );
     let words = cfg.spec.buffers.pb_bytes as usize / layout.array().word_bytes();
     let lru = Lru::new(mode, &table, &net, &layout, words).expect("LRU");
     let mut pricer = AbsPricer::new(&net, &cfg);

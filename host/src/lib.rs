@@ -1,42 +1,33 @@
 //! # sushi-host: the host runtime
 //!
-//! The driver ([`driver::Accel`]) speaks to any [`sushi_hw::Bus`]: the Verilator RTL simulation
-//! (behind the default cargo feature `rtl`, from `sushi-sim`), the golden model
-//! ([`model::ModelAccel`]) and an FPGA board behind Linux UIO ([`board::BoardBus`]). Everything here but [`backend::open_rtl`] builds without Verilator
-//! (`--no-default-features`).
+//! Folders by layer, each depending only on those listed before it:
+//!
+//! | module | what it owns |
+//! |---|---|
+//! | [`rng`] | the seeded generator every random choice uses |
+//! | [`net`] | reference and fast int8 kernels, networks, the SuperNet artifact, data sets |
+//! | [`compile`] | layouts, input unrolling, weight tiles, the PB map, the command compiler |
+//! | [`device`] | the driver over any [`sushi_hw::Bus`], command checks, the golden model, the board backend |
+//! | [`cycle_model`] | SushiAbs and its check against a backend |
+//! | [`workload`] | query traces and imported arrivals |
+//! | [`sched`] | the latency table, selection, planning, every policy, the table-driven timeline |
+//! | [`serve`] | serving on a backend: every query executed and checked |
+//! | [`reports`] | roofline, PB report, per-layer comparison, synthesis, plots, progress |
+//! | [`experiments`] | cache-policy sweeps |
+//!
+//! The Verilator RTL backend comes from `sushi-sim` behind the default cargo feature `rtl`;
+//! everything else builds without Verilator (`--no-default-features`).
 #![deny(missing_docs)]
-// `unsafe` is allowed in one module only: `board::mmio` (mapped device memory).
+// `unsafe` is allowed in one module only: `device::board::mmio` (mapped device memory).
 #![deny(unsafe_code)]
 
-pub mod abs;
-pub mod abs_check;
-pub mod azure;
-pub mod backend;
-pub mod bench;
-#[cfg(unix)]
-pub mod board;
-pub mod compare;
-pub mod compiler;
-pub mod dataset;
-pub mod dma_check;
-pub mod driver;
-pub mod fast;
-pub mod int8;
-pub mod layout;
-pub mod model;
-pub mod network;
-pub mod pb;
-pub mod pb_report;
-pub mod plot;
-pub mod progress;
-pub mod report;
+pub mod compile;
+pub mod cycle_model;
+pub mod device;
+pub mod experiments;
+pub mod net;
+pub mod reports;
 pub mod rng;
 pub mod sched;
 pub mod serve;
-pub mod slack;
-pub mod supernet;
-pub mod synth;
-pub mod tables;
-pub mod trace;
-pub mod unroll;
-pub mod validate;
+pub mod workload;

@@ -3,12 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use sushi_host::bench::{Shard, SweepResult, SweepSpec, merge, read_result, run, write_outputs};
-use sushi_host::supernet::SuperNet;
-use sushi_host::tables::{AccuracyTable, accuracy_table_path};
+use sushi_host::experiments::bench::{
+    Shard, SweepResult, SweepSpec, merge, read_result, run, write_outputs,
+};
+use sushi_host::net::supernet::SuperNet;
+use sushi_host::sched::front::{AccuracyTable, accuracy_table_path};
 
 fn shipped() -> (SuperNet, AccuracyTable) {
-    let path = sushi_host::supernet::shipped_path();
+    let path = sushi_host::net::supernet::shipped_path();
     let net = SuperNet::load(&path).unwrap();
     let acc = AccuracyTable::load(&accuracy_table_path(&path), &net).unwrap();
     (net, acc)
@@ -143,7 +145,9 @@ fn merges_refuse_missing_repeated_and_foreign_shards() {
             .0
     };
     let (p0, p1) = (part(&s, 0), part(&s, 1));
-    let msg = |r: Result<SweepResult, sushi_host::bench::BenchError>| r.unwrap_err().to_string();
+    let msg = |r: Result<SweepResult, sushi_host::experiments::bench::BenchError>| {
+        r.unwrap_err().to_string()
+    };
     assert!(msg(merge(vec![p0.clone()])).contains("shard 1/2 is missing"));
     assert!(msg(merge(vec![p0.clone(), p0.clone()])).contains("given twice"));
     let mut other = s.clone();

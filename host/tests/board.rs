@@ -8,11 +8,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use sushi_host::board::mmio::{Mapping, MmioError};
-use sushi_host::board::{BoardBus, BoardError, BoardOptions, REGISTER_WINDOW_BYTES};
-use sushi_host::compiler::{Outputs, compile};
-use sushi_host::driver::{Accel, DriverError};
-use sushi_host::network::{RandomSpec, random_network};
+use sushi_host::compile::program::{Outputs, compile};
+use sushi_host::device::board::mmio::{Mapping, MmioError};
+use sushi_host::device::board::{BoardBus, BoardError, BoardOptions, REGISTER_WINDOW_BYTES};
+use sushi_host::device::driver::{Accel, DriverError};
+use sushi_host::net::network::{RandomSpec, random_network};
 use sushi_host::rng::SplitMix64;
 use sushi_hw::commands::{COMMAND_BYTES, Command};
 use sushi_hw::regs;
@@ -364,11 +364,13 @@ fn waiting_for_an_interrupt_returns_when_one_arrives_and_times_out_otherwise() {
     let (device, host) = std::os::unix::net::UnixStream::pair().unwrap();
     let host = std::fs::File::from(std::os::fd::OwnedFd::from(host));
     let started = Instant::now();
-    assert!(!sushi_host::board::mmio::wait_readable(&host, Duration::from_millis(20)).unwrap());
+    assert!(
+        !sushi_host::device::board::mmio::wait_readable(&host, Duration::from_millis(20)).unwrap()
+    );
     assert!(
         started.elapsed() >= Duration::from_millis(15),
         "returned before the timeout"
     );
     (&device).write_all(&1u32.to_ne_bytes()).unwrap();
-    assert!(sushi_host::board::mmio::wait_readable(&host, Duration::from_secs(5)).unwrap());
+    assert!(sushi_host::device::board::mmio::wait_readable(&host, Duration::from_secs(5)).unwrap());
 }

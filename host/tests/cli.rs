@@ -206,7 +206,7 @@ fn synthetic_table(name: &str, hash: &str, top1: impl Fn(usize) -> f64) -> Strin
 }
 
 fn shipped_hash() -> String {
-    let shipped = sushi_host::supernet::shipped_path();
+    let shipped = sushi_host::net::supernet::shipped_path();
     let out = sushi(&["supernet", "check", shipped.to_str().unwrap(), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     v["hash"].as_str().expect("hash").to_string()
@@ -226,7 +226,8 @@ fn supernet_info_prints_a_pareto_front_that_nothing_beats() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let shipped =
-        sushi_host::supernet::SuperNet::load(&sushi_host::supernet::shipped_path()).unwrap();
+        sushi_host::net::supernet::SuperNet::load(&sushi_host::net::supernet::shipped_path())
+            .unwrap();
     assert_eq!(v["subnets"], shipped.subnets.len());
     assert_eq!(v["weight_bytes_total"], shipped.total_weight_bytes());
     let front = v["pareto"].as_array().expect("pareto");

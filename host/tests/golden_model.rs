@@ -1,10 +1,10 @@
 //! The golden model executes compiled command streams bit-exactly as the reference kernels
 //! compute the network, on every built-in config; and it refuses broken streams.
 
-use sushi_host::compiler::{Outputs, compile};
-use sushi_host::driver::{Accel, DriverError};
-use sushi_host::model::ModelAccel;
-use sushi_host::network::{RandomSpec, random_network};
+use sushi_host::compile::program::{Outputs, compile};
+use sushi_host::device::driver::{Accel, DriverError};
+use sushi_host::device::model::ModelAccel;
+use sushi_host::net::network::{RandomSpec, random_network};
 use sushi_host::rng::SplitMix64;
 use sushi_hw::commands::{self, Format};
 use sushi_hw::regs::{self, ErrorCode};
@@ -73,7 +73,7 @@ fn random_networks_run_bit_exact_on_the_golden_model_for_every_config() {
     }
 }
 
-fn small_program(cfg: &HwConfig) -> sushi_host::compiler::Program {
+fn small_program(cfg: &HwConfig) -> sushi_host::compile::program::Program {
     let mut rng = SplitMix64::new(5);
     let (net, input) = random_network(
         &mut rng,
@@ -123,7 +123,7 @@ fn a_wait_on_a_later_command_is_reported_as_a_deadlock() {
 
 /// Starts `program` on the model through its registers, bypassing the driver's checks; returns
 /// the code the job ended with.
-fn raw_run(cfg: &HwConfig, program: &sushi_host::compiler::Program) -> ErrorCode {
+fn raw_run(cfg: &HwConfig, program: &sushi_host::compile::program::Program) -> ErrorCode {
     let mut m = ModelAccel::new(cfg);
     let base = m.dram().base;
     m.write_dram(base, &program.relocated_image(base)).unwrap();
@@ -173,7 +173,7 @@ fn a_network_too_big_for_the_activation_buffer_is_refused_with_a_reason() {
         },
     );
     net.input = (64, 64, 8);
-    let err = sushi_host::compiler::compile(&net, &cfg, Outputs::Last)
+    let err = sushi_host::compile::program::compile(&net, &cfg, Outputs::Last)
         .unwrap_err()
         .to_string();
     assert!(
@@ -204,7 +204,7 @@ fn wide_layers_split_into_chunks_and_stay_bit_exact() {
                 Ok(p) => p,
                 // A 7x7 convolution over hundreds of channels cannot fit one group in WMEM: the
                 // compiler must say so rather than emit something wrong.
-                Err(e @ sushi_host::compiler::CompileError::WeightChunk { .. }) => {
+                Err(e @ sushi_host::compile::program::CompileError::WeightChunk { .. }) => {
                     assert!(e.to_string().contains("WMEM holds"), "{e}");
                     continue;
                 }
@@ -257,15 +257,15 @@ fn tensors_too_big_for_the_activation_buffer_run_in_row_bands_through_dram() {
                 Ok(p) => p,
                 // Limits the compiler must report rather than work around: a 7x7 group larger
                 // than WMEM, or a pool over a map larger than half of ACT.
-                Err(e @ sushi_host::compiler::CompileError::WeightChunk { .. }) => {
+                Err(e @ sushi_host::compile::program::CompileError::WeightChunk { .. }) => {
                     assert!(e.to_string().contains("WMEM holds"), "{e}");
                     continue;
                 }
-                Err(e @ sushi_host::compiler::CompileError::GapTooLarge { .. }) => {
+                Err(e @ sushi_host::compile::program::CompileError::GapTooLarge { .. }) => {
                     assert!(e.to_string().contains("global average pool"), "{e}");
                     continue;
                 }
-                Err(e @ sushi_host::compiler::CompileError::ActOverflow { .. }) => {
+                Err(e @ sushi_host::compile::program::CompileError::ActOverflow { .. }) => {
                     assert!(e.to_string().contains("one row band needs"), "{e}");
                     continue;
                 }
@@ -304,7 +304,7 @@ fn tensors_too_big_for_the_activation_buffer_run_in_row_bands_through_dram() {
 
 #[test]
 fn the_benchmark_network_runs_bit_exact_on_every_board_config() {
-    let (net, input) = sushi_host::network::benchmark_network(1);
+    let (net, input) = sushi_host::net::network::benchmark_network(1);
     let reference = net.run_reference(&input);
     // `tiny` (8 KiB of activation buffer) is for tests; a 14-wide row of 96 channels is too wide
     // for half of it, which the compiler reports (tested above).

@@ -152,7 +152,7 @@ fn hammer<T>(
 }
 
 fn artifact() -> PathBuf {
-    sushi_host::supernet::shipped_path()
+    sushi_host::net::supernet::shipped_path()
 }
 
 #[test]
@@ -173,11 +173,11 @@ fn damaged_supernet_artifacts_are_refused_without_panics() {
         h[12..16].copy_from_slice(&0u32.to_le_bytes()); // flags: stored raw
         h[24..32].copy_from_slice(&(p.len() as u64).to_le_bytes());
         h[32..40].copy_from_slice(&(p.len() as u64).to_le_bytes());
-        h[40..48].copy_from_slice(&sushi_host::supernet::fnv1a64(p).to_le_bytes());
+        h[40..48].copy_from_slice(&sushi_host::net::supernet::fnv1a64(p).to_le_bytes());
         [h, p.to_vec()].concat()
     };
     assert!(
-        sushi_host::supernet::SuperNet::parse("net.sushinet", &wrap(&payload)).is_ok(),
+        sushi_host::net::supernet::SuperNet::parse("net.sushinet", &wrap(&payload)).is_ok(),
         "the re-wrapped payload is valid"
     );
     hammer(
@@ -185,7 +185,9 @@ fn damaged_supernet_artifacts_are_refused_without_panics() {
         s,
         cases(60),
         |rng| wrap(&damage(rng, &payload, 4096)),
-        |b| sushi_host::supernet::SuperNet::parse("net.sushinet", b).map_err(|e| e.to_string()),
+        |b| {
+            sushi_host::net::supernet::SuperNet::parse("net.sushinet", b).map_err(|e| e.to_string())
+        },
         "net.sushinet",
     );
     hammer(
@@ -193,7 +195,9 @@ fn damaged_supernet_artifacts_are_refused_without_panics() {
         s + 1,
         cases(60),
         |rng| damage(rng, &good, 64),
-        |b| sushi_host::supernet::SuperNet::parse("net.sushinet", b).map_err(|e| e.to_string()),
+        |b| {
+            sushi_host::net::supernet::SuperNet::parse("net.sushinet", b).map_err(|e| e.to_string())
+        },
         "net.sushinet",
     );
 }
@@ -223,19 +227,19 @@ fn damaged_hw_configs_are_refused_without_panics() {
 #[test]
 fn damaged_traces_are_refused_without_panics() {
     let s = seed("traces", 93);
-    let points: Vec<sushi_host::trace::Target> = (0..10)
-        .map(|i| sushi_host::trace::Target {
+    let points: Vec<sushi_host::workload::trace::Target> = (0..10)
+        .map(|i| sushi_host::workload::trace::Target {
             accuracy: 85.0 + i as f64 * 0.3,
             cycles: 10_000 + i * 7_000,
         })
         .collect();
-    let trace = sushi_host::trace::generate(
-        &sushi_host::trace::TraceSpec {
+    let trace = sushi_host::workload::trace::generate(
+        &sushi_host::workload::trace::TraceSpec {
             queries: 40,
             seed: 1,
             mean_interarrival_cycles: 20_000,
-            arrivals: sushi_host::trace::Arrivals::Poisson,
-            locality: sushi_host::trace::Locality::Iid,
+            arrivals: sushi_host::workload::trace::Arrivals::Poisson,
+            locality: sushi_host::workload::trace::Locality::Iid,
             latency_slack: 1.5,
             images: 10_000,
         },
@@ -244,7 +248,7 @@ fn damaged_traces_are_refused_without_panics() {
     let d = dir();
     for ext in ["csv", "jsonl"] {
         let good = d.join(format!("good.{ext}"));
-        sushi_host::trace::write(&good, &trace).unwrap();
+        sushi_host::workload::trace::write(&good, &trace).unwrap();
         let text = std::fs::read_to_string(&good).unwrap();
         let bad = d.join(format!("bad-trace.{ext}"));
         hammer(
@@ -254,7 +258,7 @@ fn damaged_traces_are_refused_without_panics() {
             |rng| damage_text(rng, &text).into_bytes(),
             |b| {
                 std::fs::write(&bad, b).unwrap();
-                sushi_host::trace::read(&bad).map_err(|e| e.to_string())
+                sushi_host::workload::trace::read(&bad).map_err(|e| e.to_string())
             },
             "bad-trace",
         );
@@ -276,7 +280,7 @@ fn damaged_azure_counts_and_idx_files_are_refused_without_panics() {
         |rng| damage_text(rng, azure).into_bytes(),
         |b| {
             std::fs::write(&bad, b).unwrap();
-            sushi_host::azure::read(&bad).map_err(|e| e.to_string())
+            sushi_host::workload::azure::read(&bad).map_err(|e| e.to_string())
         },
         "bad-azure",
     );
@@ -300,7 +304,7 @@ fn damaged_azure_counts_and_idx_files_are_refused_without_panics() {
             |b| {
                 std::fs::write(&ip, if which == 0 { b } else { &images[..] }).unwrap();
                 std::fs::write(&lp, if which == 1 { b } else { &labels[..] }).unwrap();
-                sushi_host::dataset::read_split(&ip, &lp).map_err(|e| e.to_string())
+                sushi_host::net::dataset::read_split(&ip, &lp).map_err(|e| e.to_string())
             },
             "bad-",
         );

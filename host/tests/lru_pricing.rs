@@ -3,16 +3,17 @@
 
 use std::path::Path;
 
-use sushi_host::sched::{Candidate, Lru, Mode, build_table, serve_table};
+use sushi_host::net::supernet::SuperNet;
+use sushi_host::sched::front::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
+use sushi_host::sched::policies::Lru;
+use sushi_host::sched::{Candidate, Mode, build_table, serve_table};
 use sushi_host::serve::{AbsPricer, Executor, serve_exec};
-use sushi_host::supernet::SuperNet;
-use sushi_host::tables::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
-use sushi_host::trace::{Arrivals, Locality, Target, TraceSpec, generate};
+use sushi_host::workload::trace::{Arrivals, Locality, Target, TraceSpec, generate};
 use sushi_hw::HwConfig;
 
 #[test]
 fn lru_priced_fast_moves_the_same_bytes_and_predicts_cycles_within_3_percent() {
-    let path = sushi_host::supernet::shipped_path();
+    let path = sushi_host::net::supernet::shipped_path();
     let net = SuperNet::load(&path).unwrap();
     let acc = AccuracyTable::load(&accuracy_table_path(&path), &net).unwrap();
     let cfg = HwConfig::builtin("zynq7020").unwrap();
@@ -49,13 +50,17 @@ fn lru_priced_fast_moves_the_same_bytes_and_predicts_cycles_within_3_percent() {
         },
         &points,
     );
-    let layout = sushi_host::pb::TileLayout::new(&net, sushi_host::layout::Array::of(&cfg));
+    let layout = sushi_host::compile::tiles::TileLayout::new(
+        &net,
+        sushi_host::compile::layout::Array::of(&cfg),
+    );
     let words = cfg.spec.buffers.pb_bytes as usize / layout.array().word_bytes();
     let lru = Lru::new(Mode::LatencyStrict, &table, &net, &layout, words).unwrap();
     let mut pricer = AbsPricer::new(&net, &cfg);
     let fast = serve_table(&table, &trace, &mut lru.clone(), Some(&mut pricer));
     let split =
-        sushi_host::dataset::test_split(Path::new(sushi_host::dataset::DEBIAN_DIR)).unwrap();
+        sushi_host::net::dataset::test_split(Path::new(sushi_host::net::dataset::DEBIAN_DIR))
+            .unwrap();
     let mut exec = Executor::costs_only(&net, &cfg);
     let (slow, _) =
         serve_exec(&mut exec, &table, &split, &trace, &mut lru.clone(), |_| {}).unwrap();

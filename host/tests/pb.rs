@@ -9,20 +9,23 @@
 
 use std::sync::OnceLock;
 
-use sushi_host::compiler::{Outputs, Program, Reloc, compile, compile_refill, compile_subnet};
-use sushi_host::driver::{Accel, DriverError};
-use sushi_host::layout::{self, Array};
-use sushi_host::model::ModelAccel;
-use sushi_host::network::{Layer, Network, Shape};
-use sushi_host::pb::{GridKind, PbError, PbMap, TileId, TileImage, TileLayout, shared};
+use sushi_host::compile::layout::{self, Array};
+use sushi_host::compile::pb_map::PbMap;
+use sushi_host::compile::program::{
+    Outputs, Program, Reloc, compile, compile_refill, compile_subnet,
+};
+use sushi_host::compile::tiles::{GridKind, PbError, TileId, TileImage, TileLayout, shared};
+use sushi_host::device::driver::{Accel, DriverError};
+use sushi_host::device::model::ModelAccel;
+use sushi_host::net::network::{Layer, Network, Shape};
+use sushi_host::net::supernet::{Role, SlotKind, SuperNet};
 use sushi_host::rng::SplitMix64;
-use sushi_host::supernet::{Role, SlotKind, SuperNet};
 use sushi_hw::HwConfig;
 use sushi_hw::commands::{self, Command, Format};
 
 fn supernet() -> &'static SuperNet {
     static NET: OnceLock<SuperNet> = OnceLock::new();
-    NET.get_or_init(|| SuperNet::load(&sushi_host::supernet::shipped_path()).unwrap())
+    NET.get_or_init(|| SuperNet::load(&sushi_host::net::supernet::shipped_path()).unwrap())
 }
 
 fn configs() -> Vec<HwConfig> {
@@ -157,7 +160,7 @@ fn padding(
 /// `network` as the compiler runs it against `layout`: the first layer unrolled when the layout
 /// lays the stem out unrolled (and the two agree on it).
 fn compiled_network(network: Network, layout: &TileLayout) -> Network {
-    let unrolled = sushi_host::unroll::unroll_first_layer(&network, layout.array());
+    let unrolled = sushi_host::compile::unroll::unroll_first_layer(&network, layout.array());
     assert_eq!(unrolled.is_some(), layout.first_layer_unrolled());
     unrolled.map_or(network, |(n, _)| n)
 }
@@ -584,7 +587,10 @@ fn refills_follow_the_placement_rule_and_keep_the_map_exact() {
                         .iter()
                         .map(|&(t, w)| (u64::from(t), u64::from(w)))
                         .collect();
-                    assert_eq!(sushi_host::pb::expand_runs(&refill.runs()), pairs);
+                    assert_eq!(
+                        sushi_host::compile::runs::expand_runs(&refill.runs()),
+                        pairs
+                    );
                     // Refilling the same SubGraph moves nothing.
                     let again = map.refill(&layout, &g).unwrap();
                     assert!(again.moves.is_empty() && again.freed == 0);

@@ -6,19 +6,20 @@
 
 use std::sync::OnceLock;
 
-use sushi_host::compiler::{Outputs, compile, compile_refill, compile_subnet};
-use sushi_host::driver::Accel;
-use sushi_host::int8::Act;
-use sushi_host::layout::Array;
-use sushi_host::model::ModelAccel;
-use sushi_host::pb::{PbMap, TileImage, shared};
+use sushi_host::compile::layout::Array;
+use sushi_host::compile::pb_map::PbMap;
+use sushi_host::compile::program::{Outputs, compile, compile_refill, compile_subnet};
+use sushi_host::compile::tiles::{TileImage, shared};
+use sushi_host::device::driver::Accel;
+use sushi_host::device::model::ModelAccel;
+use sushi_host::net::int8::Act;
+use sushi_host::net::supernet::SuperNet;
 use sushi_host::rng::SplitMix64;
-use sushi_host::supernet::SuperNet;
 use sushi_hw::HwConfig;
 
 fn supernet() -> &'static SuperNet {
     static NET: OnceLock<SuperNet> = OnceLock::new();
-    NET.get_or_init(|| SuperNet::load(&sushi_host::supernet::shipped_path()).unwrap())
+    NET.get_or_init(|| SuperNet::load(&sushi_host::net::supernet::shipped_path()).unwrap())
 }
 
 fn seed(test: &str, default: u64) -> u64 {
@@ -169,7 +170,8 @@ fn subnets_stay_exact_across_random_refills_on_the_model() {
 
 #[test]
 fn the_pb_report_on_the_model_counts_a_wholly_cached_subnet_as_zero_dram_weight_bytes() {
-    use sushi_host::pb_report::{best_subgraph, measure};
+    use sushi_host::compile::tiles::best_subgraph;
+    use sushi_host::reports::pb_report::measure;
     let cfg = HwConfig::builtin("zynq7020").unwrap();
     let net = supernet();
     let last = net.subnets.len() - 1;

@@ -3,14 +3,14 @@
 
 use std::path::PathBuf;
 
-use sushi_host::compiler::{Outputs, compile};
-use sushi_host::driver::Accel;
-use sushi_host::model::ModelAccel;
-use sushi_host::supernet::SuperNet;
+use sushi_host::compile::program::{Outputs, compile};
+use sushi_host::device::driver::Accel;
+use sushi_host::device::model::ModelAccel;
+use sushi_host::net::supernet::SuperNet;
 use sushi_hw::HwConfig;
 
 fn artifact() -> PathBuf {
-    sushi_host::supernet::shipped_path()
+    sushi_host::net::supernet::shipped_path()
 }
 
 #[test]
@@ -38,9 +38,10 @@ fn the_shipped_supernet_is_sized_so_the_problem_is_real() {
 fn subnets_run_bit_exact_on_the_golden_model() {
     let net = SuperNet::load(&artifact()).unwrap();
     let cfg = HwConfig::default_config();
-    let split =
-        sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))
-            .unwrap();
+    let split = sushi_host::net::dataset::test_split(std::path::Path::new(
+        sushi_host::net::dataset::DEBIAN_DIR,
+    ))
+    .unwrap();
     for id in [0, 511, net.subnets.len() - 1] {
         let network = net.network(id).unwrap();
         let input = split.input(id);
@@ -50,7 +51,7 @@ fn subnets_run_bit_exact_on_the_golden_model() {
             .unwrap()
             .run_program(&program, 0)
             .unwrap();
-        let want = sushi_host::fast::run_last(&network, &input);
+        let want = sushi_host::net::fast::run_last(&network, &input);
         assert_eq!(report.outputs[0].1, want, "SubNet {id}");
     }
 }
@@ -122,9 +123,10 @@ fn accuracy_agrees_with_the_training_scripts_int8_evaluation() {
         &std::fs::read_to_string(artifact().with_extension("eval.json")).unwrap(),
     )
     .unwrap();
-    let split =
-        sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))
-            .unwrap();
+    let split = sushi_host::net::dataset::test_split(std::path::Path::new(
+        sushi_host::net::dataset::DEBIAN_DIR,
+    ))
+    .unwrap();
     let results = eval["results"].as_array().unwrap();
     // The smallest SubNet in CI (seconds); every sampled one with SUSHI_LONG=1.
     let long = std::env::var("SUSHI_LONG").is_ok_and(|v| v != "0");
@@ -146,7 +148,7 @@ fn accuracy_agrees_with_the_training_scripts_int8_evaluation() {
             "SubNet {id}: the config vector in the artifact"
         );
         let network = net.network(id).unwrap();
-        let correct = sushi_host::fast::count_correct(&network, &split, split.len(), 2);
+        let correct = sushi_host::net::fast::count_correct(&network, &split, split.len(), 2);
         let theirs = r["correct"].as_u64().unwrap() as usize;
         let diff_pp = (correct as f64 - theirs as f64).abs() / 100.0;
         assert!(
@@ -161,11 +163,12 @@ fn accuracy_agrees_with_the_training_scripts_int8_evaluation() {
 /// every count must equal the SubNet's own, image by image.
 #[test]
 fn subnets_evaluated_together_count_what_each_counts_alone() {
-    use sushi_host::fast::{classify, count_correct_many, shared_prefixes};
+    use sushi_host::net::fast::{classify, count_correct_many, shared_prefixes};
     let net = SuperNet::load(&artifact()).unwrap();
-    let split =
-        sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))
-            .unwrap();
+    let split = sushi_host::net::dataset::test_split(std::path::Path::new(
+        sushi_host::net::dataset::DEBIAN_DIR,
+    ))
+    .unwrap();
     let last = net.subnets.len() - 1;
     let ids: Vec<usize> = (0..9).chain(500..506).chain([3, last]).collect();
     let networks: Vec<_> = ids.iter().map(|&id| net.network(id).unwrap()).collect();
@@ -193,7 +196,7 @@ fn subnets_evaluated_together_count_what_each_counts_alone() {
 /// points below it, so that choosing a SubNet is a real trade of accuracy for cycles.
 #[test]
 fn the_shipped_accuracy_table_is_complete_and_spans_five_points() {
-    use sushi_host::tables::{AccuracyTable, accuracy_table_path};
+    use sushi_host::sched::front::{AccuracyTable, accuracy_table_path};
     let net = SuperNet::load(&artifact()).unwrap();
     let table = AccuracyTable::load(&accuracy_table_path(&artifact()), &net).unwrap();
     assert_eq!(table.images, 10_000);

@@ -44,22 +44,25 @@ pub fn rtl(config: &HwConfig, stalls: Stalls, seed: u64) -> RtlSim {
 }
 
 /// The shipped SuperNet, loaded once per test binary.
-pub fn shipped_supernet() -> &'static sushi_host::supernet::SuperNet {
-    static NET: std::sync::OnceLock<sushi_host::supernet::SuperNet> = std::sync::OnceLock::new();
+pub fn shipped_supernet() -> &'static sushi_host::net::supernet::SuperNet {
+    static NET: std::sync::OnceLock<sushi_host::net::supernet::SuperNet> =
+        std::sync::OnceLock::new();
     NET.get_or_init(|| {
-        sushi_host::supernet::SuperNet::load(&shipped_supernet_path())
+        sushi_host::net::supernet::SuperNet::load(&shipped_supernet_path())
             .unwrap_or_else(|e| panic!("{e}"))
     })
 }
 
 /// Where the shipped SuperNet lives.
 pub fn shipped_supernet_path() -> std::path::PathBuf {
-    sushi_host::supernet::shipped_path()
+    sushi_host::net::supernet::shipped_path()
 }
 
 /// The measured Pareto front of the shipped SuperNet on `config` (accuracy from its table).
-pub fn measured_front(config: &HwConfig) -> Vec<sushi_host::tables::SubNetPoint> {
-    use sushi_host::tables::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
+pub fn measured_front(config: &HwConfig) -> Vec<sushi_host::sched::front::SubNetPoint> {
+    use sushi_host::sched::front::{
+        AccuracyTable, accuracy_table_path, measured_points, pareto_front,
+    };
     let net = shipped_supernet();
     let acc = AccuracyTable::load(&accuracy_table_path(&shipped_supernet_path()), net)
         .unwrap_or_else(|e| panic!("{e}"));

@@ -1,16 +1,17 @@
 //! SushiAbs (`host/src/abs.rs`) against the RTL: whole programs, predicted cycles and engine busy
 //! cycles against the RTL's counters.
 
-use sushi_host::abs::predict;
-use sushi_host::compiler::{Outputs, Program, compile, compile_refill, compile_subnet};
-use sushi_host::driver::Accel;
-use sushi_host::int8::{Act, Clamp, Epilogue, Requant};
-use sushi_host::layout::Array;
-use sushi_host::network::{Layer, Network};
-use sushi_host::network::{RandomSpec, random_network};
-use sushi_host::pb::{PbMap, TileImage};
-use sushi_host::pb_report::best_subgraph;
-use sushi_host::supernet::SuperNet;
+use sushi_host::compile::layout::Array;
+use sushi_host::compile::pb_map::PbMap;
+use sushi_host::compile::program::{Outputs, Program, compile, compile_refill, compile_subnet};
+use sushi_host::compile::tiles::TileImage;
+use sushi_host::compile::tiles::best_subgraph;
+use sushi_host::cycle_model::abs::predict;
+use sushi_host::device::driver::Accel;
+use sushi_host::net::int8::{Act, Clamp, Epilogue, Requant};
+use sushi_host::net::network::{Layer, Network};
+use sushi_host::net::network::{RandomSpec, random_network};
+use sushi_host::net::supernet::SuperNet;
 use sushi_hw::HwConfig;
 use sushi_hw::bus::read_counter;
 use sushi_hw::regs;
@@ -313,8 +314,14 @@ fn sushiabs_is_within_two_percent_on_the_pareto_front_of_tiny() {
         .iter()
         .map(|p| p.subnet)
         .collect();
-    let r = sushi_host::abs_check::check(rtl(&cfg, Stalls::none(), 1), &cfg, net, &front, |_| {})
-        .unwrap();
+    let r = sushi_host::cycle_model::check::check(
+        rtl(&cfg, Stalls::none(), 1),
+        &cfg,
+        net,
+        &front,
+        |_| {},
+    )
+    .unwrap();
     eprintln!(
         "tiny: {} programs, max |error| {:.2}% at {:?}",
         r.cases.len(),

@@ -3,10 +3,10 @@
 //! of the array, int8 extremes, saturating and negative requantisation) under random stalls on
 //! every AXI channel. `SUSHI_LONG=1` runs thousands of layers on `tiny`.
 
-use sushi_host::compiler::{Outputs, compile};
-use sushi_host::driver::Accel;
-use sushi_host::model::ModelAccel;
-use sushi_host::network::{RandomSpec, random_network};
+use sushi_host::compile::program::{Outputs, compile};
+use sushi_host::device::driver::Accel;
+use sushi_host::device::model::ModelAccel;
+use sushi_host::net::network::{RandomSpec, random_network};
 use sushi_sim::{RtlSim, Stalls};
 use sushi_tests::{TestRng, config, long_run, rtl, seed};
 

@@ -4,10 +4,10 @@
 //! memory model (VALID held, payload stable, no 4 KiB crossing, WLAST) is on throughout: any
 //! violation fails the copy that caused it.
 
-use sushi_host::dma_check::{
+use sushi_host::device::dma_check::{
     CopyPlan, GUARD_BYTES, copy_bound_cycles, copy_budget_cycles, verified_copy,
 };
-use sushi_host::driver::{Accel, DriverError};
+use sushi_host::device::driver::{Accel, DriverError};
 use sushi_hw::regs::{self, ErrorCode};
 use sushi_hw::{Bus, HwConfig};
 use sushi_sim::{RtlSim, Stalls};
@@ -106,7 +106,10 @@ fn random_copies_on_every_other_built_config() {
     }
 }
 
-fn long_copy(cfg: &HwConfig, len: u64) -> (sushi_host::driver::CopyReport, sushi_sim::SimStats) {
+fn long_copy(
+    cfg: &HwConfig,
+    len: u64,
+) -> (sushi_host::device::driver::CopyReport, sushi_sim::SimStats) {
     let mut accel = Accel::open(rtl(cfg, Stalls::none(), 1), cfg).expect("opens");
     let plan = CopyPlan {
         src_offset: GUARD_BYTES,

@@ -16,10 +16,10 @@
 //! protocol checker saw no violation. Each AXI error response has no effect on AR, AW or W
 //! (they carry no response field), so errors are injected on R and B only.
 
-use sushi_host::compiler::{Outputs, Program, compile};
-use sushi_host::driver::{Accel, DriverError, Recovery, RunReport, watchdog_cycles};
-use sushi_host::model::ModelAccel;
-use sushi_host::network::{RandomSpec, random_network};
+use sushi_host::compile::program::{Outputs, Program, compile};
+use sushi_host::device::driver::{Accel, DriverError, Recovery, RunReport, watchdog_cycles};
+use sushi_host::device::model::ModelAccel;
+use sushi_host::net::network::{RandomSpec, random_network};
 use sushi_hw::HwConfig;
 use sushi_hw::regs::ErrorCode;
 use sushi_sim::{Channel, Fault, FaultKind, RtlSim, SimStats, Stalls};

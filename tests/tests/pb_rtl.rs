@@ -3,13 +3,14 @@
 //! bit for bit and counter for counter (PB fill and read bytes, DRAM weight bytes), and a SubNet
 //! inside the cached SubGraph reads no weights from DRAM. `SUSHI_LONG=1` runs more steps.
 
-use sushi_host::compiler::{Outputs, Program, compile, compile_refill, compile_subnet};
-use sushi_host::driver::{Accel, RunReport};
-use sushi_host::int8::Act;
-use sushi_host::layout::Array;
-use sushi_host::model::ModelAccel;
-use sushi_host::pb::{PbMap, TileImage, shared};
-use sushi_host::supernet::SuperNet;
+use sushi_host::compile::layout::Array;
+use sushi_host::compile::pb_map::PbMap;
+use sushi_host::compile::program::{Outputs, Program, compile, compile_refill, compile_subnet};
+use sushi_host::compile::tiles::{TileImage, shared};
+use sushi_host::device::driver::{Accel, RunReport};
+use sushi_host::device::model::ModelAccel;
+use sushi_host::net::int8::Act;
+use sushi_host::net::supernet::SuperNet;
 use sushi_sim::{RtlSim, Stalls};
 use sushi_tests::{TestRng, config, long_run, rtl, seed};
 

@@ -1,7 +1,7 @@
 //! The AXI4-Lite register file of sushi_top, through the driver and directly, on every built
 //! config, under random stalls on all five AXI4-Lite channels.
 
-use sushi_host::driver::{Accel, DriverError};
+use sushi_host::device::driver::{Accel, DriverError};
 use sushi_hw::regs::{self, AxiResp};
 use sushi_hw::{Bus, BusError};
 use sushi_sim::{RtlSim, Stalls};

@@ -2,10 +2,11 @@
 //! real test image, checked bit for bit against the golden model, and the RTL and model backends
 //! make the same decisions on the same trace.
 
-use sushi_host::dataset::Split;
-use sushi_host::sched::{Candidate, LatencyTable, Lru, Mode, Served, Sushi, build_table};
+use sushi_host::net::dataset::Split;
+use sushi_host::sched::policies::{Lru, Sushi};
+use sushi_host::sched::{Candidate, LatencyTable, Mode, Served, build_table};
 use sushi_host::serve::{Executed, Executor, serve_exec};
-use sushi_host::trace::{Arrivals, Locality, Query, Target, TraceSpec, generate};
+use sushi_host::workload::trace::{Arrivals, Locality, Query, Target, TraceSpec, generate};
 use sushi_hw::HwConfig;
 use sushi_sim::Stalls;
 use sushi_tests::{config, rtl, seed};
@@ -46,9 +47,10 @@ fn setup(seed: u64) -> (HwConfig, LatencyTable, Vec<Query>, Split) {
         },
         &targets,
     );
-    let split =
-        sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))
-            .unwrap();
+    let split = sushi_host::net::dataset::test_split(std::path::Path::new(
+        sushi_host::net::dataset::DEBIAN_DIR,
+    ))
+    .unwrap();
     (cfg, table, trace, split)
 }
 
@@ -88,8 +90,13 @@ fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
         |_| {},
     )
     .unwrap();
-    let mut on_model =
-        Executor::new(sushi_host::model::ModelAccel::new(&cfg), net, &cfg, false).unwrap();
+    let mut on_model = Executor::new(
+        sushi_host::device::model::ModelAccel::new(&cfg),
+        net,
+        &cfg,
+        false,
+    )
+    .unwrap();
     let (model_served, model_runs) = serve_exec(
         &mut on_model,
         &table,
@@ -122,7 +129,10 @@ fn lru_tile_sets_refill_in_place_on_the_rtl_and_cost_what_sushiabs_predicts() {
     let seed = seed("LRU on the RTL", 13);
     let (cfg, table, trace, split) = setup(seed);
     let net = sushi_tests::shipped_supernet();
-    let layout = sushi_host::pb::TileLayout::new(net, sushi_host::layout::Array::of(&cfg));
+    let layout = sushi_host::compile::tiles::TileLayout::new(
+        net,
+        sushi_host::compile::layout::Array::of(&cfg),
+    );
     // A PB a quarter full of the largest candidate's tiles: LRU must evict, so what it holds is
     // a tile set no SubGraph describes.
     let words = layout
@@ -194,8 +204,16 @@ fn slack_aware_and_model_switching_run_on_the_rtl_as_on_the_costs_only_executor(
     }
     for name in ["slack", "model-switching"] {
         let make = || {
-            sushi_host::sched::make_policy(name, Mode::LatencyStrict, 3, 4, &table, net, &cfg)
-                .unwrap()
+            sushi_host::sched::make_policy(
+                name.parse().unwrap(),
+                Mode::LatencyStrict,
+                3,
+                4,
+                &table,
+                net,
+                &cfg,
+            )
+            .unwrap()
         };
         let mut on_rtl = on_rtl(&cfg, seed);
         // Every output is checked against the golden model inside serve_exec.

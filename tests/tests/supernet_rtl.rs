@@ -1,9 +1,9 @@
 //! SubNets of the shipped SuperNet on the RTL: the same logits (hence the same class) as the
 //! bit-exact int8 kernels, image by image. `SUSHI_LONG=1` runs 200 test images per SubNet.
 
-use sushi_host::compiler::{Outputs, compile};
-use sushi_host::driver::Accel;
-use sushi_host::supernet::SuperNet;
+use sushi_host::compile::program::{Outputs, compile};
+use sushi_host::device::driver::Accel;
+use sushi_host::net::supernet::SuperNet;
 use sushi_sim::Stalls;
 use sushi_tests::{config, long_run, rtl};
 
@@ -11,9 +11,10 @@ use sushi_tests::{config, long_run, rtl};
 fn subnets_on_the_rtl_give_the_models_logits() {
     let path = sushi_tests::shipped_supernet_path();
     let net = SuperNet::load(&path).unwrap();
-    let split =
-        sushi_host::dataset::test_split(std::path::Path::new(sushi_host::dataset::DEBIAN_DIR))
-            .unwrap();
+    let split = sushi_host::net::dataset::test_split(std::path::Path::new(
+        sushi_host::net::dataset::DEBIAN_DIR,
+    ))
+    .unwrap();
     let cfg = config("zynq7020");
     let images = if long_run() { 200 } else { 3 };
     let mut accel = Accel::open(rtl(&cfg, Stalls::none(), 1), &cfg).unwrap();
@@ -27,10 +28,11 @@ fn subnets_on_the_rtl_give_the_models_logits() {
             let r = accel
                 .run_program(&program, 1 << 32)
                 .unwrap_or_else(|e| panic!("SubNet {id} image {i}: {e}"));
-            let want = sushi_host::fast::run_last(&network, &input);
+            let want = sushi_host::net::fast::run_last(&network, &input);
             assert_eq!(r.outputs[0].1, want, "SubNet {id} image {i}: logits");
             agree += usize::from(
-                sushi_host::int8::argmax(&r.outputs[0].1) == sushi_host::int8::argmax(&want),
+                sushi_host::net::int8::argmax(&r.outputs[0].1)
+                    == sushi_host::net::int8::argmax(&want),
             );
             cycles += r.counters.busy_cycles;
         }

@@ -1,13 +1,13 @@
-//! The host's command checks (`sushi_host::validate`, the first line of defence) against the RTL's
+//! The host's command checks (`sushi_host::device::checks`, the first line of defence) against the RTL's
 //! dispatch checks (the second): on random DMA and COPY_PB commands near every limit, both give the
 //! same verdict and the same error code; every program the compiler emits passes; and the driver
 //! refuses a bad program before anything reaches the device.
 
-use sushi_host::compiler::{Outputs, compile};
-use sushi_host::driver::{Accel, DriverError};
-use sushi_host::model::ModelAccel;
-use sushi_host::network::{RandomSpec, random_network};
-use sushi_host::validate::{Limits, Window, check_command, check_stream, opcode_of};
+use sushi_host::compile::program::{Outputs, compile};
+use sushi_host::device::checks::{Limits, Window, check_command, check_stream, opcode_of};
+use sushi_host::device::driver::{Accel, DriverError};
+use sushi_host::device::model::ModelAccel;
+use sushi_host::net::network::{RandomSpec, random_network};
 use sushi_hw::commands::{self, Command};
 use sushi_hw::regs::{self, ErrorCode};
 use sushi_hw::{Bus, HwConfig};
@@ -166,7 +166,7 @@ fn every_program_the_compiler_emits_passes_the_checks() {
     let mut rng = TestRng::new(seed);
     for name in ["tiny", "zynq7020", "tangnano9k"] {
         let cfg = config(name);
-        let base = sushi_host::model::DEFAULT_DRAM_BASE;
+        let base = sushi_host::device::model::DEFAULT_DRAM_BASE;
         let window = Window {
             base,
             last: base + cfg.spec.dram.bytes - 1,
@@ -186,7 +186,7 @@ fn every_program_the_compiler_emits_passes_the_checks() {
             };
             compiled += 1;
             let image = program.relocated_image(base);
-            let stream = sushi_host::validate::decode_stream(&image, program.commands.len());
+            let stream = sushi_host::device::checks::decode_stream(&image, program.commands.len());
             check_stream(&stream, &Limits::of(&cfg), window)
                 .unwrap_or_else(|e| panic!("{name}: a compiled program was refused: {e}"));
         }

@@ -4,10 +4,10 @@
 //! and guard bytes around the window are checked); PB overflows stop with ERR_PB_OVERFLOW; each
 //! counts once; a soft reset aborts a running job; the next job after any of them is exact.
 
-use sushi_host::compiler::{Outputs, compile};
-use sushi_host::driver::Accel;
-use sushi_host::model::ModelAccel;
-use sushi_host::network::{RandomSpec, random_network};
+use sushi_host::compile::program::{Outputs, compile};
+use sushi_host::device::driver::Accel;
+use sushi_host::device::model::ModelAccel;
+use sushi_host::net::network::{RandomSpec, random_network};
 use sushi_hw::bus::read_counter;
 use sushi_hw::commands::{self, COMMAND_BYTES, Command};
 use sushi_hw::regs::{self, ErrorCode};
@@ -331,9 +331,9 @@ fn a_conv_reducing_more_input_vectors_than_a_position_holds_is_a_bad_command() {
             ],
         )
     };
-    let limits = sushi_host::validate::Limits::of(&cfg);
+    let limits = sushi_host::device::checks::Limits::of(&cfg);
     let op = commands::opcode("CONV").unwrap();
-    let window = sushi_host::validate::Window {
+    let window = sushi_host::device::checks::Window {
         base: u64::from(base),
         last: u64::from(base) + (1 << 20),
     };
@@ -341,7 +341,8 @@ fn a_conv_reducing_more_input_vectors_than_a_position_holds_is_a_bad_command() {
         clear_status(&mut sim);
         let status = run_stream(&mut sim, u64::from(base) + 4096, &[conv(in_vectors)]);
         assert_eq!(error_of(status), expected, "RTL, IN_VECTORS {in_vectors}");
-        let host = sushi_host::validate::check_command(op, &conv(in_vectors), &limits, window);
+        let host =
+            sushi_host::device::checks::check_command(op, &conv(in_vectors), &limits, window);
         assert_eq!(
             host.err().map_or(ErrorCode::None, |r| r.code),
             expected,

@@ -1,0 +1,1346 @@
+//! The command compiler: a quantised [`Network`] to a command stream and a DRAM image.
+//!
+//! Two residency modes. When the live tensors fit in ACT, every tensor stays on chip from the
+//! layer that produces it to its last reader (only the input is loaded and the requested outputs
+//! stored). When they do not, every tensor lives in DRAM and each layer runs in row bands: load
+//! the input rows a band needs (with its halo), compute the band, store it; bands alternate
+//! between the two halves of ACT so that one band's loads and stores overlap the other's compute.
+//! Weights and epilogue parameters stream through the two halves of WMEM and EPI the same way.
+//! The two engines are ordered with completion-count waits exactly where a hazard exists (the
+//! golden model checks that no two commands race).
+
+use sushi_hw::HwConfig;
+use sushi_hw::commands::{self, Command, Format};
+
+use crate::compile::layout::{self, Array, TensorPlace};
+use crate::compile::pb_map::{PbMap, Refill};
+use crate::compile::runs::{RunLimits, merge_runs};
+use crate::compile::tiles::{PbError, TileBox, TileId, TileLayout};
+use crate::compile::unroll::{Unroll, unroll_first_layer};
+use crate::net::int8::{self, Act};
+use crate::net::network::{Layer, Network, Shape, TensorId};
+use crate::net::supernet::SuperNet;
+
+/// Alignment of every section of the DRAM image (covers every AXI width).
+const ALIGN: usize = 64;
+
+/// What to store back to DRAM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outputs {
+    /// The last tensor only.
+    Last,
+    /// Every layer's output (for per-layer comparison).
+    All,
+    /// Nothing (for timing: the result stays on chip when it fits).
+    None,
+}
+
+/// A tensor stored to DRAM by the program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTensor {
+    /// Which tensor.
+    pub tensor: TensorId,
+    /// Byte offset in the image.
+    pub offset: usize,
+    /// Shape.
+    pub shape: Shape,
+}
+
+/// What a command's `DRAM_ADDR` is relative to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reloc {
+    /// Not a DRAM address (compute, `COPY_PB`, `END`).
+    None,
+    /// An offset in the program's own image.
+    Image,
+    /// An offset in the SuperNet tile image (`pb::TileImage`), which lives elsewhere in DRAM.
+    TileImage,
+}
+
+/// A compiled network: commands and a DRAM image to place at some base address.
+#[derive(Debug, Clone)]
+pub struct Program {
+    /// The whole image; commands start at offset 0.
+    pub image: Vec<u8>,
+    /// Commands (also encoded at the start of `image`).
+    pub commands: Vec<Command>,
+    /// Byte offset of the input tensor.
+    pub input_offset: usize,
+    /// Shape of the input (the network's, before any unrolling).
+    pub input_shape: Shape,
+    /// How the input is unrolled for a first layer compiled as pointwise ([`crate::compile::unroll`]).
+    pub input_unroll: Option<Unroll>,
+    /// Tensors the program stores, in order.
+    pub outputs: Vec<StoredTensor>,
+    /// The array the program was compiled for.
+    pub array: Array,
+    /// DRAM bytes of weights (LOAD_W) the program reads.
+    pub weight_bytes: usize,
+    /// Bytes of weights copied from the PB to WMEM (COPY_PB words x `R * C`).
+    pub pb_bytes: usize,
+    /// Per command: what its DRAM address is relative to.
+    pub relocs: Vec<Reloc>,
+    /// Id of the tile layout (`pb::TileLayout::id`) the program's tile-image addresses and PB
+    /// words refer to; None when it reads no tile image.
+    pub tile_image: Option<u64>,
+}
+
+impl Program {
+    /// The image with the commands (from `commands`, the source of truth) encoded and every DRAM
+    /// address made absolute for an image placed at `base`.
+    ///
+    /// Panics when the program reads the tile image ([`Program::uses_tile_image`]): use
+    /// [`Program::relocated_image_with`].
+    pub fn relocated_image(&self, base: u64) -> Vec<u8> {
+        assert!(
+            !self.uses_tile_image(),
+            "the program reads the SuperNet tile image: relocate it with relocated_image_with"
+        );
+        self.relocate(base, 0)
+    }
+
+    /// Like [`Program::relocated_image`], with the tile-image addresses made absolute for a
+    /// tile image placed at `tile_image_base`.
+    pub fn relocated_image_with(&self, base: u64, tile_image_base: u64) -> Vec<u8> {
+        self.relocate(base, tile_image_base)
+    }
+
+    /// Whether some command reads the tile image.
+    pub fn uses_tile_image(&self) -> bool {
+        self.relocs.contains(&Reloc::TileImage)
+    }
+
+    fn relocate(&self, base: u64, tile_image_base: u64) -> Vec<u8> {
+        let mut image = self.image.clone();
+        let dram_addr = commands::field(Format::Dma, "DRAM_ADDR").expect("field");
+        for (i, c) in self.commands.iter().enumerate() {
+            let mut c = *c;
+            let add = match self.relocs.get(i).copied().unwrap_or(Reloc::None) {
+                Reloc::None => None,
+                Reloc::Image => Some(base),
+                Reloc::TileImage => Some(tile_image_base),
+            };
+            if let Some(add) = add {
+                c.set(dram_addr, (u64::from(c.get(dram_addr)) + add) as u32);
+            }
+            image[i * commands::COMMAND_BYTES..(i + 1) * commands::COMMAND_BYTES]
+                .copy_from_slice(&c.to_bytes());
+        }
+        image
+    }
+
+    /// Writes `input` into the image (unrolled when the program says so, packed in the banked
+    /// layout).
+    pub fn set_input(&mut self, input: &Act) {
+        assert_eq!((input.h, input.w, input.c), self.input_shape, "input shape");
+        let packed = match &self.input_unroll {
+            Some(u) => layout::pack_act(&u.apply(input), self.array),
+            None => layout::pack_act(input, self.array),
+        };
+        self.image[self.input_offset..self.input_offset + packed.len()].copy_from_slice(&packed);
+    }
+
+    /// Reads a stored tensor out of a DRAM image that the accelerator has written.
+    pub fn read_output(&self, image: &[u8], stored: &StoredTensor) -> Act {
+        let (h, w, c) = stored.shape;
+        let n = TensorPlace::vectors_for_rows(w, self.array.vectors(c), h, self.array)
+            * self.array.cols;
+        layout::unpack_act(
+            &image[stored.offset..stored.offset + n],
+            h,
+            w,
+            c,
+            self.array,
+        )
+    }
+}
+
+/// Why a network cannot be compiled for a config.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompileError {
+    /// The network is malformed.
+    #[error(transparent)]
+    Network(#[from] crate::net::network::NetworkError),
+    /// Even one row band of a layer does not fit in half of ACT.
+    #[error(
+        "layer {layer}: one row band needs {need} bytes of activation buffer, half of config `{config}`'s ACT holds {have}; use a larger config or narrower tensors (column tiling is not implemented)"
+    )]
+    ActOverflow {
+        /// Layer.
+        layer: usize,
+        /// Bytes needed.
+        need: usize,
+        /// Bytes available.
+        have: usize,
+        /// Config.
+        config: String,
+    },
+    /// A global average pool's whole input does not fit in half of ACT.
+    #[error(
+        "layer {layer}: global average pool needs its whole {need}-byte input on chip at once, half of ACT holds {have}; pool a smaller feature map"
+    )]
+    GapTooLarge {
+        /// Layer.
+        layer: usize,
+        /// Bytes needed.
+        need: usize,
+        /// Bytes available.
+        have: usize,
+    },
+    /// A shape exceeds a command field.
+    #[error("layer {layer}: {what} is {value}, above the command field's limit {limit}")]
+    FieldOverflow {
+        /// Layer.
+        layer: usize,
+        /// Which value.
+        what: &'static str,
+        /// Its value.
+        value: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The SuperNet does not give SubNet `index` as a network.
+    #[error("SubNet {index}: {message}")]
+    SubNet {
+        /// SubNet index.
+        index: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A tile, SubGraph or PB map question failed.
+    #[error(transparent)]
+    Pb(#[from] PbError),
+    /// The tile image or the PB map do not belong to this SuperNet, config or layer.
+    #[error("tile image: {0}")]
+    TileImage(String),
+    /// One output group's (or channel vector's) weights do not fit in WMEM.
+    #[error(
+        "layer {layer}: one output group needs {need} weight words, WMEM holds {have}; splitting a group across input channels is not implemented yet"
+    )]
+    WeightChunk {
+        /// Layer.
+        layer: usize,
+        /// Words needed.
+        need: usize,
+        /// Words available.
+        have: usize,
+    },
+}
+
+struct Emitter {
+    commands: Vec<Command>,
+    dma_done: u32,
+    compute_done: u32,
+}
+
+impl Emitter {
+    fn push(&mut self, op: &str, wait: u32, fields: &[(&str, u32)]) -> u32 {
+        let op = commands::opcode(op).expect("known opcode");
+        let mut c = Command::new(op);
+        c.set(
+            commands::field(op.format, "WAIT_COUNT").expect("header"),
+            wait,
+        );
+        // Every DMA and copy command moves at least one row (ROWS = 0 is a bad command); 1-D
+        // commands leave it at 1, 2-D ones override it below.
+        if matches!(op.format, Format::Dma | Format::Copy) {
+            c.set(commands::field(op.format, "ROWS").expect("rows"), 1);
+        }
+        for (name, value) in fields {
+            c.set(
+                commands::field(op.format, name).expect("field of this format"),
+                *value,
+            );
+        }
+        self.commands.push(c);
+        match op.engine {
+            commands::Engine::Dma => {
+                self.dma_done += 1;
+                self.dma_done
+            }
+            commands::Engine::Compute => {
+                self.compute_done += 1;
+                self.compute_done
+            }
+            commands::Engine::Control => 0,
+        }
+    }
+}
+
+/// A first-fit allocator of ACT vectors, in units aligned to the bank count.
+struct ActAlloc {
+    free: Vec<(usize, usize)>,
+}
+
+impl ActAlloc {
+    fn alloc(&mut self, n: usize, align: usize) -> Option<usize> {
+        let n = n.div_ceil(align) * align;
+        let i = self.free.iter().position(|&(_, len)| len >= n)?;
+        let (start, len) = self.free[i];
+        if len == n {
+            self.free.remove(i);
+        } else {
+            self.free[i] = (start + n, len - n);
+        }
+        Some(start)
+    }
+    fn release(&mut self, start: usize, n: usize, align: usize) {
+        let n = n.div_ceil(align) * align;
+        self.free.push((start, n));
+        self.free.sort();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (s, l) in self.free.drain(..) {
+            match merged.last_mut() {
+                Some(last) if last.0 + last.1 == s => last.1 += l,
+                _ => merged.push((s, l)),
+            }
+        }
+        self.free = merged;
+    }
+}
+
+/// The image section a DRAM address points into.
+#[derive(Debug, Clone, Copy)]
+enum Section {
+    Params,
+    Input,
+    Tensors,
+    /// The SuperNet tile image, outside the program's image.
+    TileImage,
+}
+
+/// Where a SubNet's weights come from when it is compiled against a tile image: the box of each
+/// layer, and the PB map saying which of its tiles are cached.
+struct TileSource<'a> {
+    layout: &'a TileLayout,
+    pb: &'a PbMap,
+    boxes: Vec<Option<TileBox>>,
+}
+
+fn align_up(v: usize) -> usize {
+    v.div_ceil(ALIGN) * ALIGN
+}
+
+fn field_limit(
+    layer: usize,
+    what: &'static str,
+    value: usize,
+    bits: u32,
+) -> Result<u32, CompileError> {
+    let limit = (1usize << bits) - 1;
+    if value > limit {
+        return Err(CompileError::FieldOverflow {
+            layer,
+            what,
+            value,
+            limit,
+        });
+    }
+    Ok(value as u32)
+}
+
+/// The chunks of a windowed layer: output groups (CONV) or channel vectors (DWCONV, GAP).
+struct Chunk {
+    first: usize,
+    count: usize,
+    weights: Vec<u8>,
+    epi: Vec<u8>,
+}
+
+/// Everything about one windowed layer the emitter needs.
+struct WindowLayer {
+    op: &'static str,
+    input: TensorId,
+    k: usize,
+    stride: usize,
+    clamp: int8::Clamp,
+    chunks: Vec<Chunk>,
+}
+
+/// Where a band of a tensor sits in ACT: its place and the rows it holds.
+#[derive(Debug, Clone, Copy)]
+struct Band {
+    place: TensorPlace,
+    rows: usize,
+}
+
+struct Ctx<'a> {
+    net: &'a Network,
+    shapes: Vec<Shape>,
+    config: &'a HwConfig,
+    array: Array,
+    act_vectors: usize,
+    wmem_half: usize,
+    epi_half: usize,
+    e: Emitter,
+    params: Vec<u8>,
+    dram_refs: Vec<(usize, Section, usize)>,
+    /// Per WMEM/EPI half: the compute count to reach before the half may be overwritten.
+    half_reader: [u32; 2],
+    next_half: usize,
+    weight_bytes: usize,
+    /// With a tile image: chunks assemble their WMEM words from the PB and the tile image.
+    tiles: Option<&'a TileSource<'a>>,
+    pb_bytes: usize,
+}
+
+impl Ctx<'_> {
+    fn vectors_of(&self, s: Shape) -> usize {
+        TensorPlace::vectors_for_rows(s.1, self.array.vectors(s.2), s.0, self.array)
+    }
+
+    fn row_vectors(&self, s: Shape) -> usize {
+        TensorPlace::vectors_for_rows(s.1, self.array.vectors(s.2), 1, self.array)
+    }
+
+    /// Splits a windowed layer into chunks that fit half of WMEM and EPI (or, for one group too
+    /// large for a half, the whole WMEM).
+    fn window_layer(&self, li: usize) -> Option<WindowLayer> {
+        let (r_n, c_n) = (self.array.rows, self.array.cols);
+        let word = self.array.word_bytes();
+        let eb = commands::EPI_ENTRY_BYTES;
+        let split =
+            |units: usize, unit_words: usize, unit_entries: usize, packed: &[u8], epi: &[u8]| {
+                let per = (self.wmem_half / unit_words.max(1))
+                    .min(self.epi_half / unit_entries)
+                    .max(1);
+                (0..units)
+                    .step_by(per)
+                    .map(|f| {
+                        let n = per.min(units - f);
+                        let wb = word * unit_words;
+                        Chunk {
+                            first: f,
+                            count: n,
+                            weights: if packed.is_empty() {
+                                Vec::new()
+                            } else {
+                                packed[f * wb..(f + n) * wb].to_vec()
+                            },
+                            epi: epi[f * unit_entries * eb..(f + n) * unit_entries * eb].to_vec(),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            };
+        Some(match &self.net.layers[li] {
+            Layer::Conv {
+                input,
+                k,
+                stride,
+                out_c,
+                weights,
+                epi,
+            } => {
+                let in_c = self.shapes[*input].2;
+                // With a tile image the weights come from it: only their size matters here.
+                let packed = if self.tiles.is_some() {
+                    vec![0; layout::conv_words(*out_c, in_c, *k, self.array) * word]
+                } else {
+                    layout::pack_conv_weights(weights, *out_c, in_c, *k, self.array)
+                };
+                let groups = out_c.div_ceil(r_n);
+                let unit_words = packed.len() / word / groups;
+                let epi_bytes = layout::pack_epilogue(epi, groups * r_n);
+                let chunks = split(groups, unit_words, r_n, &packed, &epi_bytes);
+                WindowLayer {
+                    op: "CONV",
+                    input: *input,
+                    k: *k,
+                    stride: *stride,
+                    clamp: epi.clamp,
+                    chunks,
+                }
+            }
+            Layer::DwConv {
+                input,
+                k,
+                stride,
+                weights,
+                epi,
+            } => {
+                let c = self.shapes[*input].2;
+                let cv = self.array.vectors(c);
+                let packed = if self.tiles.is_some() {
+                    vec![0; layout::dw_words(c, *k, self.array) * word]
+                } else {
+                    layout::pack_dw_weights(weights, c, *k, self.array)
+                };
+                let epi_bytes = layout::pack_epilogue(epi, cv * c_n);
+                let chunks = split(cv, packed.len() / word / cv, c_n, &packed, &epi_bytes);
+                WindowLayer {
+                    op: "DWCONV",
+                    input: *input,
+                    k: *k,
+                    stride: *stride,
+                    clamp: epi.clamp,
+                    chunks,
+                }
+            }
+            Layer::Gap {
+                input,
+                requant,
+                clamp,
+            } => {
+                let c = self.shapes[*input].2;
+                let cv = self.array.vectors(c);
+                let epi = int8::Epilogue {
+                    bias: vec![0; c],
+                    requant: requant.clone(),
+                    clamp: *clamp,
+                };
+                let epi_bytes = layout::pack_epilogue(&epi, cv * c_n);
+                let chunks = split(cv, 0, c_n, &[], &epi_bytes);
+                WindowLayer {
+                    op: "GAP",
+                    input: *input,
+                    k: 1,
+                    stride: 1,
+                    clamp: *clamp,
+                    chunks,
+                }
+            }
+            Layer::Add { .. } => return None,
+        })
+    }
+
+    /// Loads a chunk's weights and epilogue entries into the next half (or the whole WMEM);
+    /// returns the half and the DMA count the compute must wait for.
+    fn load_chunk(&mut self, li: usize, chunk: &Chunk) -> Result<(usize, u32), CompileError> {
+        let words = chunk.weights.len() / self.array.word_bytes();
+        if words > 2 * self.wmem_half {
+            return Err(CompileError::WeightChunk {
+                layer: li,
+                need: words,
+                have: 2 * self.wmem_half,
+            });
+        }
+        let whole = words > self.wmem_half;
+        let half = if whole { 0 } else { self.next_half };
+        self.next_half = if whole { 0 } else { half ^ 1 };
+        let free_after = if whole {
+            self.half_reader[0].max(self.half_reader[1])
+        } else {
+            self.half_reader[half]
+        };
+        if words > 0 && self.tiles.is_some() {
+            self.load_chunk_tiles(li, chunk, half * self.wmem_half, words, free_after)?;
+        } else if words > 0 {
+            let off = align_up(self.params.len());
+            self.params.resize(off, 0);
+            self.params.extend_from_slice(&chunk.weights);
+            self.weight_bytes += chunk.weights.len();
+            self.e.push(
+                "LOAD_W",
+                free_after,
+                &[
+                    ("SRAM_ADDR", (half * self.wmem_half) as u32),
+                    ("COUNT", words as u32),
+                ],
+            );
+            self.dram_refs
+                .push((self.e.commands.len() - 1, Section::Params, off));
+        }
+        let off = align_up(self.params.len());
+        self.params.resize(off, 0);
+        self.params.extend_from_slice(&chunk.epi);
+        let entries = chunk.epi.len() / commands::EPI_ENTRY_BYTES;
+        // The DMA engine runs in order, so waiting for the EPI load covers the weight load too.
+        let need = self.e.push(
+            "LOAD_EPI",
+            free_after,
+            &[
+                ("SRAM_ADDR", (half * self.epi_half) as u32),
+                ("COUNT", entries as u32),
+            ],
+        );
+        self.dram_refs
+            .push((self.e.commands.len() - 1, Section::Params, off));
+        Ok((half, need))
+    }
+
+    /// Fills WMEM words `wmem0 .. wmem0 + words` with a chunk's tiles, in the order the compute
+    /// engine reads them (the compact packed order): each word from its PB word when the tile is
+    /// cached (`COPY_PB`), else from the tile image (`LOAD_W`). Every command waits for the half's
+    /// last reader like the plain load; the DMA engine runs in order, so the chunk's `LOAD_EPI`,
+    /// emitted after these, still marks the whole chunk as loaded.
+    fn load_chunk_tiles(
+        &mut self,
+        li: usize,
+        chunk: &Chunk,
+        wmem0: usize,
+        words: usize,
+        free_after: u32,
+    ) -> Result<(), CompileError> {
+        let src = self.tiles.expect("called with a tile source");
+        let tbox = src.boxes.get(li).copied().flatten().ok_or_else(|| {
+            CompileError::TileImage(format!("layer {li} has weights but no tile box"))
+        })?;
+        let tiles: Vec<TileId> = tbox
+            .tiles_of(chunk.first..chunk.first + chunk.count)
+            .collect();
+        if tiles.len() != words {
+            return Err(CompileError::TileImage(format!(
+                "layer {li}: the chunk packs {words} words, its box gives {} tiles",
+                tiles.len()
+            )));
+        }
+        let (mut from_pb, mut from_dram) = (Vec::new(), Vec::new());
+        for (i, &t) in tiles.iter().enumerate() {
+            let dst = (wmem0 + i) as u64;
+            match src.pb.word_of(t) {
+                Some(w) => from_pb.push((u64::from(w), dst)),
+                None => from_dram.push((u64::from(t), dst)),
+            }
+        }
+        let wb = self.array.word_bytes() as u64;
+        for r in merge_runs(&from_dram, RunLimits::load(wb as usize)) {
+            self.e.push(
+                "LOAD_W",
+                free_after,
+                &[
+                    ("SRAM_ADDR", r.dst as u32),
+                    ("COUNT", r.count as u32),
+                    ("ROWS", r.rows as u32),
+                    ("DRAM_STRIDE", (r.src_stride * wb) as u32),
+                    ("SRAM_STRIDE", r.dst_stride as u32),
+                ],
+            );
+            self.dram_refs.push((
+                self.e.commands.len() - 1,
+                Section::TileImage,
+                (r.src * wb) as usize,
+            ));
+            self.weight_bytes += (r.units() * wb) as usize;
+        }
+        for r in merge_runs(&from_pb, RunLimits::copy()) {
+            self.e.push(
+                "COPY_PB",
+                free_after,
+                &[
+                    ("PB_ADDR", r.src as u32),
+                    ("WMEM_ADDR", r.dst as u32),
+                    ("COUNT", r.count as u32),
+                    ("ROWS", r.rows as u32),
+                    ("PB_STRIDE", r.src_stride as u32),
+                    ("WMEM_STRIDE", r.dst_stride as u32),
+                ],
+            );
+            self.pb_bytes += (r.units() * wb) as usize;
+        }
+        Ok(())
+    }
+
+    /// Emits one windowed compute over output rows `[row0, row0 + rows)`.
+    #[allow(clippy::too_many_arguments)]
+    fn compute(
+        &mut self,
+        li: usize,
+        w: &WindowLayer,
+        chunk: &Chunk,
+        half: usize,
+        wait: u32,
+        input: Band,
+        output: Band,
+        row0: usize,
+    ) -> Result<u32, CompileError> {
+        let (r_n, c_n) = (self.array.rows, self.array.cols);
+        let (ih, iw, _) = self.shapes[w.input];
+        // CONV chunks split output groups and read every input vector; DWCONV and GAP chunks
+        // split channel vectors on both sides.
+        let (out_vec, in_vec) = if w.op == "CONV" {
+            (chunk.first * r_n / c_n, 0)
+        } else {
+            (chunk.first, chunk.first)
+        };
+        let fields = [
+            ("IN_ADDR", (input.place.base + in_vec * r_n) as u32),
+            ("KERNEL", w.k as u32),
+            ("STRIDE", w.stride as u32),
+            ("IN_H", field_limit(li, "input height", ih, 8)?),
+            ("IN_W", field_limit(li, "input width", iw, 8)?),
+            (
+                "IN_CV",
+                field_limit(li, "input channel vectors", input.place.cv, 8)?,
+            ),
+            (
+                "IN_ROW0",
+                field_limit(li, "input band row", input.place.row0, 8)?,
+            ),
+            ("OUT_ADDR", (output.place.base + out_vec * r_n) as u32),
+            (
+                "OUT_CV",
+                field_limit(li, "output channel vectors", output.place.cv, 8)?,
+            ),
+            ("OUT_ROW0", field_limit(li, "output band row", row0, 8)?),
+            ("OUT_ROWS", field_limit(li, "output rows", output.rows, 8)?),
+            ("GROUPS", field_limit(li, "groups", chunk.count, 8)?),
+            // Vectors past the input's real channels hold only padding: CONV skips them.
+            (
+                "IN_VECTORS",
+                if w.op == "CONV" {
+                    self.shapes[w.input].2.div_ceil(c_n).min(input.place.cv) as u32
+                } else {
+                    0
+                },
+            ),
+            ("W_ADDR", (half * self.wmem_half) as u32),
+            ("EPI_ADDR", (half * self.epi_half) as u32),
+            ("CLAMP_LO", w.clamp.lo as u8 as u32),
+            ("CLAMP_HI", w.clamp.hi as u8 as u32),
+        ];
+        let done = self.e.push(w.op, wait, &fields);
+        self.half_reader[half] = done;
+        if chunk.weights.len() / self.array.word_bytes() > self.wmem_half {
+            self.half_reader[half ^ 1] = done;
+        }
+        Ok(done)
+    }
+
+    fn add_fields(
+        &self,
+        a: usize,
+        b: usize,
+        out: usize,
+        vectors: usize,
+        layer: &Layer,
+    ) -> Vec<(&'static str, u32)> {
+        let Layer::Add {
+            ma, mb, s, clamp, ..
+        } = layer
+        else {
+            unreachable!("add_fields of an ADD")
+        };
+        vec![
+            ("A_ADDR", a as u32),
+            ("B_ADDR", b as u32),
+            ("OUT_ADDR", out as u32),
+            ("VECTORS", vectors as u32),
+            ("MA", *ma as u32),
+            ("MB", *mb as u32),
+            ("SHIFT", u32::from(*s)),
+            ("CLAMP_LO", clamp.lo as u8 as u32),
+            ("CLAMP_HI", clamp.hi as u8 as u32),
+        ]
+    }
+}
+
+/// Compiles `net` for `config`: every tensor on chip when the live ones fit in ACT, row bands
+/// through DRAM otherwise.
+pub fn compile(
+    net: &Network,
+    config: &HwConfig,
+    outputs: Outputs,
+) -> Result<Program, CompileError> {
+    compile_any(net, config, outputs, None)
+}
+
+fn compile_any(
+    net: &Network,
+    config: &HwConfig,
+    outputs: Outputs,
+    tiles: Option<&TileSource<'_>>,
+) -> Result<Program, CompileError> {
+    // A first convolution on a thin input runs as a pointwise one on the unrolled input; a tile
+    // image lays that layer's weights out unrolled under the same rule (`TileLayout::unrolled`).
+    let unrolled = unroll_first_layer(net, Array::of(config));
+    if let Some(src) = tiles
+        && src.layout.first_layer_unrolled() != unrolled.is_some()
+    {
+        return Err(CompileError::TileImage(
+            "the tile image and the compiler disagree on unrolling the first layer".into(),
+        ));
+    }
+    let (lowered, unroll) = match &unrolled {
+        Some((n, u)) => (n, Some(*u)),
+        None => (net, None),
+    };
+    let mut program = match compile_mode(lowered, config, outputs, false, tiles) {
+        Err(CompileError::ActOverflow { .. }) => {
+            compile_mode(lowered, config, outputs, true, tiles)
+        }
+        other => other,
+    }?;
+    if let Some(u) = unroll {
+        program.input_shape = u.input;
+        program.input_unroll = Some(u);
+    }
+    Ok(program)
+}
+
+/// Checks that a tile layout and a PB map can serve programs for `config`.
+fn check_tiles(layout: &TileLayout, pb: &PbMap, config: &HwConfig) -> Result<(), CompileError> {
+    let array = Array::of(config);
+    if layout.array() != array {
+        return Err(CompileError::TileImage(format!(
+            "built for a {}x{} array, config `{}` has {}x{}",
+            layout.array().rows,
+            layout.array().cols,
+            config.name,
+            array.rows,
+            array.cols
+        )));
+    }
+    if pb.layout_id().is_some_and(|id| id != layout.id()) {
+        return Err(CompileError::TileImage(
+            "the PB map holds tiles of another tile image; invalidate it and refill".into(),
+        ));
+    }
+    let pb_words = config.spec.buffers.pb_bytes / array.word_bytes() as u64;
+    if u64::from(pb.words()) > pb_words {
+        return Err(CompileError::TileImage(format!(
+            "the PB map has {} words, config `{}`'s PB {pb_words}",
+            pb.words(),
+            config.name
+        )));
+    }
+    Ok(())
+}
+
+/// Compiles SubNet `index` of `net` against its tile image and the current PB map: the same
+/// network, chunks, ACT allocation and waits as [`compile`] of `net.network(index)`, but each
+/// chunk's WMEM words come from the PB where `pb` caches their tile and from the tile image in
+/// DRAM otherwise (`COPY_PB` and 2-D `LOAD_W`, contract `hw/docs/persistent-buffer.md` section 1).
+/// The program's image holds no weights; its tile-image addresses are relocated separately
+/// ([`Program::relocated_image_with`]). The PB must hold what `pb` says when the program runs.
+pub fn compile_subnet(
+    net: &SuperNet,
+    index: usize,
+    image: &impl AsRef<TileLayout>,
+    pb: &PbMap,
+    config: &HwConfig,
+    outputs: Outputs,
+) -> Result<Program, CompileError> {
+    compile_subnet_prefix(net, index, usize::MAX, image, pb, config, outputs)
+}
+
+/// [`compile_subnet`] of the SubNet's first `layers` layers (all of them when `layers` is larger):
+/// per-layer measurements charge each layer the difference between two prefixes.
+pub fn compile_subnet_prefix(
+    net: &SuperNet,
+    index: usize,
+    layers: usize,
+    image: &impl AsRef<TileLayout>,
+    pb: &PbMap,
+    config: &HwConfig,
+    outputs: Outputs,
+) -> Result<Program, CompileError> {
+    let layout = image.as_ref();
+    check_tiles(layout, pb, config)?;
+    let mut network = net
+        .network(index)
+        .map_err(|message| CompileError::SubNet { index, message })?;
+    let mut boxes = layout.layer_boxes(net, index)?;
+    if layers < network.layers.len() {
+        network = network.prefix(layers);
+        boxes.truncate(layers);
+    }
+    let source = TileSource { layout, pb, boxes };
+    if source.boxes.len() != network.layers.len() {
+        return Err(CompileError::TileImage(format!(
+            "SubNet {index} has {} layers, its tile boxes {}",
+            network.layers.len(),
+            source.boxes.len()
+        )));
+    }
+    compile_any(&network, config, outputs, Some(&source))
+}
+
+/// Compiles a refill into a small program: its `LOAD_PB` commands (2-D, merged runs) and `END`.
+/// Its addresses are all in the tile image ([`Program::relocated_image_with`]).
+pub fn compile_refill(
+    refill: &Refill,
+    image: &impl AsRef<TileLayout>,
+    config: &HwConfig,
+) -> Result<Program, CompileError> {
+    let layout = image.as_ref();
+    let array = Array::of(config);
+    check_tiles(layout, &PbMap::new(0), config)?;
+    let pb_words = config.spec.buffers.pb_bytes / array.word_bytes() as u64;
+    let wb = array.word_bytes() as u64;
+    if refill.word_bytes as u64 != wb {
+        return Err(CompileError::TileImage(format!(
+            "the refill moves {}-byte words, config `{}` has {wb}",
+            refill.word_bytes, config.name
+        )));
+    }
+    let mut e = Emitter {
+        commands: Vec::new(),
+        dma_done: 0,
+        compute_done: 0,
+    };
+    let mut relocs = Vec::new();
+    for r in refill.runs() {
+        let last = r.dst + (r.rows - 1) * r.dst_stride + r.count;
+        let end = r.src + (r.rows - 1) * r.src_stride + r.count;
+        if last > pb_words || end > layout.len() as u64 {
+            return Err(CompileError::TileImage(format!(
+                "a refill run reaches PB word {last} of {pb_words} or tile {end} of {}",
+                layout.len()
+            )));
+        }
+        e.push(
+            "LOAD_PB",
+            0,
+            &[
+                ("DRAM_ADDR", (r.src * wb) as u32),
+                ("SRAM_ADDR", r.dst as u32),
+                ("COUNT", r.count as u32),
+                ("ROWS", r.rows as u32),
+                ("DRAM_STRIDE", (r.src_stride * wb) as u32),
+                ("SRAM_STRIDE", r.dst_stride as u32),
+            ],
+        );
+        relocs.push(Reloc::TileImage);
+    }
+    e.push("END", 0, &[]);
+    relocs.push(Reloc::None);
+    let mut image = vec![0u8; align_up(e.commands.len() * commands::COMMAND_BYTES)];
+    for (i, c) in e.commands.iter().enumerate() {
+        image[i * commands::COMMAND_BYTES..(i + 1) * commands::COMMAND_BYTES]
+            .copy_from_slice(&c.to_bytes());
+    }
+    Ok(Program {
+        image,
+        commands: e.commands,
+        input_offset: 0,
+        input_shape: (0, 0, 0),
+        input_unroll: None,
+        outputs: Vec::new(),
+        array,
+        weight_bytes: 0,
+        pb_bytes: 0,
+        relocs,
+        tile_image: Some(layout.id()),
+    })
+}
+
+fn compile_mode(
+    net: &Network,
+    config: &HwConfig,
+    outputs: Outputs,
+    banded: bool,
+    tiles: Option<&TileSource<'_>>,
+) -> Result<Program, CompileError> {
+    let shapes = net.shapes()?;
+    let array = Array::of(config);
+    let c_n = array.cols;
+    let mut cx = Ctx {
+        net,
+        shapes: shapes.clone(),
+        config,
+        array,
+        act_vectors: config.spec.buffers.activation_bytes as usize / c_n,
+        wmem_half: config.spec.buffers.weight_staging_bytes as usize / array.word_bytes() / 2,
+        epi_half: config.spec.buffers.epilogue_entries as usize / 2,
+        e: Emitter {
+            commands: Vec::new(),
+            dma_done: 0,
+            compute_done: 0,
+        },
+        params: Vec::new(),
+        dram_refs: Vec::new(),
+        half_reader: [0; 2],
+        next_half: 0,
+        weight_bytes: 0,
+        tiles,
+        pb_bytes: 0,
+    };
+    let n_tensors = shapes.len();
+    let last = n_tensors - 1;
+    let stored_ids: Vec<TensorId> = match outputs {
+        Outputs::All => (1..n_tensors).collect(),
+        Outputs::Last => vec![last],
+        Outputs::None => vec![],
+    };
+    // DRAM homes of tensors (offsets in the Tensors section); the input has its own section.
+    let mut home = vec![0usize; n_tensors];
+    let mut tensor_section = 0usize;
+    for t in 1..n_tensors {
+        if banded || stored_ids.contains(&t) {
+            home[t] = tensor_section;
+            tensor_section = align_up(tensor_section + cx.vectors_of(shapes[t]) * c_n);
+        }
+    }
+    let in_vectors = cx.vectors_of(shapes[0]);
+
+    if banded {
+        emit_banded(&mut cx, &home)?;
+    } else {
+        emit_resident(&mut cx, &home, &stored_ids)?;
+    }
+    cx.e.push("END", 0, &[]);
+
+    // Lay out the image: commands | params | input | tensors.
+    let cmd_bytes = align_up(cx.e.commands.len() * commands::COMMAND_BYTES);
+    let params_off = cmd_bytes;
+    let input_off = align_up(params_off + cx.params.len());
+    let tensors_off = align_up(input_off + in_vectors * c_n);
+    let dram_addr = commands::field(Format::Dma, "DRAM_ADDR").expect("field");
+    let mut relocs: Vec<Reloc> =
+        cx.e.commands
+            .iter()
+            .map(|c| {
+                let dma = commands::OPCODES
+                    .iter()
+                    .find(|o| u32::from(o.code) == c.0[0] & 0xff)
+                    .is_some_and(|o| o.format == Format::Dma);
+                if dma { Reloc::Image } else { Reloc::None }
+            })
+            .collect();
+    for &(ci, section, off) in &cx.dram_refs {
+        let base = match section {
+            Section::Params => params_off,
+            Section::Input => input_off,
+            Section::Tensors => tensors_off,
+            Section::TileImage => {
+                relocs[ci] = Reloc::TileImage;
+                0
+            }
+        };
+        cx.e.commands[ci].set(dram_addr, (base + off) as u32);
+    }
+    let mut image = vec![0u8; tensors_off + tensor_section];
+    for (i, c) in cx.e.commands.iter().enumerate() {
+        image[i * commands::COMMAND_BYTES..(i + 1) * commands::COMMAND_BYTES]
+            .copy_from_slice(&c.to_bytes());
+    }
+    image[params_off..params_off + cx.params.len()].copy_from_slice(&cx.params);
+    Ok(Program {
+        image,
+        commands: cx.e.commands,
+        input_offset: input_off,
+        input_shape: shapes[0],
+        input_unroll: None,
+        outputs: stored_ids
+            .into_iter()
+            .map(|t| StoredTensor {
+                tensor: t,
+                offset: tensors_off + home[t],
+                shape: shapes[t],
+            })
+            .collect(),
+        array,
+        weight_bytes: cx.weight_bytes,
+        pb_bytes: cx.pb_bytes,
+        relocs,
+        tile_image: tiles.map(|t| t.layout.id()),
+    })
+}
+
+/// Every tensor on chip: allocate by liveness, load the input once, store what is asked for.
+fn emit_resident(
+    cx: &mut Ctx<'_>,
+    home: &[usize],
+    stored_ids: &[TensorId],
+) -> Result<(), CompileError> {
+    let shapes = cx.shapes.clone();
+    let (r_n, c_n) = (cx.array.rows, cx.array.cols);
+    let n_tensors = shapes.len();
+    let mut last_use = vec![0usize; n_tensors];
+    for (i, layer) in cx.net.layers.iter().enumerate() {
+        for t in layer.inputs() {
+            last_use[t] = last_use[t].max(i);
+        }
+    }
+    let mut alloc = ActAlloc {
+        free: vec![(0, cx.act_vectors)],
+    };
+    let mut place: Vec<Option<TensorPlace>> = vec![None; n_tensors];
+    let mut stores: Vec<(usize, usize, u32)> = Vec::new(); // (first vector, vectors, DMA count when done)
+    let mut ready = vec![0u32; n_tensors]; // DMA count a reader of the tensor waits for
+    let allocate = |cx: &Ctx<'_>,
+                    alloc: &mut ActAlloc,
+                    layer: usize,
+                    t: TensorId|
+     -> Result<TensorPlace, CompileError> {
+        let n = cx.vectors_of(shapes[t]);
+        let base = alloc
+            .alloc(n, r_n)
+            .ok_or_else(|| CompileError::ActOverflow {
+                layer,
+                need: n * c_n,
+                have: cx.act_vectors * c_n,
+                config: cx.config.name.clone(),
+            })?;
+        Ok(TensorPlace {
+            base,
+            w: shapes[t].1,
+            cv: cx.array.vectors(shapes[t].2),
+            row0: 0,
+        })
+    };
+    let p0 = allocate(cx, &mut alloc, 0, 0)?;
+    ready[0] = cx.e.push(
+        "LOAD_ACT",
+        0,
+        &[
+            ("SRAM_ADDR", p0.base as u32),
+            ("COUNT", cx.vectors_of(shapes[0]) as u32),
+        ],
+    );
+    cx.dram_refs
+        .push((cx.e.commands.len() - 1, Section::Input, 0));
+    place[0] = Some(p0);
+
+    for li in 0..cx.net.layers.len() {
+        let out = li + 1;
+        let op = allocate(cx, &mut alloc, li, out)?;
+        let out_vectors = cx.vectors_of(shapes[out]);
+        // Wait for loads of the inputs and for stores still reading the region being written.
+        let mut wait = stores
+            .iter()
+            .filter(|(s, len, _)| *s < op.base + out_vectors && op.base < s + len)
+            .map(|&(_, _, d)| d)
+            .max()
+            .unwrap_or(0);
+        let layer = &cx.net.layers[li];
+        for t in layer.inputs() {
+            wait = wait.max(ready[t]);
+        }
+        let band = |p: TensorPlace, t: TensorId| Band {
+            place: p,
+            rows: shapes[t].0,
+        };
+        match cx.window_layer(li) {
+            Some(w) => {
+                let ip = place[w.input].expect("inputs are placed before use");
+                for chunk in &w.chunks {
+                    let (half, need) = cx.load_chunk(li, chunk)?;
+                    cx.compute(
+                        li,
+                        &w,
+                        chunk,
+                        half,
+                        wait.max(need),
+                        band(ip, w.input),
+                        band(op, out),
+                        0,
+                    )?;
+                }
+            }
+            None => {
+                let (a, b) = match layer {
+                    Layer::Add { a, b, .. } => (*a, *b),
+                    _ => unreachable!("only ADD is not windowed"),
+                };
+                let (pa, pb) = (place[a].expect("placed"), place[b].expect("placed"));
+                let fields = cx.add_fields(pa.base, pb.base, op.base, out_vectors, layer);
+                cx.e.push("ADD", wait, &fields);
+            }
+        }
+        place[out] = Some(op);
+        if stored_ids.contains(&out) {
+            let produced_by = cx.e.compute_done;
+            let idx = cx.e.push(
+                "STORE_ACT",
+                produced_by,
+                &[("SRAM_ADDR", op.base as u32), ("COUNT", out_vectors as u32)],
+            );
+            cx.dram_refs
+                .push((cx.e.commands.len() - 1, Section::Tensors, home[out]));
+            stores.push((op.base, out_vectors, idx));
+        }
+        for t in cx.net.layers[li].inputs() {
+            if last_use[t] == li {
+                let p = place[t].expect("placed");
+                alloc.release(p.base, cx.vectors_of(shapes[t]), r_n);
+            }
+        }
+        if last_use[out] == 0 && out != n_tensors - 1 {
+            alloc.release(op.base, out_vectors, r_n);
+        }
+    }
+    Ok(())
+}
+
+/// Every tensor in DRAM; each layer in row bands through alternating halves of ACT.
+fn emit_banded(cx: &mut Ctx<'_>, home: &[usize]) -> Result<(), CompileError> {
+    let shapes = cx.shapes.clone();
+    let r_n = cx.array.rows;
+    let c_n = cx.array.cols;
+    let half_vectors = (cx.act_vectors / 2) / r_n * r_n;
+    let mut band_reader = [0u32; 2]; // per ACT half: the compute count to reach before reloading it
+    let mut next_band_half = 0usize;
+    // DRAM location of tensor rows: (section, offset of row 0).
+    let loc = |t: TensorId| {
+        if t == 0 {
+            (Section::Input, 0)
+        } else {
+            (Section::Tensors, home[t])
+        }
+    };
+
+    for li in 0..cx.net.layers.len() {
+        let out = li + 1;
+        let (oh, ow, oc) = shapes[out];
+        let out_rowv = cx.row_vectors(shapes[out]);
+        let out_cv = cx.array.vectors(oc);
+        let out_place = |base: usize, row0: usize| TensorPlace {
+            base,
+            w: ow,
+            cv: out_cv,
+            row0,
+        };
+        let layer = cx.net.layers[li].clone();
+        match cx.window_layer(li) {
+            Some(w) => {
+                let (ih, iw, ic) = shapes[w.input];
+                let in_rowv = cx.row_vectors(shapes[w.input]);
+                let pad = w.k / 2;
+                let gap = w.op == "GAP"; // one output row from every input row: never split
+                let in_rows_for = |y0: usize, n: usize| {
+                    if gap {
+                        return (0, ih);
+                    }
+                    let lo = (y0 * w.stride).saturating_sub(pad);
+                    let hi = ((y0 + n - 1) * w.stride + w.k - pad).min(ih);
+                    (lo, hi)
+                };
+                // The most output rows whose input band (with its halo) and output band fit half of ACT.
+                let band_need = |n: usize| {
+                    let in_rows = if gap {
+                        ih
+                    } else {
+                        ((n - 1) * w.stride + w.k).min(ih)
+                    };
+                    in_rows * in_rowv + n * out_rowv
+                };
+                let rows = (1..=oh)
+                    .take_while(|&n| band_need(n) <= half_vectors)
+                    .last()
+                    .unwrap_or(0);
+                if rows == 0 && gap {
+                    return Err(CompileError::GapTooLarge {
+                        layer: li,
+                        need: band_need(1) * c_n,
+                        have: half_vectors * c_n,
+                    });
+                }
+                if rows == 0 {
+                    return Err(CompileError::ActOverflow {
+                        layer: li,
+                        need: band_need(1) * c_n,
+                        have: half_vectors * c_n,
+                        config: cx.config.name.clone(),
+                    });
+                }
+                // Bands outside, chunks inside: a band's store writes every channel vector of its
+                // rows, so all chunks of the band must be computed first. A single chunk's
+                // weights are loaded once for all bands; several chunks are reloaded per band.
+                let single = if w.chunks.len() == 1 {
+                    Some(cx.load_chunk(li, &w.chunks[0])?)
+                } else {
+                    None
+                };
+                let mut y0 = 0;
+                while y0 < oh {
+                    let n = rows.min(oh - y0);
+                    let (lo, hi) = in_rows_for(y0, n);
+                    let hb = next_band_half;
+                    next_band_half ^= 1;
+                    let base = hb * half_vectors;
+                    let (section, off) = loc(w.input);
+                    let load = cx.e.push(
+                        "LOAD_ACT",
+                        band_reader[hb],
+                        &[
+                            ("SRAM_ADDR", base as u32),
+                            ("COUNT", ((hi - lo) * in_rowv) as u32),
+                        ],
+                    );
+                    cx.dram_refs
+                        .push((cx.e.commands.len() - 1, section, off + lo * in_rowv * c_n));
+                    let in_band = Band {
+                        place: TensorPlace {
+                            base,
+                            w: iw,
+                            cv: cx.array.vectors(ic),
+                            row0: lo,
+                        },
+                        rows: hi - lo,
+                    };
+                    let out_base = base + (hi - lo) * in_rowv;
+                    let out_band = Band {
+                        place: out_place(out_base, y0),
+                        rows: n,
+                    };
+                    let mut done = 0;
+                    for chunk in &w.chunks {
+                        let (half, need) = match single {
+                            Some(loaded) => loaded,
+                            None => cx.load_chunk(li, chunk)?,
+                        };
+                        done =
+                            cx.compute(li, &w, chunk, half, need.max(load), in_band, out_band, y0)?;
+                    }
+                    band_reader[hb] = done;
+                    cx.e.push(
+                        "STORE_ACT",
+                        done,
+                        &[
+                            ("SRAM_ADDR", out_base as u32),
+                            ("COUNT", (n * out_rowv) as u32),
+                        ],
+                    );
+                    cx.dram_refs.push((
+                        cx.e.commands.len() - 1,
+                        Section::Tensors,
+                        home[out] + y0 * out_rowv * c_n,
+                    ));
+                    y0 += n;
+                }
+            }
+            None => {
+                let Layer::Add { a, b, .. } = layer else {
+                    unreachable!("only ADD is not windowed")
+                };
+                let rows = (half_vectors / (3 * out_rowv)).min(oh);
+                if rows == 0 {
+                    return Err(CompileError::ActOverflow {
+                        layer: li,
+                        need: 3 * out_rowv * c_n,
+                        have: half_vectors * c_n,
+                        config: cx.config.name.clone(),
+                    });
+                }
+                let mut y0 = 0;
+                while y0 < oh {
+                    let n = rows.min(oh - y0);
+                    let hb = next_band_half;
+                    next_band_half ^= 1;
+                    let base = hb * half_vectors;
+                    let v = n * out_rowv;
+                    let mut need = 0;
+                    for (i, t) in [a, b].into_iter().enumerate() {
+                        let (section, off) = loc(t);
+                        need = cx.e.push(
+                            "LOAD_ACT",
+                            band_reader[hb],
+                            &[("SRAM_ADDR", (base + i * v) as u32), ("COUNT", v as u32)],
+                        );
+                        cx.dram_refs.push((
+                            cx.e.commands.len() - 1,
+                            section,
+                            off + y0 * out_rowv * c_n,
+                        ));
+                    }
+                    let fields = cx.add_fields(base, base + v, base + 2 * v, v, &layer);
+                    let done = cx.e.push("ADD", need, &fields);
+                    band_reader[hb] = done;
+                    cx.e.push(
+                        "STORE_ACT",
+                        done,
+                        &[("SRAM_ADDR", (base + 2 * v) as u32), ("COUNT", v as u32)],
+                    );
+                    cx.dram_refs.push((
+                        cx.e.commands.len() - 1,
+                        Section::Tensors,
+                        home[out] + y0 * out_rowv * c_n,
+                    ));
+                    y0 += n;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,2 @@
+//! Jobs that measure: cache-policy sweeps and their shards.
+pub mod bench;
