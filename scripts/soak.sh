@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Soak: serves long seeded traces with SushiSched and reports errors, peak memory and
-# determinism (issue 9, item 5).
+# determinism.
 #
 #   scripts/soak.sh BACKEND QUERIES [SEED]     BACKEND: abs, model or rtl
 #

@@ -1,4 +1,4 @@
-//! Scheduler overhead (issue 6): SushiSched's decision per query with the full Pareto set of the
+//! Scheduler overhead: SushiSched's decision per query with the full Pareto set of the
 //! shipped SuperNet on the default config, and its cache planning per window.
 //!
 //! Criterion's "elements" are queries, so the throughput line of `serve` reads queries/s and its

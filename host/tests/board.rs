@@ -1,4 +1,4 @@
-//! The board backend without a board (issue 8, item 2): the mapping layer against regular files
+//! The board backend without a board: the mapping layer against regular files
 //! (offsets, widths, bounds, volatile order seen through a second mapping), sysfs discovery, and
 //! the driver's open sequence, upload, job start, completion wait and watchdog over files, with a
 //! thread playing the device's register side. Nothing here shows that a board works.

@@ -1,4 +1,4 @@
-//! Property tests of every parser the tool runs on user files (issue 9, item 3): seeded random
+//! Property tests of every parser the tool runs on user files: seeded random
 //! damage to valid files (truncation, byte flips, spliced garbage, lines dropped or repeated,
 //! numbers swapped for extremes) never panics, and every refusal names the file. The seed is
 //! printed and settable (`SUSHI_TEST_SEED`); `SUSHI_LONG=1` runs ten times as many cases.

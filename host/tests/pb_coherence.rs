@@ -1,4 +1,4 @@
-//! Coherence of the Persistent Buffer on the golden model (issue 4, item 3): after any sequence of
+//! Coherence of the Persistent Buffer on the golden model: after any sequence of
 //! refills, every SubNet compiled against the cached SubGraph computes exactly what the int8
 //! reference computes, reads from DRAM exactly the weight bytes the compiler planned (zero when
 //! the SubNet lies inside the SubGraph), and the refill moved only what was not in place.

@@ -191,7 +191,7 @@ fn subnets_evaluated_together_count_what_each_counts_alone() {
     }
 }
 
-/// Issue 5's sizing rule, on the measured table shipped beside the artifact: every SubNet
+/// The sizing rule, on the measured table shipped beside the artifact: every SubNet
 /// measured on the whole test split, the largest at >= 88% top-1 and the smallest at least 5
 /// points below it, so that choosing a SubNet is a real trade of accuracy for cycles.
 #[test]

@@ -256,7 +256,7 @@ pub fn commands_md() -> String {
     s.push_str("\n# SUSHI command stream\n\n");
     let _ = writeln!(
         s,
-        "Executed by the RTL (`rtl/sushi_cmd_seq.v`, `sushi_dma_engine.v`, `sushi_compute.v`) and, bit for bit, by the golden model (`host/src/model.rs`).\n"
+        "Executed by the RTL (`rtl/sushi_cmd_seq.v`, `sushi_dma_engine.v`, `sushi_compute.v`) and, bit for bit, by the golden model (`host/src/device/model.rs`).\n"
     );
     let _ = writeln!(
         s,

@@ -414,7 +414,6 @@ pub struct SimStats {
 #[derive(Debug)]
 pub struct RtlSim {
     handle: NonNull<ffi::SushiSim>,
-    config: String,
     region: DramRegion,
     reg_timeout_cycles: u64,
     reported_violations: u64,
@@ -470,7 +469,6 @@ impl RtlSim {
         })?;
         let mut sim = RtlSim {
             handle,
-            config: config.name.clone(),
             region: DramRegion {
                 base: opts.dram_base,
                 bytes: dram.bytes,
@@ -481,11 +479,6 @@ impl RtlSim {
         };
         sim.reset();
         Ok(sim)
-    }
-
-    /// Name of the hw config this model was built for.
-    pub fn config_name(&self) -> &str {
-        &self.config
     }
 
     /// Holds reset for 4 cycles and drops every bus transaction in flight and every injected

@@ -1,4 +1,4 @@
-//! SushiAbs (`host/src/abs.rs`) against the RTL: whole programs, predicted cycles and engine busy
+//! SushiAbs (`host/src/cycle_model/abs.rs`) against the RTL: whole programs, predicted cycles and engine busy
 //! cycles against the RTL's counters.
 
 use sushi_host::compile::layout::Array;
@@ -304,7 +304,7 @@ fn each_operator_takes_its_loop_nest_plus_a_fixed_cost() {
     }
 }
 
-/// Issue 6's bound: SushiAbs within 2% of the RTL on every measured Pareto SubNet of `tiny` under
+/// The published bound: SushiAbs within 2% of the RTL on every measured Pareto SubNet of `tiny` under
 /// three cache states (`sushi abs check` runs the same on any config).
 #[test]
 fn sushiabs_is_within_two_percent_on_the_pareto_front_of_tiny() {

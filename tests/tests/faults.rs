@@ -252,3 +252,30 @@ fn an_error_response_cannot_be_injected_on_a_channel_without_one() {
         }
     }
 }
+
+#[test]
+fn a_disarmed_fault_never_fires() {
+    let cfg = config("tiny");
+    let seed = seed("disarmed fault", 17);
+    let mut rng = TestRng::new(seed);
+    let program = program(&cfg, &mut rng);
+    let want = Accel::open(ModelAccel::new(&cfg), &cfg)
+        .expect("opens")
+        .run_program(&program, 0)
+        .expect("the model runs");
+    let mut accel = Accel::open(rtl(&cfg, Stalls::random(seed, 200), seed), &cfg).expect("opens");
+    for channel in [Channel::R, Channel::B] {
+        accel
+            .bus()
+            .inject_fault(Fault {
+                channel,
+                kind: FaultKind::SlvErr,
+                after: 0,
+            })
+            .expect("injectable");
+    }
+    accel.bus().clear_faults();
+    let got = accel.run_program(&program, 50_000_000).expect("runs clean");
+    assert_exact(&got, &want, "after clear_faults");
+    assert_eq!(accel.bus().stats().faults_hit, 0, "no fault hit");
+}

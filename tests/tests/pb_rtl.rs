@@ -1,4 +1,4 @@
-//! The Persistent Buffer on the RTL (issue 4, items 1, 3, 5): random sequences of refills and
+//! The Persistent Buffer on the RTL: random sequences of refills and
 //! SubNets of the shipped SuperNet on `tiny`, under random AXI stalls, agree with the golden model
 //! bit for bit and counter for counter (PB fill and read bytes, DRAM weight bytes), and a SubNet
 //! inside the cached SubGraph reads no weights from DRAM. `SUSHI_LONG=1` runs more steps.

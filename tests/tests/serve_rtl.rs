@@ -1,4 +1,4 @@
-//! Serving on the RTL (issue 6, item 4): every query of a trace runs on the simulated RTL with its
+//! Serving on the RTL: every query of a trace runs on the simulated RTL with its
 //! real test image, checked bit for bit against the golden model, and the RTL and model backends
 //! make the same decisions on the same trace.
 

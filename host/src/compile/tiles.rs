@@ -659,20 +659,6 @@ impl TileSet {
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
     }
-
-    /// Tiles of `self` not in `other` (a merge of the two ascending lists).
-    pub fn count_missing_from(&self, other: &TileSet) -> usize {
-        let (mut i, mut missing) = (0, 0);
-        for &t in &self.tiles {
-            while i < other.tiles.len() && other.tiles[i] < t {
-                i += 1;
-            }
-            if i == other.tiles.len() || other.tiles[i] != t {
-                missing += 1;
-            }
-        }
-        missing
-    }
 }
 
 impl PartialEq for TileSet {

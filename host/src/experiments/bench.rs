@@ -1,4 +1,4 @@
-//! Cache-policy benchmarking (`sushi bench`, issue 7): a sweep over hw configs x Persistent Buffer
+//! Cache-policy benchmarking (`sushi bench`): a sweep over hw configs x Persistent Buffer
 //! sizes x traces x offered loads x update periods and windows x policies, every point served by
 //! the table-driven loop (SushiAbs's costs), in parallel across cores, written as CSV, JSON and
 //! SVG plots.

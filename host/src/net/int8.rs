@@ -103,15 +103,6 @@ impl Clamp {
     pub const NONE: Clamp = Clamp { lo: -128, hi: 127 };
     /// ReLU.
     pub const RELU: Clamp = Clamp { lo: 0, hi: 127 };
-
-    /// ReLU6 for an output of scale `out_scale`: `[0, min(127, round(6 / out_scale))]`.
-    pub fn relu6(out_scale: f32) -> Clamp {
-        let hi = (6.0 / f64::from(out_scale)).round().min(127.0);
-        Clamp {
-            lo: 0,
-            hi: hi as i8,
-        }
-    }
 }
 
 /// `clamp((acc * m + 2^(s-1)) >> s, lo, hi)`: single rounding, half up (TFLite's single-rounding

@@ -1,4 +1,4 @@
-//! The serving loop that executes queries (issue 6, item 4): the same FIFO timeline and policy
+//! The serving loop that executes queries: the same FIFO timeline and policy
 //! decisions as [`crate::sched::serve_table`], but every refill and every SubNet runs on a backend
 //! with the query's real test image, and its output is checked bit for bit.
 //!

@@ -1,4 +1,4 @@
-//! Arrival times from the public Azure Functions invocation trace (issue 10, item 4).
+//! Arrival times from the public Azure Functions invocation trace.
 //!
 //! The trace (Shahrad et al., "Serverless in the Wild", USENIX ATC 2020; files
 //! `invocations_per_function_md.anon.dNN.csv`) has one row per function and day: the columns
