@@ -265,7 +265,7 @@ fn supernet_info_refuses_a_table_of_another_artifact() {
 }
 
 #[test]
-fn trace_gen_then_serve_prints_every_policy_with_the_issue_fields() {
+fn trace_gen_then_serve_prints_every_policy_with_its_report_fields() {
     let table = synthetic_table("serve.json", &shipped_hash(), |i| {
         85.0 + (i % 89) as f64 * 0.05
     });
@@ -377,7 +377,7 @@ fn trace_gen_then_serve_prints_every_policy_with_the_issue_fields() {
 }
 
 #[test]
-fn the_demo_serves_on_the_rtl_and_prints_the_issue_fields() {
+fn the_demo_serves_on_the_rtl_and_prints_its_report_fields() {
     if !cfg!(feature = "rtl") {
         return;
     }
@@ -417,7 +417,7 @@ fn the_demo_serves_on_the_rtl_and_prints_the_issue_fields() {
 }
 
 #[test]
-fn bench_json_prints_the_issue_fields_and_writes_its_files() {
+fn bench_json_prints_its_report_fields_and_writes_its_files() {
     let out_dir = std::env::temp_dir().join(format!("sushi-cli-bench-{}", std::process::id()));
     let out = sushi(&[
         "bench",
