@@ -4,6 +4,20 @@
 //! A command is [`COMMAND_BYTES`] bytes: eight little-endian 32-bit words. Word 0 holds the opcode
 //! and the wait count; the other words are laid out per format. A field never straddles two words,
 //! so the RTL decodes a command word by word. Design and semantics: `hw/docs/datapath-design.md`.
+//!
+//! Rust code reads and writes commands through typed formats generated from the same tables
+//! (`formats.rs`, by [`crate::generate`]): one struct per [`Format`] with a named field per
+//! table row ([`Dma`], [`CopyPb`], [`Window`], [`Add`], [`Control`], and [`Header`] for word 0),
+//! and [`Op`] for the opcodes. So a misspelt field is a compile error, and a value too wide for
+//! its field is an [`EncodeError`] (or a panic from `encode`), never silently truncated.
+//! Generated code rather than a macro: it reads as plain Rust, with every bit position written
+//! out, and it is checked for staleness like the Verilog header.
+
+use std::fmt;
+
+mod formats;
+
+pub use formats::{Add, Control, CopyPb, Dma, Fields, Header, Op, Window};
 
 /// Bytes per command.
 pub const COMMAND_BYTES: usize = 32;
@@ -32,6 +46,41 @@ pub enum Format {
     Window,
     /// Element-wise residual add.
     Add,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 5] = [
+        Format::Control,
+        Format::Dma,
+        Format::Copy,
+        Format::Window,
+        Format::Add,
+    ];
+
+    /// The fields after word 0 ([`HEADER_FIELDS`]).
+    pub const fn fields(self) -> &'static [CmdField] {
+        match self {
+            Format::Control => &[],
+            Format::Dma => DMA_FIELDS,
+            Format::Copy => COPY_FIELDS,
+            Format::Window => WINDOW_FIELDS,
+            Format::Add => ADD_FIELDS,
+        }
+    }
+
+    /// The name of the generated struct holding its fields. `Copy` would shadow the prelude's
+    /// `Copy` trait wherever it is imported, so the copy format's struct is named after its only
+    /// opcode.
+    pub const fn rust_name(self) -> &'static str {
+        match self {
+            Format::Control => "Control",
+            Format::Dma => "Dma",
+            Format::Copy => "CopyPb",
+            Format::Window => "Window",
+            Format::Add => "Add",
+        }
+    }
 }
 
 /// One opcode.
@@ -141,8 +190,20 @@ pub struct CmdField {
     pub lsb: u32,
     /// Width.
     pub bits: u32,
+    /// Two's complement: a signed Rust type (8, 16 or 32 bits wide) in the typed formats.
+    pub signed: bool,
     /// Meaning.
     pub doc: &'static str,
+}
+
+impl CmdField {
+    /// The same field, read as two's complement.
+    const fn signed(self) -> Self {
+        CmdField {
+            signed: true,
+            ..self
+        }
+    }
 }
 
 const fn f(name: &'static str, word: u32, lsb: u32, bits: u32, doc: &'static str) -> CmdField {
@@ -151,6 +212,7 @@ const fn f(name: &'static str, word: u32, lsb: u32, bits: u32, doc: &'static str
         word,
         lsb,
         bits,
+        signed: false,
         doc,
     }
 }
@@ -294,14 +356,15 @@ pub const WINDOW_FIELDS: &[CmdField] = &[
     ),
     f("W_ADDR", 5, 0, 24, "first weight word in WMEM"),
     f("EPI_ADDR", 6, 0, 16, "EPI entry of output channel 0"),
-    f("CLAMP_LO", 7, 0, 8, "activation clamp, lowest value (int8)"),
+    f("CLAMP_LO", 7, 0, 8, "activation clamp, lowest value (int8)").signed(),
     f(
         "CLAMP_HI",
         7,
         8,
         8,
         "activation clamp, highest value (int8)",
-    ),
+    )
+    .signed(),
 ];
 
 /// Fields of the add format.
@@ -334,17 +397,18 @@ pub const ADD_FIELDS: &[CmdField] = &[
         24,
         "vectors to add (the three tensors share one layout)",
     ),
-    f("MA", 5, 0, 32, "multiplier of the first input (int32)"),
-    f("MB", 6, 0, 32, "multiplier of the second input (int32)"),
+    f("MA", 5, 0, 32, "multiplier of the first input (int32)").signed(),
+    f("MB", 6, 0, 32, "multiplier of the second input (int32)").signed(),
     f("SHIFT", 7, 0, 6, "right shift, 1..62"),
-    f("CLAMP_LO", 7, 8, 8, "activation clamp, lowest value (int8)"),
+    f("CLAMP_LO", 7, 8, 8, "activation clamp, lowest value (int8)").signed(),
     f(
         "CLAMP_HI",
         7,
         16,
         8,
         "activation clamp, highest value (int8)",
-    ),
+    )
+    .signed(),
 ];
 
 /// Bytes of one EPI entry in DRAM: bias (i32), multiplier m (i32), shift s (u8), 7 bytes zero.
@@ -358,44 +422,51 @@ pub const FORMATS: &[(&str, Format, &[CmdField])] = &[
     ("ADD", Format::Add, ADD_FIELDS),
 ];
 
-/// A command being built: eight words, fields set by name.
+/// Why a command cannot be encoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    /// A value is wider than its field.
+    #[error("{format}.{field} is a {bits}-bit command field; {value:#x} does not fit")]
+    DoesNotFit {
+        /// The struct the field belongs to (`Dma`, `Header`, ...).
+        format: &'static str,
+        /// The field's name in the tables.
+        field: &'static str,
+        /// The field's width.
+        bits: u32,
+        /// The value, as the bits it would occupy.
+        value: u64,
+    },
+    /// The opcode takes another format than the fields given.
+    #[error("{op} takes the {:?} format, not {format:?}", .op.format())]
+    WrongFormat {
+        /// The opcode.
+        op: Op,
+        /// The format of the fields given.
+        format: Format,
+    },
+}
+
+/// One command: eight words, read and written through the typed formats ([`Dma`], [`Window`],
+/// ...) or [`Command::decode`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Command(pub [u32; 8]);
 
 impl Command {
-    /// A command with this opcode and no wait.
-    pub fn new(op: &Opcode) -> Self {
-        let mut c = Command::default();
-        c.0[0] = u32::from(op.code);
-        c
+    /// The opcode, if the command has a known one.
+    pub fn op(&self) -> Option<Op> {
+        Op::from_code(Header::decode(self).opcode)
     }
 
-    /// Sets `field` to `value`; panics when the value does not fit (a compiler bug).
-    pub fn set(&mut self, field: &CmdField, value: u32) -> &mut Self {
-        let mask = if field.bits == 32 {
-            u32::MAX
-        } else {
-            (1u32 << field.bits) - 1
-        };
-        assert!(
-            value & !mask == 0,
-            "command field {} is {} bits; {value:#x} does not fit",
-            field.name,
-            field.bits
-        );
-        let w = &mut self.0[field.word as usize];
-        *w = (*w & !(mask << field.lsb)) | (value << field.lsb);
-        self
+    /// `WAIT_COUNT`: the other engine's completed commands it waits for.
+    pub fn wait_count(&self) -> u32 {
+        Header::decode(self).wait_count
     }
 
-    /// Reads a field.
-    pub fn get(&self, field: &CmdField) -> u32 {
-        let mask = if field.bits == 32 {
-            u32::MAX
-        } else {
-            (1u32 << field.bits) - 1
-        };
-        (self.0[field.word as usize] >> field.lsb) & mask
+    /// The opcode and the fields in its format; None for an unknown opcode.
+    pub fn decode(&self) -> Option<(Op, Fields)> {
+        let op = self.op()?;
+        Some((op, Fields::decode(op.format(), self)))
     }
 
     /// The 32 bytes as stored in DRAM.
@@ -420,23 +491,141 @@ impl Command {
         }
         Command(words)
     }
+
+    /// A command holding only word 0: opcode `op` and `wait`, once `op` is known to take
+    /// `format`. The generated `encode` functions start here.
+    fn start(op: Op, format: Format, wait: u32) -> Result<Self, EncodeError> {
+        if op.format() != format {
+            return Err(EncodeError::WrongFormat { op, format });
+        }
+        let mut c = Command::default();
+        Header {
+            opcode: op.code(),
+            wait_count: wait,
+        }
+        .write(&mut c)?;
+        Ok(c)
+    }
+
+    /// The field at bits `lsb .. lsb + bits` of word `word`.
+    fn bits<T: FieldInt>(&self, word: usize, lsb: u32, bits: u32) -> T {
+        T::from_bits((self.0[word] >> lsb) & mask(bits))
+    }
+
+    /// Sets the field at bits `lsb .. lsb + bits` of word `word` to `value`, leaving the other
+    /// bits alone; `format` and `field` name it in the error.
+    fn put<T: FieldInt>(
+        &mut self,
+        format: &'static str,
+        field: &'static str,
+        word: usize,
+        lsb: u32,
+        bits: u32,
+        value: T,
+    ) -> Result<(), EncodeError> {
+        let value = value.to_bits();
+        if value > u64::from(mask(bits)) {
+            return Err(EncodeError::DoesNotFit {
+                format,
+                field,
+                bits,
+                value,
+            });
+        }
+        let w = &mut self.0[word];
+        // Invariant: value fits in `bits` (checked above), so the cast keeps every bit.
+        *w = (*w & !(mask(bits) << lsb)) | ((value as u32) << lsb);
+        Ok(())
+    }
+}
+
+/// The string-keyed API the typed formats replace, kept until its callers move to them.
+impl Command {
+    /// A command with this opcode and no wait.
+    pub fn new(op: &Opcode) -> Self {
+        let mut c = Command::default();
+        c.0[0] = u32::from(op.code);
+        c
+    }
+
+    /// Sets `field` to `value`; panics when the value does not fit (a compiler bug).
+    pub fn set(&mut self, field: &CmdField, value: u32) -> &mut Self {
+        assert!(
+            value & !mask(field.bits) == 0,
+            "command field {} is {} bits; {value:#x} does not fit",
+            field.name,
+            field.bits
+        );
+        let w = &mut self.0[field.word as usize];
+        *w = (*w & !(mask(field.bits) << field.lsb)) | (value << field.lsb);
+        self
+    }
+
+    /// Reads a field.
+    pub fn get(&self, field: &CmdField) -> u32 {
+        (self.0[field.word as usize] >> field.lsb) & mask(field.bits)
+    }
 }
 
 /// Looks a field up by format and name (for encoders that name fields as data).
 pub fn field(format: Format, name: &str) -> Option<&'static CmdField> {
-    let fields: &[CmdField] = match format {
-        Format::Control => HEADER_FIELDS,
-        Format::Dma => DMA_FIELDS,
-        Format::Window => WINDOW_FIELDS,
-        Format::Add => ADD_FIELDS,
-        Format::Copy => COPY_FIELDS,
-    };
-    HEADER_FIELDS.iter().chain(fields).find(|f| f.name == name)
+    HEADER_FIELDS
+        .iter()
+        .chain(format.fields())
+        .find(|f| f.name == name)
 }
 
 /// Looks an opcode up by name.
 pub fn opcode(name: &str) -> Option<&'static Opcode> {
     OPCODES.iter().find(|o| o.name == name)
+}
+
+/// The low `bits` bits set.
+const fn mask(bits: u32) -> u32 {
+    if bits >= 32 {
+        u32::MAX
+    } else {
+        (1u32 << bits) - 1
+    }
+}
+
+/// The integer types of typed fields, converted to and from the bits they occupy (two's
+/// complement for the signed ones).
+trait FieldInt: Copy {
+    /// The bits of the value, zero-extended.
+    fn to_bits(self) -> u64;
+    /// The value of bits already masked to the field's width, which the type holds (the
+    /// generator picks a type at least as wide as the field), so the narrowing is exact.
+    fn from_bits(bits: u32) -> Self;
+}
+
+macro_rules! field_int {
+    ($($unsigned:ty, $signed:ty);*) => {$(
+        impl FieldInt for $unsigned {
+            fn to_bits(self) -> u64 {
+                u64::from(self)
+            }
+            fn from_bits(bits: u32) -> Self {
+                bits as $unsigned
+            }
+        }
+        impl FieldInt for $signed {
+            fn to_bits(self) -> u64 {
+                u64::from(self.cast_unsigned())
+            }
+            fn from_bits(bits: u32) -> Self {
+                (bits as $unsigned).cast_signed()
+            }
+        }
+    )*};
+}
+field_int!(u8, i8; u16, i16; u32, i32);
+
+impl fmt::Display for Op {
+    /// The table name (`LOAD_W`), as in messages and the RTL's `OP_*`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 #[cfg(test)]
@@ -470,6 +659,23 @@ mod tests {
     }
 
     #[test]
+    fn signed_fields_fill_a_rust_integer_and_names_are_unique_per_format() {
+        for format in Format::ALL {
+            let fields: Vec<_> = HEADER_FIELDS.iter().chain(format.fields()).collect();
+            for (i, a) in fields.iter().enumerate() {
+                assert!(
+                    !a.signed || [8, 16, 32].contains(&a.bits),
+                    "{format:?}.{}: a signed field is 8, 16 or 32 bits",
+                    a.name
+                );
+                for b in &fields[i + 1..] {
+                    assert_ne!(a.name, b.name, "{format:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn opcodes_are_unique() {
         for (i, a) in OPCODES.iter().enumerate() {
             for b in &OPCODES[i + 1..] {
@@ -480,26 +686,211 @@ mod tests {
     }
 
     #[test]
+    fn every_opcode_of_the_table_is_an_op_with_its_name_engine_and_format() {
+        for o in OPCODES {
+            let op = Op::from_code(o.code).unwrap_or_else(|| panic!("{} has no Op", o.name));
+            assert_eq!(
+                (op.code(), op.name(), op.engine(), op.format()),
+                (o.code, o.name, o.engine, o.format)
+            );
+        }
+        let codes: Vec<u8> = OPCODES.iter().map(|o| o.code).collect();
+        for code in 0..=u8::MAX {
+            assert_eq!(
+                Op::from_code(code).is_some(),
+                codes.contains(&code),
+                "{code:#x}"
+            );
+        }
+    }
+
+    /// Every bit the tables give a format survives decode then encode, and no other bit is
+    /// written: each table field is one struct field, at its position, at full width.
+    #[test]
+    fn decode_then_encode_keeps_exactly_the_bits_of_the_tables() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            // xorshift64: any spread of bit patterns will do.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u32
+        };
+        for format in Format::ALL {
+            let op = OPCODES
+                .iter()
+                .find(|o| o.format == format)
+                .expect("every format has an opcode");
+            let mut used = [0u32; 8];
+            for fl in HEADER_FIELDS.iter().chain(format.fields()) {
+                used[fl.word as usize] |= mask(fl.bits) << fl.lsb;
+            }
+            for _ in 0..200 {
+                let mut words = [0u32; 8];
+                words.iter_mut().for_each(|w| *w = next());
+                words[0] = (words[0] & !0xff) | u32::from(op.code);
+                let c = Command(words);
+                let (op, fields) = c.decode().expect("a known opcode");
+                let back = fields.encode(op, c.wait_count());
+                for w in 0..8 {
+                    assert_eq!(back.0[w], words[w] & used[w], "{format:?} word {w}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn typed_commands_encode_to_the_words_of_the_tables() {
+        let conv = Window {
+            in_addr: 0x01_2345,
+            kernel: 7,
+            stride: 2,
+            in_h: 0xa1,
+            in_w: 0xb2,
+            in_cv: 0xc3,
+            in_row0: 0xd4,
+            out_addr: 0xfe_dcba,
+            out_cv: 0x5e,
+            out_row0: 0x11,
+            out_rows: 0x22,
+            groups: 0x33,
+            in_vectors: 0x44,
+            w_addr: 0x65_4321,
+            epi_addr: 0xbeef,
+            clamp_lo: -128,
+            clamp_hi: 127,
+        };
+        let c = conv.encode(Op::Conv, 0xab_cdef);
+        assert_eq!(
+            c.0,
+            [
+                0xabcd_ef10,
+                0x2701_2345,
+                0xd4c3_b2a1,
+                0x5efe_dcba,
+                0x4433_2211,
+                0x0065_4321,
+                0x0000_beef,
+                0x0000_7f80
+            ]
+        );
+        assert_eq!(c.decode(), Some((Op::Conv, Fields::Window(conv))));
+
+        let add = Add {
+            a_addr: 0x10,
+            b_addr: 0x20,
+            out_addr: 0x30,
+            vectors: 0x40,
+            ma: -2,
+            mb: 0x1234_5678,
+            shift: 62,
+            clamp_lo: -1,
+            clamp_hi: -128,
+        };
+        let c = add.encode(Op::Add, 1);
+        assert_eq!(
+            c.0,
+            [
+                0x0000_0113,
+                0x10,
+                0x20,
+                0x30,
+                0x40,
+                0xffff_fffe,
+                0x1234_5678,
+                0x0080_ff3e
+            ]
+        );
+        assert_eq!(Add::decode(&c), add);
+
+        let fill = Dma {
+            dram_addr: 0xdead_beef,
+            sram_addr: 0xff_ffff,
+            count: 0x12_3456,
+            rows: 0xffff,
+            dram_stride: 0x8000_0000,
+            sram_stride: 0x10,
+        };
+        let c = fill.encode(Op::LoadPb, 0);
+        assert_eq!(
+            c.0,
+            [
+                0x04,
+                0xdead_beef,
+                0x00ff_ffff,
+                0x0012_3456,
+                0xffff,
+                0x8000_0000,
+                0x10,
+                0
+            ]
+        );
+        let copy = CopyPb {
+            pb_addr: 1,
+            wmem_addr: 2,
+            count: 3,
+            rows: 4,
+            pb_stride: 5,
+            wmem_stride: 6,
+        };
+        assert_eq!(copy.encode(Op::CopyPb, 2).0, [0x206, 1, 2, 3, 4, 5, 6, 0]);
+        assert_eq!(Control.encode(Op::End, 0).0, [0; 8]);
+    }
+
+    #[test]
     fn a_command_round_trips_through_its_bytes() {
-        let op = opcode("CONV").expect("exists");
-        let mut c = Command::new(op);
-        c.set(field(Format::Window, "WAIT_COUNT").expect("f"), 0xabcdef)
-            .set(field(Format::Window, "KERNEL").expect("f"), 7)
-            .set(field(Format::Window, "CLAMP_LO").expect("f"), 0x80);
+        let c = Window {
+            kernel: 7,
+            clamp_lo: -128,
+            ..Window::default()
+        }
+        .encode(Op::Conv, 0xab_cdef);
         let back = Command::from_bytes(&c.to_bytes());
         assert_eq!(back, c);
-        assert_eq!(back.get(field(Format::Window, "OPCODE").expect("f")), 0x10);
+        assert_eq!(back.op(), Some(Op::Conv));
+        assert_eq!(back.wait_count(), 0xab_cdef);
+        assert_eq!(Window::decode(&back).kernel, 7);
+    }
+
+    #[test]
+    fn a_value_too_wide_for_its_field_or_an_opcode_of_another_format_is_an_error() {
+        let shift = Add {
+            shift: 64,
+            ..Add::default()
+        };
         assert_eq!(
-            back.get(field(Format::Window, "WAIT_COUNT").expect("f")),
-            0xabcdef
+            shift.try_encode(Op::Add, 0),
+            Err(EncodeError::DoesNotFit {
+                format: "Add",
+                field: "SHIFT",
+                bits: 6,
+                value: 64
+            })
         );
-        assert_eq!(back.get(field(Format::Window, "KERNEL").expect("f")), 7);
+        let err = Dma::default().try_encode(Op::Add, 1 << 24).unwrap_err();
+        assert_eq!(err.to_string(), "ADD takes the Add format, not Dma");
+        let wait = Dma::default().try_encode(Op::LoadW, 1 << 24).unwrap_err();
+        assert_eq!(
+            wait.to_string(),
+            "Header.WAIT_COUNT is a 24-bit command field; 0x1000000 does not fit"
+        );
+        let rows = Dma {
+            count: 1 << 24,
+            ..Dma::default()
+        };
+        assert!(matches!(
+            rows.try_encode(Op::LoadW, 0),
+            Err(EncodeError::DoesNotFit { field: "COUNT", .. })
+        ));
     }
 
     #[test]
     #[should_panic(expected = "does not fit")]
-    fn a_value_too_wide_for_its_field_is_a_bug() {
-        let mut c = Command::new(opcode("ADD").expect("exists"));
-        c.set(field(Format::Add, "SHIFT").expect("f"), 64);
+    fn encode_panics_in_every_profile_on_a_value_too_wide_for_its_field() {
+        let _ = Add {
+            shift: 64,
+            ..Add::default()
+        }
+        .encode(Op::Add, 0);
     }
 }

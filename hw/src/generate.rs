@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::commands::{self, EPI_ENTRY_BYTES, FORMATS, HEADER_FIELDS, OPCODES};
+use crate::commands::{self, CmdField, EPI_ENTRY_BYTES, FORMATS, Format, HEADER_FIELDS, OPCODES};
 use crate::config::HwConfig;
 use crate::regs::{self, ERROR_CODES, FIELDS, REGISTERS};
 
@@ -48,6 +48,10 @@ pub fn all_files() -> Vec<GeneratedFile> {
         GeneratedFile {
             path: "gen/commands.md".into(),
             contents: commands_md(),
+        },
+        GeneratedFile {
+            path: "src/commands/formats.rs".into(),
+            contents: rust_cmds(),
         },
     ];
     for cfg in &configs {
@@ -293,6 +297,296 @@ pub fn commands_md() -> String {
         table(&format!("Format {name} ({format:?})"), fields);
     }
     s
+}
+
+/// `hw/src/commands/formats.rs`: the typed command formats, compiled into this crate as
+/// `commands::formats`. Self-contained (every bit position written out), so a stale copy still
+/// compiles and the staleness test can rewrite it.
+pub fn rust_cmds() -> String {
+    let mut s = comment_block("//", HEADER_NOTE);
+    s.push_str("//\n// The typed command formats (`hw/src/commands.rs` has the tables and the shared code): the\n");
+    s.push_str("// opcodes as `Op`, and per format a struct with one field per table row. Each field is at\n");
+    s.push_str("// (word, lsb, bits); `Command::put` refuses a value wider than its field.\n\n");
+    s.push_str("use super::{Command, EncodeError, Engine, Format};\n\n");
+
+    s.push_str("/// An opcode: `OP_<name>` in Verilog, [`Op::code`] in word 0.\n");
+    s.push_str("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\n#[repr(u8)]\npub enum Op {\n");
+    for op in OPCODES {
+        let _ = writeln!(
+            s,
+            "    /// `{}` ({:?} engine, {:?} format): {}.",
+            op.name, op.engine, op.format, op.doc
+        );
+        let _ = writeln!(s, "    {} = {:#04x},", camel(op.name), op.code);
+    }
+    s.push_str("}\n\nimpl Op {\n");
+    s.push_str("    /// The opcode encoded as `code`, if there is one.\n");
+    s.push_str("    pub const fn from_code(code: u8) -> Option<Op> {\n        match code {\n");
+    for op in OPCODES {
+        let _ = writeln!(
+            s,
+            "            {:#04x} => Some(Op::{}),",
+            op.code,
+            camel(op.name)
+        );
+    }
+    s.push_str("            _ => None,\n        }\n    }\n\n");
+    s.push_str("    /// Its encoding (`OPCODE`).\n");
+    s.push_str("    pub const fn code(self) -> u8 {\n        self as u8\n    }\n");
+    op_match(
+        &mut s,
+        "Its name in the tables and in Verilog.",
+        "name",
+        "&'static str",
+        |op| format!("{:?}", op.name),
+    );
+    op_match(
+        &mut s,
+        "The engine that executes it.",
+        "engine",
+        "Engine",
+        |op| format!("Engine::{:?}", op.engine),
+    );
+    op_match(
+        &mut s,
+        "The format of its fields.",
+        "format",
+        "Format",
+        |op| format!("Format::{:?}", op.format),
+    );
+    s.push_str("}\n");
+
+    rust_struct(
+        &mut s,
+        "Header",
+        "Word 0, common to every command ([`Command::op`], [`Command::wait_count`]).",
+        HEADER_FIELDS,
+    );
+    s.push_str("}\n");
+    for format in Format::ALL {
+        let name = format.rust_name();
+        let ops: Vec<String> = OPCODES
+            .iter()
+            .filter(|o| o.format == format)
+            .map(|o| format!("`{}`", o.name))
+            .collect();
+        let doc = if format.fields().is_empty() {
+            format!(
+                "The {format:?} format, taken by {}: word 0 only.",
+                join(&ops)
+            )
+        } else {
+            format!(
+                "The fields of the {format:?} format after word 0, taken by {}.",
+                join(&ops)
+            )
+        };
+        rust_struct(&mut s, name, &doc, format.fields());
+        let _ = writeln!(
+            s,
+            "
+    /// The command `op` with these fields, waiting for `wait` commands of the other engine.
+    ///
+    /// # Panics
+    ///
+    /// When [`{name}::try_encode`] fails: a value that does not fit its field, or an `op` of
+    /// another format, is a bug in the caller.
+    pub fn encode(&self, op: Op, wait: u32) -> Command {{
+        self.try_encode(op, wait).unwrap_or_else(|e| panic!(\"{{e}}\"))
+    }}
+
+    /// [`{name}::encode`], or why the command cannot be encoded.
+    pub fn try_encode(&self, op: Op, wait: u32) -> Result<Command, EncodeError> {{
+        let mut c = Command::start(op, Format::{format:?}, wait)?;
+        self.write(&mut c)?;
+        Ok(c)
+    }}
+}}"
+        );
+    }
+
+    s.push_str("\n/// A command's fields, in the format of its opcode ([`Command::decode`]).\n");
+    s.push_str("#[derive(Debug, Clone, Copy, PartialEq, Eq)]\npub enum Fields {\n");
+    for format in Format::ALL {
+        let _ = writeln!(s, "    /// [`{}`].", format.rust_name());
+        let _ = writeln!(s, "    {format:?}({}),", format.rust_name());
+    }
+    s.push_str("}\n\nimpl Fields {\n");
+    s.push_str("    /// Reads the fields of `format` from `c`, whatever its opcode.\n");
+    s.push_str(
+        "    pub fn decode(format: Format, c: &Command) -> Self {\n        match format {\n",
+    );
+    for format in Format::ALL {
+        let _ = writeln!(
+            s,
+            "            Format::{format:?} => Fields::{format:?}({}::decode(c)),",
+            format.rust_name()
+        );
+    }
+    s.push_str("        }\n    }\n\n");
+    s.push_str("    /// Writes these fields into `c`, leaving its other bits alone, or says which value does\n");
+    s.push_str("    /// not fit its field.\n");
+    s.push_str("    pub fn write(&self, c: &mut Command) -> Result<(), EncodeError> {\n        match self {\n");
+    for format in Format::ALL {
+        let _ = writeln!(s, "            Fields::{format:?}(f) => f.write(c),");
+    }
+    s.push_str("        }\n    }\n\n");
+    s.push_str(
+        "    /// The command `op` with these fields, waiting for `wait` commands of the other engine.
+    ///
+    /// # Panics
+    ///
+    /// When [`Fields::try_encode`] fails: a value that does not fit its field, or an `op` of
+    /// another format, is a bug in the caller.
+    pub fn encode(&self, op: Op, wait: u32) -> Command {
+        self.try_encode(op, wait).unwrap_or_else(|e| panic!(\"{e}\"))
+    }
+
+    /// [`Fields::encode`], or why the command cannot be encoded.
+    pub fn try_encode(&self, op: Op, wait: u32) -> Result<Command, EncodeError> {
+        match self {
+",
+    );
+    for format in Format::ALL {
+        let _ = writeln!(
+            s,
+            "            Fields::{format:?}(f) => f.try_encode(op, wait),"
+        );
+    }
+    s.push_str("        }\n    }\n}\n");
+    for format in Format::ALL {
+        let name = format.rust_name();
+        let _ = writeln!(
+            s,
+            "\nimpl From<{name}> for Fields {{\n    fn from(f: {name}) -> Self {{\n        Fields::{format:?}(f)\n    }}\n}}"
+        );
+    }
+    s
+}
+
+/// A `const fn` of `Op` that matches every opcode, preceded by a blank line.
+fn op_match(
+    s: &mut String,
+    doc: &str,
+    name: &str,
+    ty: &str,
+    value: impl Fn(&commands::Opcode) -> String,
+) {
+    let _ = writeln!(s, "\n    /// {doc}");
+    let _ = writeln!(
+        s,
+        "    pub const fn {name}(self) -> {ty} {{\n        match self {{"
+    );
+    for op in OPCODES {
+        let _ = writeln!(s, "            Op::{} => {},", camel(op.name), value(op));
+    }
+    s.push_str("        }\n    }\n");
+}
+
+/// A struct for a group of fields, with `decode` and `write`; leaves the `impl` block open.
+fn rust_struct(s: &mut String, name: &str, doc: &str, fields: &[CmdField]) {
+    let _ = writeln!(s, "\n/// {doc}");
+    s.push_str("#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]\n");
+    if fields.is_empty() {
+        let _ = writeln!(s, "pub struct {name};");
+    } else {
+        let _ = writeln!(s, "pub struct {name} {{");
+        for fl in fields {
+            let _ = writeln!(
+                s,
+                "    /// `{}` (word {}, bits {}:{}): {}.",
+                fl.name,
+                fl.word,
+                fl.lsb + fl.bits - 1,
+                fl.lsb,
+                fl.doc
+            );
+            let _ = writeln!(s, "    pub {}: {},", fl.name.to_lowercase(), rust_type(fl));
+        }
+        s.push_str("}\n");
+    }
+    let _ = writeln!(s, "\nimpl {name} {{");
+    s.push_str("    /// Reads these fields from `c`, whatever its opcode.\n");
+    if fields.is_empty() {
+        let _ = writeln!(
+            s,
+            "    pub fn decode(_c: &Command) -> Self {{\n        {name}\n    }}"
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "    pub fn decode(c: &Command) -> Self {{\n        {name} {{"
+        );
+        for fl in fields {
+            let _ = writeln!(
+                s,
+                "            {}: c.bits({}, {}, {}),",
+                fl.name.to_lowercase(),
+                fl.word,
+                fl.lsb,
+                fl.bits
+            );
+        }
+        s.push_str("        }\n    }\n");
+    }
+    s.push_str(
+        "
+    /// Writes these fields into `c`, leaving its other bits alone, or says which value does not
+    /// fit its field.
+",
+    );
+    let c = if fields.is_empty() { "_c" } else { "c" };
+    let _ = writeln!(
+        s,
+        "    pub fn write(&self, {c}: &mut Command) -> Result<(), EncodeError> {{"
+    );
+    for fl in fields {
+        let _ = writeln!(
+            s,
+            "        c.put({name:?}, {:?}, {}, {}, {}, self.{})?;",
+            fl.name,
+            fl.word,
+            fl.lsb,
+            fl.bits,
+            fl.name.to_lowercase()
+        );
+    }
+    s.push_str("        Ok(())\n    }\n");
+}
+
+/// The Rust integer a field is held in: the narrowest that fits it, signed when the field is.
+fn rust_type(fl: &CmdField) -> &'static str {
+    match (fl.signed, fl.bits) {
+        (false, 0..=8) => "u8",
+        (false, 9..=16) => "u16",
+        (false, _) => "u32",
+        (true, 0..=8) => "i8",
+        (true, 9..=16) => "i16",
+        (true, _) => "i32",
+    }
+}
+
+/// `LOAD_ACT` as `LoadAct`.
+fn camel(name: &str) -> String {
+    name.split('_')
+        .map(|part| {
+            let lower = part.to_lowercase();
+            let mut chars = lower.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// `hw/gen/configs.md`: every built-in config with its derived values.
