@@ -10,7 +10,9 @@
 //! golden model checks that no two commands race).
 
 use sushi_hw::HwConfig;
-use sushi_hw::commands::{self, Command, Format};
+use sushi_hw::commands::{
+    self, Add, Command, Control, CopyPb, Dma, Engine, Fields, Format, Op, Window,
+};
 
 use crate::compile::layout::{self, Array, TensorPlace};
 use crate::compile::pb_map::{PbMap, Refill};
@@ -112,7 +114,6 @@ impl Program {
 
     fn relocate(&self, base: u64, tile_image_base: u64) -> Vec<u8> {
         let mut image = self.image.clone();
-        let dram_addr = commands::field(Format::Dma, "DRAM_ADDR").expect("field");
         for (i, c) in self.commands.iter().enumerate() {
             let mut c = *c;
             let add = match self.relocs.get(i).copied().unwrap_or(Reloc::None) {
@@ -121,7 +122,8 @@ impl Program {
                 Reloc::TileImage => Some(tile_image_base),
             };
             if let Some(add) = add {
-                c.set(dram_addr, (u64::from(c.get(dram_addr)) + add) as u32);
+                let dram_addr = (u64::from(Dma::decode(&c).dram_addr) + add) as u32;
+                set_dram_addr(&mut c, dram_addr);
             }
             image[i * commands::COMMAND_BYTES..(i + 1) * commands::COMMAND_BYTES]
                 .copy_from_slice(&c.to_bytes());
@@ -234,37 +236,49 @@ struct Emitter {
 }
 
 impl Emitter {
-    fn push(&mut self, op: &str, wait: u32, fields: &[(&str, u32)]) -> u32 {
-        let op = commands::opcode(op).expect("known opcode");
-        let mut c = Command::new(op);
-        c.set(
-            commands::field(op.format, "WAIT_COUNT").expect("header"),
-            wait,
-        );
-        // Every DMA and copy command moves at least one row (ROWS = 0 is a bad command); 1-D
-        // commands leave it at 1, 2-D ones override it below.
-        if matches!(op.format, Format::Dma | Format::Copy) {
-            c.set(commands::field(op.format, "ROWS").expect("rows"), 1);
-        }
-        for (name, value) in fields {
-            c.set(
-                commands::field(op.format, name).expect("field of this format"),
-                *value,
-            );
-        }
-        self.commands.push(c);
-        match op.engine {
-            commands::Engine::Dma => {
+    /// Appends `op` with `fields` (of its format), waiting for `wait` commands of the other engine;
+    /// returns the count of its engine's commands once it completes.
+    fn push(&mut self, op: Op, wait: u32, fields: impl Into<Fields>) -> u32 {
+        self.commands.push(fields.into().encode(op, wait));
+        match op.engine() {
+            Engine::Dma => {
                 self.dma_done += 1;
                 self.dma_done
             }
-            commands::Engine::Compute => {
+            Engine::Compute => {
                 self.compute_done += 1;
                 self.compute_done
             }
-            commands::Engine::Control => 0,
+            Engine::Control => 0,
         }
     }
+}
+
+/// A one-row DMA transfer of `count` units at `sram_addr`; its `DRAM_ADDR` is set when the image
+/// is laid out. Every transfer moves at least one row (`ROWS` = 0 is a bad command).
+fn one_row(sram_addr: usize, count: usize) -> Dma {
+    Dma {
+        sram_addr: narrow(sram_addr),
+        count: narrow(count),
+        rows: 1,
+        ..Dma::default()
+    }
+}
+
+/// `value` as the integer type of its field. A value that does not fit is a compiler bug, like a
+/// value wider than its field (which `encode` refuses): neither is ever truncated.
+fn narrow<T: TryFrom<V>, V: Copy + std::fmt::Display>(value: V) -> T {
+    T::try_from(value).unwrap_or_else(|_| panic!("command field value {value} does not fit"))
+}
+
+/// Sets `DRAM_ADDR` of `c`, a DMA-format command.
+fn set_dram_addr(c: &mut Command, dram_addr: u32) {
+    Dma {
+        dram_addr,
+        ..Dma::decode(c)
+    }
+    .write(c)
+    .expect("DRAM_ADDR is a whole word");
 }
 
 /// A first-fit allocator of ACT vectors, in units aligned to the bank count.
@@ -321,22 +335,14 @@ fn align_up(v: usize) -> usize {
     v.div_ceil(ALIGN) * ALIGN
 }
 
-fn field_limit(
-    layer: usize,
-    what: &'static str,
-    value: usize,
-    bits: u32,
-) -> Result<u32, CompileError> {
-    let limit = (1usize << bits) - 1;
-    if value > limit {
-        return Err(CompileError::FieldOverflow {
-            layer,
-            what,
-            value,
-            limit,
-        });
-    }
-    Ok(value as u32)
+/// `value` for an 8-bit field of the window format, or the error naming the layer and `what`.
+fn field_limit(layer: usize, what: &'static str, value: usize) -> Result<u8, CompileError> {
+    u8::try_from(value).map_err(|_| CompileError::FieldOverflow {
+        layer,
+        what,
+        value,
+        limit: u8::MAX.into(),
+    })
 }
 
 /// The chunks of a windowed layer: output groups (CONV) or channel vectors (DWCONV, GAP).
@@ -349,7 +355,7 @@ struct Chunk {
 
 /// Everything about one windowed layer the emitter needs.
 struct WindowLayer {
-    op: &'static str,
+    op: Op,
     input: TensorId,
     k: usize,
     stride: usize,
@@ -443,7 +449,7 @@ impl Ctx<'_> {
                 let epi_bytes = layout::pack_epilogue(epi, groups * r_n);
                 let chunks = split(groups, unit_words, r_n, &packed, &epi_bytes);
                 WindowLayer {
-                    op: "CONV",
+                    op: Op::Conv,
                     input: *input,
                     k: *k,
                     stride: *stride,
@@ -468,7 +474,7 @@ impl Ctx<'_> {
                 let epi_bytes = layout::pack_epilogue(epi, cv * c_n);
                 let chunks = split(cv, packed.len() / word / cv, c_n, &packed, &epi_bytes);
                 WindowLayer {
-                    op: "DWCONV",
+                    op: Op::Dwconv,
                     input: *input,
                     k: *k,
                     stride: *stride,
@@ -491,7 +497,7 @@ impl Ctx<'_> {
                 let epi_bytes = layout::pack_epilogue(&epi, cv * c_n);
                 let chunks = split(cv, 0, c_n, &[], &epi_bytes);
                 WindowLayer {
-                    op: "GAP",
+                    op: Op::Gap,
                     input: *input,
                     k: 1,
                     stride: 1,
@@ -529,14 +535,8 @@ impl Ctx<'_> {
             self.params.resize(off, 0);
             self.params.extend_from_slice(&chunk.weights);
             self.weight_bytes += chunk.weights.len();
-            self.e.push(
-                "LOAD_W",
-                free_after,
-                &[
-                    ("SRAM_ADDR", (half * self.wmem_half) as u32),
-                    ("COUNT", words as u32),
-                ],
-            );
+            self.e
+                .push(Op::LoadW, free_after, one_row(half * self.wmem_half, words));
             self.dram_refs
                 .push((self.e.commands.len() - 1, Section::Params, off));
         }
@@ -546,12 +546,9 @@ impl Ctx<'_> {
         let entries = chunk.epi.len() / commands::EPI_ENTRY_BYTES;
         // The DMA engine runs in order, so waiting for the EPI load covers the weight load too.
         let need = self.e.push(
-            "LOAD_EPI",
+            Op::LoadEpi,
             free_after,
-            &[
-                ("SRAM_ADDR", (half * self.epi_half) as u32),
-                ("COUNT", entries as u32),
-            ],
+            one_row(half * self.epi_half, entries),
         );
         self.dram_refs
             .push((self.e.commands.len() - 1, Section::Params, off));
@@ -594,17 +591,15 @@ impl Ctx<'_> {
         }
         let wb = self.array.word_bytes() as u64;
         for r in merge_runs(&from_dram, RunLimits::load(wb as usize)) {
-            self.e.push(
-                "LOAD_W",
-                free_after,
-                &[
-                    ("SRAM_ADDR", r.dst as u32),
-                    ("COUNT", r.count as u32),
-                    ("ROWS", r.rows as u32),
-                    ("DRAM_STRIDE", (r.src_stride * wb) as u32),
-                    ("SRAM_STRIDE", r.dst_stride as u32),
-                ],
-            );
+            let load = Dma {
+                dram_addr: 0,
+                sram_addr: narrow(r.dst),
+                count: narrow(r.count),
+                rows: narrow(r.rows),
+                dram_stride: narrow(r.src_stride * wb),
+                sram_stride: narrow(r.dst_stride),
+            };
+            self.e.push(Op::LoadW, free_after, load);
             self.dram_refs.push((
                 self.e.commands.len() - 1,
                 Section::TileImage,
@@ -613,18 +608,15 @@ impl Ctx<'_> {
             self.weight_bytes += (r.units() * wb) as usize;
         }
         for r in merge_runs(&from_pb, RunLimits::copy()) {
-            self.e.push(
-                "COPY_PB",
-                free_after,
-                &[
-                    ("PB_ADDR", r.src as u32),
-                    ("WMEM_ADDR", r.dst as u32),
-                    ("COUNT", r.count as u32),
-                    ("ROWS", r.rows as u32),
-                    ("PB_STRIDE", r.src_stride as u32),
-                    ("WMEM_STRIDE", r.dst_stride as u32),
-                ],
-            );
+            let copy = CopyPb {
+                pb_addr: narrow(r.src),
+                wmem_addr: narrow(r.dst),
+                count: narrow(r.count),
+                rows: narrow(r.rows),
+                pb_stride: narrow(r.src_stride),
+                wmem_stride: narrow(r.dst_stride),
+            };
+            self.e.push(Op::CopyPb, free_after, copy);
             self.pb_bytes += (r.units() * wb) as usize;
         }
         Ok(())
@@ -647,48 +639,36 @@ impl Ctx<'_> {
         let (ih, iw, _) = self.shapes[w.input];
         // CONV chunks split output groups and read every input vector; DWCONV and GAP chunks
         // split channel vectors on both sides.
-        let (out_vec, in_vec) = if w.op == "CONV" {
+        let (out_vec, in_vec) = if w.op == Op::Conv {
             (chunk.first * r_n / c_n, 0)
         } else {
             (chunk.first, chunk.first)
         };
-        let fields = [
-            ("IN_ADDR", (input.place.base + in_vec * r_n) as u32),
-            ("KERNEL", w.k as u32),
-            ("STRIDE", w.stride as u32),
-            ("IN_H", field_limit(li, "input height", ih, 8)?),
-            ("IN_W", field_limit(li, "input width", iw, 8)?),
-            (
-                "IN_CV",
-                field_limit(li, "input channel vectors", input.place.cv, 8)?,
-            ),
-            (
-                "IN_ROW0",
-                field_limit(li, "input band row", input.place.row0, 8)?,
-            ),
-            ("OUT_ADDR", (output.place.base + out_vec * r_n) as u32),
-            (
-                "OUT_CV",
-                field_limit(li, "output channel vectors", output.place.cv, 8)?,
-            ),
-            ("OUT_ROW0", field_limit(li, "output band row", row0, 8)?),
-            ("OUT_ROWS", field_limit(li, "output rows", output.rows, 8)?),
-            ("GROUPS", field_limit(li, "groups", chunk.count, 8)?),
+        let fields = Window {
+            in_addr: narrow(input.place.base + in_vec * r_n),
+            kernel: narrow(w.k),
+            stride: narrow(w.stride),
+            in_h: field_limit(li, "input height", ih)?,
+            in_w: field_limit(li, "input width", iw)?,
+            in_cv: field_limit(li, "input channel vectors", input.place.cv)?,
+            in_row0: field_limit(li, "input band row", input.place.row0)?,
+            out_addr: narrow(output.place.base + out_vec * r_n),
+            out_cv: field_limit(li, "output channel vectors", output.place.cv)?,
+            out_row0: field_limit(li, "output band row", row0)?,
+            out_rows: field_limit(li, "output rows", output.rows)?,
+            groups: field_limit(li, "groups", chunk.count)?,
             // Vectors past the input's real channels hold only padding: CONV skips them.
-            (
-                "IN_VECTORS",
-                if w.op == "CONV" {
-                    self.shapes[w.input].2.div_ceil(c_n).min(input.place.cv) as u32
-                } else {
-                    0
-                },
-            ),
-            ("W_ADDR", (half * self.wmem_half) as u32),
-            ("EPI_ADDR", (half * self.epi_half) as u32),
-            ("CLAMP_LO", w.clamp.lo as u8 as u32),
-            ("CLAMP_HI", w.clamp.hi as u8 as u32),
-        ];
-        let done = self.e.push(w.op, wait, &fields);
+            in_vectors: if w.op == Op::Conv {
+                narrow(self.shapes[w.input].2.div_ceil(c_n).min(input.place.cv))
+            } else {
+                0
+            },
+            w_addr: narrow(half * self.wmem_half),
+            epi_addr: narrow(half * self.epi_half),
+            clamp_lo: w.clamp.lo,
+            clamp_hi: w.clamp.hi,
+        };
+        let done = self.e.push(w.op, wait, fields);
         self.half_reader[half] = done;
         if chunk.weights.len() / self.array.word_bytes() > self.wmem_half {
             self.half_reader[half ^ 1] = done;
@@ -696,31 +676,24 @@ impl Ctx<'_> {
         Ok(done)
     }
 
-    fn add_fields(
-        &self,
-        a: usize,
-        b: usize,
-        out: usize,
-        vectors: usize,
-        layer: &Layer,
-    ) -> Vec<(&'static str, u32)> {
+    fn add_fields(&self, a: usize, b: usize, out: usize, vectors: usize, layer: &Layer) -> Add {
         let Layer::Add {
             ma, mb, s, clamp, ..
         } = layer
         else {
             unreachable!("add_fields of an ADD")
         };
-        vec![
-            ("A_ADDR", a as u32),
-            ("B_ADDR", b as u32),
-            ("OUT_ADDR", out as u32),
-            ("VECTORS", vectors as u32),
-            ("MA", *ma as u32),
-            ("MB", *mb as u32),
-            ("SHIFT", u32::from(*s)),
-            ("CLAMP_LO", clamp.lo as u8 as u32),
-            ("CLAMP_HI", clamp.hi as u8 as u32),
-        ]
+        Add {
+            a_addr: narrow(a),
+            b_addr: narrow(b),
+            out_addr: narrow(out),
+            vectors: narrow(vectors),
+            ma: *ma,
+            mb: *mb,
+            shift: *s,
+            clamp_lo: clamp.lo,
+            clamp_hi: clamp.hi,
+        }
     }
 }
 
@@ -878,21 +851,18 @@ pub fn compile_refill(
                 layout.len()
             )));
         }
-        e.push(
-            "LOAD_PB",
-            0,
-            &[
-                ("DRAM_ADDR", (r.src * wb) as u32),
-                ("SRAM_ADDR", r.dst as u32),
-                ("COUNT", r.count as u32),
-                ("ROWS", r.rows as u32),
-                ("DRAM_STRIDE", (r.src_stride * wb) as u32),
-                ("SRAM_STRIDE", r.dst_stride as u32),
-            ],
-        );
+        let fill = Dma {
+            dram_addr: narrow(r.src * wb),
+            sram_addr: narrow(r.dst),
+            count: narrow(r.count),
+            rows: narrow(r.rows),
+            dram_stride: narrow(r.src_stride * wb),
+            sram_stride: narrow(r.dst_stride),
+        };
+        e.push(Op::LoadPb, 0, fill);
         relocs.push(Reloc::TileImage);
     }
-    e.push("END", 0, &[]);
+    e.push(Op::End, 0, Control);
     relocs.push(Reloc::None);
     let mut image = vec![0u8; align_up(e.commands.len() * commands::COMMAND_BYTES)];
     for (i, c) in e.commands.iter().enumerate() {
@@ -968,22 +938,18 @@ fn compile_mode(
     } else {
         emit_resident(&mut cx, &home, &stored_ids)?;
     }
-    cx.e.push("END", 0, &[]);
+    cx.e.push(Op::End, 0, Control);
 
     // Lay out the image: commands | params | input | tensors.
     let cmd_bytes = align_up(cx.e.commands.len() * commands::COMMAND_BYTES);
     let params_off = cmd_bytes;
     let input_off = align_up(params_off + cx.params.len());
     let tensors_off = align_up(input_off + in_vectors * c_n);
-    let dram_addr = commands::field(Format::Dma, "DRAM_ADDR").expect("field");
     let mut relocs: Vec<Reloc> =
         cx.e.commands
             .iter()
             .map(|c| {
-                let dma = commands::OPCODES
-                    .iter()
-                    .find(|o| u32::from(o.code) == c.0[0] & 0xff)
-                    .is_some_and(|o| o.format == Format::Dma);
+                let dma = c.op().is_some_and(|o| o.format() == Format::Dma);
                 if dma { Reloc::Image } else { Reloc::None }
             })
             .collect();
@@ -997,7 +963,7 @@ fn compile_mode(
                 0
             }
         };
-        cx.e.commands[ci].set(dram_addr, (base + off) as u32);
+        set_dram_addr(&mut cx.e.commands[ci], narrow(base + off));
     }
     let mut image = vec![0u8; tensors_off + tensor_section];
     for (i, c) in cx.e.commands.iter().enumerate() {
@@ -1070,14 +1036,8 @@ fn emit_resident(
         })
     };
     let p0 = allocate(cx, &mut alloc, 0, 0)?;
-    ready[0] = cx.e.push(
-        "LOAD_ACT",
-        0,
-        &[
-            ("SRAM_ADDR", p0.base as u32),
-            ("COUNT", cx.vectors_of(shapes[0]) as u32),
-        ],
-    );
+    ready[0] =
+        cx.e.push(Op::LoadAct, 0, one_row(p0.base, cx.vectors_of(shapes[0])));
     cx.dram_refs
         .push((cx.e.commands.len() - 1, Section::Input, 0));
     place[0] = Some(p0);
@@ -1125,17 +1085,14 @@ fn emit_resident(
                 };
                 let (pa, pb) = (place[a].expect("placed"), place[b].expect("placed"));
                 let fields = cx.add_fields(pa.base, pb.base, op.base, out_vectors, layer);
-                cx.e.push("ADD", wait, &fields);
+                cx.e.push(Op::Add, wait, fields);
             }
         }
         place[out] = Some(op);
         if stored_ids.contains(&out) {
             let produced_by = cx.e.compute_done;
-            let idx = cx.e.push(
-                "STORE_ACT",
-                produced_by,
-                &[("SRAM_ADDR", op.base as u32), ("COUNT", out_vectors as u32)],
-            );
+            let idx =
+                cx.e.push(Op::StoreAct, produced_by, one_row(op.base, out_vectors));
             cx.dram_refs
                 .push((cx.e.commands.len() - 1, Section::Tensors, home[out]));
             stores.push((op.base, out_vectors, idx));
@@ -1187,7 +1144,7 @@ fn emit_banded(cx: &mut Ctx<'_>, home: &[usize]) -> Result<(), CompileError> {
                 let (ih, iw, ic) = shapes[w.input];
                 let in_rowv = cx.row_vectors(shapes[w.input]);
                 let pad = w.k / 2;
-                let gap = w.op == "GAP"; // one output row from every input row: never split
+                let gap = w.op == Op::Gap; // one output row from every input row: never split
                 let in_rows_for = |y0: usize, n: usize| {
                     if gap {
                         return (0, ih);
@@ -1241,12 +1198,9 @@ fn emit_banded(cx: &mut Ctx<'_>, home: &[usize]) -> Result<(), CompileError> {
                     let base = hb * half_vectors;
                     let (section, off) = loc(w.input);
                     let load = cx.e.push(
-                        "LOAD_ACT",
+                        Op::LoadAct,
                         band_reader[hb],
-                        &[
-                            ("SRAM_ADDR", base as u32),
-                            ("COUNT", ((hi - lo) * in_rowv) as u32),
-                        ],
+                        one_row(base, (hi - lo) * in_rowv),
                     );
                     cx.dram_refs
                         .push((cx.e.commands.len() - 1, section, off + lo * in_rowv * c_n));
@@ -1274,14 +1228,7 @@ fn emit_banded(cx: &mut Ctx<'_>, home: &[usize]) -> Result<(), CompileError> {
                             cx.compute(li, &w, chunk, half, need.max(load), in_band, out_band, y0)?;
                     }
                     band_reader[hb] = done;
-                    cx.e.push(
-                        "STORE_ACT",
-                        done,
-                        &[
-                            ("SRAM_ADDR", out_base as u32),
-                            ("COUNT", (n * out_rowv) as u32),
-                        ],
-                    );
+                    cx.e.push(Op::StoreAct, done, one_row(out_base, n * out_rowv));
                     cx.dram_refs.push((
                         cx.e.commands.len() - 1,
                         Section::Tensors,
@@ -1313,11 +1260,8 @@ fn emit_banded(cx: &mut Ctx<'_>, home: &[usize]) -> Result<(), CompileError> {
                     let mut need = 0;
                     for (i, t) in [a, b].into_iter().enumerate() {
                         let (section, off) = loc(t);
-                        need = cx.e.push(
-                            "LOAD_ACT",
-                            band_reader[hb],
-                            &[("SRAM_ADDR", (base + i * v) as u32), ("COUNT", v as u32)],
-                        );
+                        need =
+                            cx.e.push(Op::LoadAct, band_reader[hb], one_row(base + i * v, v));
                         cx.dram_refs.push((
                             cx.e.commands.len() - 1,
                             section,
@@ -1325,13 +1269,9 @@ fn emit_banded(cx: &mut Ctx<'_>, home: &[usize]) -> Result<(), CompileError> {
                         ));
                     }
                     let fields = cx.add_fields(base, base + v, base + 2 * v, v, &layer);
-                    let done = cx.e.push("ADD", need, &fields);
+                    let done = cx.e.push(Op::Add, need, fields);
                     band_reader[hb] = done;
-                    cx.e.push(
-                        "STORE_ACT",
-                        done,
-                        &[("SRAM_ADDR", (base + 2 * v) as u32), ("COUNT", v as u32)],
-                    );
+                    cx.e.push(Op::StoreAct, done, one_row(base + 2 * v, v));
                     cx.dram_refs.push((
                         cx.e.commands.len() - 1,
                         Section::Tensors,
