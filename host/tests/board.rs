@@ -208,8 +208,8 @@ fn fake_device(opts: BoardOptions, first: Command, busy_for: Duration, finish: b
     let mut bytes = [0u8; COMMAND_BYTES];
     dma.read_bytes((base - PHYS) as usize, &mut bytes).unwrap();
     assert_eq!(
-        Command::from_bytes(&bytes).0[0] & 0xff,
-        first.0[0] & 0xff,
+        Command::from_bytes(&bytes).op(),
+        first.op(),
         "CMD_BASE points at the program's first command"
     );
     regs.write_u32(regs::STATUS as usize, regs::STATUS_BUSY.mask())
@@ -256,8 +256,8 @@ fn a_job_is_uploaded_started_and_waited_for_through_the_files() {
     let mut head = vec![0u8; COMMAND_BYTES];
     accel.bus().read_dram(PHYS, &mut head).unwrap();
     assert_eq!(
-        Command::from_bytes(head.as_slice().try_into().unwrap()).0[0] & 0xff,
-        first.0[0] & 0xff
+        Command::from_bytes(head.as_slice().try_into().unwrap()).op(),
+        first.op()
     );
 
     // A device that never finishes: the watchdog (5 ms at 100 MHz) reports a timeout.

@@ -6,7 +6,7 @@ use sushi_host::device::driver::{Accel, DriverError};
 use sushi_host::device::model::ModelAccel;
 use sushi_host::net::network::{RandomSpec, random_network};
 use sushi_host::rng::SplitMix64;
-use sushi_hw::commands::{self, Format};
+use sushi_hw::commands::{self, Command, Engine, Header, Op};
 use sushi_hw::regs::{self, ErrorCode};
 use sushi_hw::{Bus, BusError, HwConfig};
 
@@ -21,6 +21,16 @@ fn seed(test: &str, default: u64) -> u64 {
 
 fn long() -> bool {
     std::env::var("SUSHI_LONG").is_ok_and(|v| v != "0")
+}
+
+fn is_compute(c: &Command) -> bool {
+    c.op().is_some_and(|op| op.engine() == Engine::Compute)
+}
+
+/// Rewrites the `WAIT_COUNT` of `c`, whatever its format.
+fn set_wait_count(c: &mut Command, wait: u32) {
+    let (op, fields) = c.decode().unwrap();
+    *c = fields.encode(op, wait);
 }
 
 #[test]
@@ -93,12 +103,8 @@ fn a_missing_wait_is_reported_as_a_race() {
     let cfg = HwConfig::builtin("tiny").unwrap();
     let mut program = small_program(&cfg);
     // Drop the wait of the first compute command: it no longer waits for its loads.
-    let i = program
-        .commands
-        .iter()
-        .position(|c| (c.0[0] & 0xff) >= 0x10)
-        .unwrap();
-    program.commands[i].set(commands::field(Format::Window, "WAIT_COUNT").unwrap(), 0);
+    let i = program.commands.iter().position(is_compute).unwrap();
+    set_wait_count(&mut program.commands[i], 0);
     let err = Accel::open(ModelAccel::new(&cfg), &cfg)
         .unwrap()
         .run_program(&program, 1 << 40)
@@ -113,7 +119,7 @@ fn a_missing_wait_is_reported_as_a_race() {
 fn a_wait_on_a_later_command_is_reported_as_a_deadlock() {
     let cfg = HwConfig::builtin("tiny").unwrap();
     let mut program = small_program(&cfg);
-    program.commands[0].set(commands::field(Format::Dma, "WAIT_COUNT").unwrap(), 1);
+    set_wait_count(&mut program.commands[0], 1);
     let err = Accel::open(ModelAccel::new(&cfg), &cfg)
         .unwrap()
         .run_program(&program, 1 << 40)
@@ -139,7 +145,13 @@ fn raw_run(cfg: &HwConfig, program: &sushi_host::compile::program::Program) -> E
 fn a_bad_opcode_and_a_missing_end_are_refused_by_the_host_and_are_hardware_errors() {
     let cfg = HwConfig::builtin("tiny").unwrap();
     let mut bad_opcode = small_program(&cfg);
-    bad_opcode.commands[1].0[0] = (bad_opcode.commands[1].0[0] & !0xff) | 0x7f;
+    let unknown = &mut bad_opcode.commands[1];
+    Header {
+        opcode: 0x7f,
+        ..Header::decode(unknown)
+    }
+    .write(unknown)
+    .unwrap();
     let mut no_end = small_program(&cfg);
     no_end.commands.pop(); // the END
     for (program, code) in [
@@ -210,11 +222,7 @@ fn wide_layers_split_into_chunks_and_stay_bit_exact() {
                 }
                 Err(e) => panic!("{what}: {e}"),
             };
-            let computes = program
-                .commands
-                .iter()
-                .filter(|c| (c.0[0] & 0xff) >= 0x10)
-                .count();
+            let computes = program.commands.iter().filter(|c| is_compute(c)).count();
             if computes > net.layers.len() {
                 chunked += 1;
             }
@@ -274,7 +282,7 @@ fn tensors_too_big_for_the_activation_buffer_run_in_row_bands_through_dram() {
             let loads = program
                 .commands
                 .iter()
-                .filter(|c| c.0[0] & 0xff == 0x01)
+                .filter(|c| c.op() == Some(Op::LoadAct))
                 .count();
             if loads > 1 {
                 banded += 1;

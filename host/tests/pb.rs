@@ -21,7 +21,7 @@ use sushi_host::net::network::{Layer, Network, Shape};
 use sushi_host::net::supernet::{Role, SlotKind, SuperNet};
 use sushi_host::rng::SplitMix64;
 use sushi_hw::HwConfig;
-use sushi_hw::commands::{self, Command, Format};
+use sushi_hw::commands::{Command, Dma, Fields, Format, Op};
 
 fn supernet() -> &'static SuperNet {
     static NET: OnceLock<SuperNet> = OnceLock::new();
@@ -686,16 +686,8 @@ struct WeightSim<'a> {
     written: usize,
 }
 
-fn get(c: &Command, format: Format, name: &str) -> usize {
-    c.get(commands::field(format, name).unwrap()) as usize
-}
-
-fn op_name(c: &Command) -> &'static str {
-    commands::OPCODES
-        .iter()
-        .find(|o| u32::from(o.code) == c.0[0] & 0xff)
-        .unwrap()
-        .name
+fn op(c: &Command) -> Op {
+    c.op().unwrap()
 }
 
 impl<'a> WeightSim<'a> {
@@ -714,62 +706,57 @@ impl<'a> WeightSim<'a> {
     fn step(&mut self, i: usize) -> Option<Vec<u8>> {
         let wb = self.array.word_bytes();
         let c = self.program.commands[i];
-        let rows = |f| get(&c, f, "ROWS");
-        match op_name(&c) {
-            "LOAD_W" | "LOAD_PB" => {
-                let f = Format::Dma;
+        match c.decode().unwrap() {
+            (op @ (Op::LoadW | Op::LoadPb), Fields::Dma(d)) => {
                 let src: &[u8] = match self.program.relocs[i] {
                     Reloc::Image => &self.program.image,
                     Reloc::TileImage => self.tiles,
                     Reloc::None => panic!("a load without a DRAM address"),
                 };
-                let (dram, sram, count) = (
-                    get(&c, f, "DRAM_ADDR"),
-                    get(&c, f, "SRAM_ADDR"),
-                    get(&c, f, "COUNT"),
-                );
-                let (ds, ss) = (get(&c, f, "DRAM_STRIDE"), get(&c, f, "SRAM_STRIDE"));
-                assert!(rows(f) >= 1);
-                let dst = if op_name(&c) == "LOAD_W" {
+                let (dram, sram, count) =
+                    (d.dram_addr as usize, d.sram_addr as usize, d.count as usize);
+                let (ds, ss) = (d.dram_stride as usize, d.sram_stride as usize);
+                let rows = usize::from(d.rows);
+                assert!(rows >= 1);
+                let dst = if op == Op::LoadW {
                     &mut self.wmem
                 } else {
                     &mut self.pb
                 };
-                for r in 0..rows(f) {
+                for r in 0..rows {
                     let (a, w) = (dram + r * ds, sram + r * ss);
                     dst[w * wb..(w + count) * wb].copy_from_slice(&src[a..a + count * wb]);
                 }
-                if op_name(&c) == "LOAD_W" {
-                    self.written += rows(f) * count;
+                if op == Op::LoadW {
+                    self.written += rows * count;
                 }
                 None
             }
-            "COPY_PB" => {
-                let f = Format::Copy;
+            (_, Fields::Copy(cp)) => {
                 let (p, w, count) = (
-                    get(&c, f, "PB_ADDR"),
-                    get(&c, f, "WMEM_ADDR"),
-                    get(&c, f, "COUNT"),
+                    cp.pb_addr as usize,
+                    cp.wmem_addr as usize,
+                    cp.count as usize,
                 );
-                let (ps, ws) = (get(&c, f, "PB_STRIDE"), get(&c, f, "WMEM_STRIDE"));
-                assert!(rows(f) >= 1);
-                for r in 0..rows(f) {
+                let (ps, ws) = (cp.pb_stride as usize, cp.wmem_stride as usize);
+                let rows = usize::from(cp.rows);
+                assert!(rows >= 1);
+                for r in 0..rows {
                     let (a, b) = (p + r * ps, w + r * ws);
                     self.wmem[b * wb..(b + count) * wb]
                         .copy_from_slice(&self.pb[a * wb..(a + count) * wb]);
                 }
-                self.written += rows(f) * count;
+                self.written += rows * count;
                 None
             }
-            op @ ("CONV" | "DWCONV") => {
-                let f = Format::Window;
-                let k = get(&c, f, "KERNEL");
-                let words = if op == "CONV" {
-                    get(&c, f, "GROUPS") * k * k * get(&c, f, "IN_CV")
+            (op @ (Op::Conv | Op::Dwconv), Fields::Window(win)) => {
+                let (k, groups) = (usize::from(win.kernel), usize::from(win.groups));
+                let words = if op == Op::Conv {
+                    groups * k * k * usize::from(win.in_cv)
                 } else {
-                    get(&c, f, "GROUPS") * (k * k).div_ceil(self.array.rows)
+                    groups * (k * k).div_ceil(self.array.rows)
                 };
-                let w0 = get(&c, f, "W_ADDR");
+                let w0 = win.w_addr as usize;
                 Some(self.wmem[w0 * wb..(w0 + words) * wb].to_vec())
             }
             _ => None,
@@ -793,11 +780,11 @@ fn fill_pb(cfg: &HwConfig, image: &TileImage, map: &mut PbMap, g: &[u16]) -> Vec
     map.invalidate();
     let refill = map.refill(image, g).unwrap();
     let prog = compile_refill(&refill, image, cfg).unwrap();
-    assert_eq!(op_name(prog.commands.last().unwrap()), "END");
+    assert_eq!(op(prog.commands.last().unwrap()), Op::End);
     assert!(
         prog.commands[..prog.commands.len() - 1]
             .iter()
-            .all(|c| op_name(c) == "LOAD_PB")
+            .all(|c| op(c) == Op::LoadPb)
     );
     let mut sim = WeightSim::new(
         cfg,
@@ -842,14 +829,13 @@ fn check_subnet(
     let strip = |p: &Program| -> Vec<Command> {
         p.commands
             .iter()
-            .filter(|c| !matches!(op_name(c), "LOAD_W" | "COPY_PB"))
+            .filter(|c| !matches!(op(c), Op::LoadW | Op::CopyPb))
             .map(|c| {
-                let mut c = *c;
-                c.0[0] &= 0xff;
-                if commands::opcode(op_name(&c)).unwrap().format == Format::Dma {
-                    c.0[1] = 0;
+                let (op, mut fields) = c.decode().unwrap();
+                if let Fields::Dma(dma) = &mut fields {
+                    dma.dram_addr = 0;
                 }
-                c
+                fields.encode(op, 0)
             })
             .collect()
     };
@@ -861,7 +847,7 @@ fn check_subnet(
         p.commands
             .iter()
             .enumerate()
-            .filter(|(_, c)| matches!(op_name(c), "CONV" | "DWCONV" | "GAP" | "ADD"))
+            .filter(|(_, c)| matches!(op(c), Op::Conv | Op::Dwconv | Op::Gap | Op::Add))
             .map(|(i, _)| i)
             .collect::<Vec<_>>()
     };
@@ -904,16 +890,20 @@ fn check_subnet(
         plain.weight_bytes,
         "{what}"
     );
-    let words = |p: &Program, op: &str, f: Format| -> usize {
+    let words = |p: &Program, want: Op| -> usize {
         p.commands
             .iter()
-            .filter(|c| op_name(c) == op)
-            .map(|c| get(c, f, "ROWS") * get(c, f, "COUNT"))
+            .filter(|c| op(c) == want)
+            .map(|c| match c.decode().unwrap().1 {
+                Fields::Dma(d) => usize::from(d.rows) * d.count as usize,
+                Fields::Copy(cp) => usize::from(cp.rows) * cp.count as usize,
+                other => panic!("{other:?} moves no weight words"),
+            })
             .sum()
     };
     let wb = image.layout().array().word_bytes();
-    assert_eq!(words(&prog, "LOAD_W", Format::Dma) * wb, prog.weight_bytes);
-    assert_eq!(words(&prog, "COPY_PB", Format::Copy) * wb, prog.pb_bytes);
+    assert_eq!(words(&prog, Op::LoadW) * wb, prog.weight_bytes);
+    assert_eq!(words(&prog, Op::CopyPb) * wb, prog.pb_bytes);
     Some(prog)
 }
 
@@ -996,7 +986,7 @@ fn a_subnet_inside_the_cached_subgraph_reads_no_weights_from_dram() {
                     cfg.name
                 );
                 assert!(p.pb_bytes > 0);
-                assert!(!p.commands.iter().any(|c| op_name(c) == "LOAD_W"));
+                assert!(!p.commands.iter().any(|c| op(c) == Op::LoadW));
                 inside += 1;
             }
         }
@@ -1017,7 +1007,7 @@ fn command_counts_for_an_empty_and_a_warm_pb() {
         let image = TileImage::build(net, Array::of(&cfg));
         let mut map = PbMap::for_config(&cfg);
         let n = net.subnets.len();
-        let count = |p: &Program, op: &str| p.commands.iter().filter(|c| op_name(c) == op).count();
+        let count = |p: &Program, want: Op| p.commands.iter().filter(|c| op(c) == want).count();
         let g = net.subnets[0].config.clone();
         for id in [0, n / 2, n - 1] {
             let Ok(plain) = compile(&net.network(id).unwrap(), &cfg, Outputs::Last) else {
@@ -1027,23 +1017,23 @@ fn command_counts_for_an_empty_and_a_warm_pb() {
             let cold = compile_subnet(net, id, &image, &map, &cfg, Outputs::Last).unwrap();
             map.refill(&image, &g).unwrap();
             let warm = compile_subnet(net, id, &image, &map, &cfg, Outputs::Last).unwrap();
-            let chunks = count(&plain, "LOAD_EPI");
+            let chunks = count(&plain, Op::LoadEpi);
             for p in [&cold, &warm] {
-                assert!(count(p, "LOAD_W") + count(p, "COPY_PB") <= 3 * chunks);
+                assert!(count(p, Op::LoadW) + count(p, Op::CopyPb) <= 3 * chunks);
             }
             eprintln!(
                 "{} SubNet {id}: plain {} cmds ({} LOAD_W, {} B); empty PB {} cmds ({} LOAD_W, {} B DRAM); PB = SubNet 0: {} cmds ({} LOAD_W {} B, {} COPY_PB {} B); {chunks} chunks",
                 cfg.name,
                 plain.commands.len(),
-                count(&plain, "LOAD_W"),
+                count(&plain, Op::LoadW),
                 plain.weight_bytes,
                 cold.commands.len(),
-                count(&cold, "LOAD_W"),
+                count(&cold, Op::LoadW),
                 cold.weight_bytes,
                 warm.commands.len(),
-                count(&warm, "LOAD_W"),
+                count(&warm, Op::LoadW),
                 warm.weight_bytes,
-                count(&warm, "COPY_PB"),
+                count(&warm, Op::CopyPb),
                 warm.pb_bytes,
             );
         }
@@ -1061,22 +1051,23 @@ fn tile_image_addresses_relocate_to_the_tile_image_base() {
     assert_eq!(p.relocs.len(), p.commands.len());
     let (base, tiles) = (0x1000_0000u64, 0x2000_0000u64);
     let out = p.relocated_image_with(base, tiles);
-    let f = commands::field(Format::Dma, "DRAM_ADDR").unwrap();
+    // Word 1 of every command: DRAM_ADDR in a DMA command, left alone in the others.
+    let dram_addr = |c: &Command| Dma::decode(c).dram_addr;
     for (i, c) in p.commands.iter().enumerate() {
         let bytes: [u8; 32] = out[i * 32..i * 32 + 32].try_into().unwrap();
         let r = Command::from_bytes(&bytes);
         let want = match p.relocs[i] {
-            Reloc::None => c.get(f),
-            Reloc::Image => c.get(f) + base as u32,
-            Reloc::TileImage => c.get(f) + tiles as u32,
+            Reloc::None => dram_addr(c),
+            Reloc::Image => dram_addr(c) + base as u32,
+            Reloc::TileImage => dram_addr(c) + tiles as u32,
         };
-        assert_eq!(r.get(f), want);
-        let kind = match op_name(c) {
-            "LOAD_W" => Reloc::TileImage,
-            n if commands::opcode(n).unwrap().format == Format::Dma => Reloc::Image,
+        assert_eq!(dram_addr(&r), want);
+        let kind = match op(c) {
+            Op::LoadW => Reloc::TileImage,
+            o if o.format() == Format::Dma => Reloc::Image,
             _ => Reloc::None,
         };
-        assert_eq!(p.relocs[i], kind, "command {i} {}", op_name(c));
+        assert_eq!(p.relocs[i], kind, "command {i} {}", op(c));
     }
     // A plain program has no tile-image addresses and relocates as before.
     let plain = compile(&net.network(3).unwrap(), &cfg, Outputs::Last).unwrap();

@@ -539,47 +539,6 @@ impl Command {
     }
 }
 
-/// The string-keyed API the typed formats replace, kept until its callers move to them.
-impl Command {
-    /// A command with this opcode and no wait.
-    pub fn new(op: &Opcode) -> Self {
-        let mut c = Command::default();
-        c.0[0] = u32::from(op.code);
-        c
-    }
-
-    /// Sets `field` to `value`; panics when the value does not fit (a compiler bug).
-    pub fn set(&mut self, field: &CmdField, value: u32) -> &mut Self {
-        assert!(
-            value & !mask(field.bits) == 0,
-            "command field {} is {} bits; {value:#x} does not fit",
-            field.name,
-            field.bits
-        );
-        let w = &mut self.0[field.word as usize];
-        *w = (*w & !(mask(field.bits) << field.lsb)) | (value << field.lsb);
-        self
-    }
-
-    /// Reads a field.
-    pub fn get(&self, field: &CmdField) -> u32 {
-        (self.0[field.word as usize] >> field.lsb) & mask(field.bits)
-    }
-}
-
-/// Looks a field up by format and name (for encoders that name fields as data).
-pub fn field(format: Format, name: &str) -> Option<&'static CmdField> {
-    HEADER_FIELDS
-        .iter()
-        .chain(format.fields())
-        .find(|f| f.name == name)
-}
-
-/// Looks an opcode up by name.
-pub fn opcode(name: &str) -> Option<&'static Opcode> {
-    OPCODES.iter().find(|o| o.name == name)
-}
-
 /// The low `bits` bits set.
 const fn mask(bits: u32) -> u32 {
     if bits >= 32 {

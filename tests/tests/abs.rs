@@ -14,9 +14,14 @@ use sushi_host::net::network::{RandomSpec, random_network};
 use sushi_host::net::supernet::SuperNet;
 use sushi_hw::HwConfig;
 use sushi_hw::bus::read_counter;
+use sushi_hw::commands::{Command, Engine};
 use sushi_hw::regs;
 use sushi_sim::{RtlSim, Stalls};
 use sushi_tests::{TestRng, config, rtl, seed};
+
+fn engine(c: &Command) -> Option<Engine> {
+    c.op().map(|op| op.engine())
+}
 
 fn supernet() -> &'static SuperNet {
     sushi_tests::shipped_supernet()
@@ -45,12 +50,12 @@ fn measure(accel: &mut Accel<RtlSim>, cfg: &HwConfig, p: &Program, what: String)
     let n_comp = p
         .commands
         .iter()
-        .filter(|c| (c.0[0] & 0xff) >= 0x10)
+        .filter(|c| engine(c) == Some(Engine::Compute))
         .count();
     let n_dma = p
         .commands
         .iter()
-        .filter(|c| (1..0x10).contains(&(c.0[0] & 0xff)))
+        .filter(|c| engine(c) == Some(Engine::Dma))
         .count();
     Row {
         what: format!("{what} [{n_comp}c {n_dma}d]"),
@@ -283,7 +288,7 @@ fn each_operator_takes_its_loop_nest_plus_a_fixed_cost() {
         let ncomp = p
             .commands
             .iter()
-            .filter(|c| (c.0[0] & 0xff) >= 0x10)
+            .filter(|c| engine(c) == Some(Engine::Compute))
             .count();
         eprintln!(
             "{name:<24} cmds {ncomp:>3} rtl comp {comp:>7} model {:>7} total rtl {} model {}",

@@ -4,37 +4,30 @@
 //! refuses a bad program before anything reaches the device.
 
 use sushi_host::compile::program::{Outputs, compile};
-use sushi_host::device::checks::{Limits, Window, check_command, check_stream, opcode_of};
 use sushi_host::device::driver::{Accel, DriverError};
 use sushi_host::device::model::ModelAccel;
 use sushi_host::net::network::{RandomSpec, random_network};
-use sushi_hw::commands::{self, Command};
+use sushi_host::device::checks::{Limits, Window, check_command, check_stream};
+use sushi_hw::commands::{Command, Control, CopyPb, Dma, Op};
 use sushi_hw::regs::{self, ErrorCode};
 use sushi_hw::{Bus, HwConfig};
 use sushi_sim::{RtlSim, Stalls};
 use sushi_tests::{TestRng, config, long_run, rtl, seed};
 
-fn cmd(op: &str, fields: &[(&str, u64)]) -> Command {
-    let op = commands::opcode(op).expect("opcode");
-    let mut c = Command::new(op);
-    for (name, value) in fields {
-        c.set(
-            commands::field(op.format, name).expect("field"),
-            *value as u32,
-        );
-    }
-    c
+/// A value for a 32-bit field (narrower fields check their width when encoded).
+fn word(v: u64) -> u32 {
+    u32::try_from(v).expect("a 32-bit value")
 }
 
 /// A random DMA or COPY_PB command whose fields straddle the limits of `l` and the window `w`.
 fn random_transfer(rng: &mut TestRng, l: &Limits, w: Window) -> Command {
     let ops = [
-        "LOAD_ACT",
-        "STORE_ACT",
-        "LOAD_W",
-        "LOAD_PB",
-        "LOAD_EPI",
-        "COPY_PB",
+        Op::LoadAct,
+        Op::StoreAct,
+        Op::LoadW,
+        Op::LoadPb,
+        Op::LoadEpi,
+        Op::CopyPb,
     ];
     let op = ops[rng.below(ops.len() as u64) as usize];
     let rows = [0, 1, 1, 2, 3][rng.below(5) as usize];
@@ -47,24 +40,22 @@ fn random_transfer(rng: &mut TestRng, l: &Limits, w: Window) -> Command {
             rng.below(cap)
         }
     };
-    if op == "COPY_PB" {
+    if op == Op::CopyPb {
         let (pb, wmem) = (near(rng, l.pb_words), near(rng, l.wmem_words));
-        return cmd(
-            op,
-            &[
-                ("PB_ADDR", pb),
-                ("WMEM_ADDR", wmem),
-                ("COUNT", count),
-                ("ROWS", rows),
-                ("PB_STRIDE", count + rng.below(4)),
-                ("WMEM_STRIDE", count + rng.below(4)),
-            ],
-        );
+        return CopyPb {
+            pb_addr: word(pb),
+            wmem_addr: word(wmem),
+            count: word(count),
+            rows,
+            pb_stride: word(count + rng.below(4)),
+            wmem_stride: word(count + rng.below(4)),
+        }
+        .encode(op, 0);
     }
     let cap = match op {
-        "LOAD_ACT" | "STORE_ACT" => l.act_vectors,
-        "LOAD_W" => l.wmem_words,
-        "LOAD_PB" => l.pb_words,
+        Op::LoadAct | Op::StoreAct => l.act_vectors,
+        Op::LoadW => l.wmem_words,
+        Op::LoadPb => l.pb_words,
         _ => l.epi_entries,
     };
     let d = l.data_bytes;
@@ -84,23 +75,21 @@ fn random_transfer(rng: &mut TestRng, l: &Limits, w: Window) -> Command {
         dram = w.base - d * (1 + rng.below(8));
     }
     let stride = (count * 64).div_ceil(d) * d + if rng.below(8) == 0 { 1 } else { 0 };
-    cmd(
-        op,
-        &[
-            ("DRAM_ADDR", dram),
-            ("SRAM_ADDR", sram),
-            ("COUNT", count),
-            ("ROWS", rows),
-            ("DRAM_STRIDE", stride),
-            ("SRAM_STRIDE", count + rng.below(4)),
-        ],
-    )
+    Dma {
+        dram_addr: word(dram),
+        sram_addr: word(sram),
+        count: word(count),
+        rows,
+        dram_stride: word(stride),
+        sram_stride: word(count + rng.below(4)),
+    }
+    .encode(op, 0)
 }
 
 /// Runs `c` alone (END after it) on the RTL; returns the code the job ended with.
 fn rtl_verdict(sim: &mut RtlSim, at: u64, c: &Command) -> ErrorCode {
     let mut bytes = c.to_bytes().to_vec();
-    bytes.extend_from_slice(&cmd("END", &[]).to_bytes());
+    bytes.extend_from_slice(&Control.encode(Op::End, 0).to_bytes());
     sim.write_dram(at, &bytes).unwrap();
     sim.write_reg(regs::CMD_BASE, at as u32).unwrap();
     sim.write_reg(regs::CMD_LIMIT, 2).unwrap();
@@ -139,14 +128,15 @@ fn the_host_refuses_exactly_the_transfers_the_rtl_refuses_with_the_same_code() {
     let mut by_code = std::collections::BTreeMap::<String, usize>::new();
     for i in 0..cases {
         let c = random_transfer(&mut rng, &limits, window);
-        let op = opcode_of(&c).expect("opcode");
+        let op = c.op().expect("opcode");
         let host = check_command(op, &c, &limits, window);
         let device = rtl_verdict(&mut sim, at, &c);
         let host_code = host.as_ref().err().map_or(ErrorCode::None, |r| r.code);
         assert_eq!(
-            host_code, device,
-            "case {i}: {} {:?}: the host says {host:?}, the RTL {device:?}",
-            op.name, c
+            host_code,
+            device,
+            "case {i}: {op} {:?}: the host says {host:?}, the RTL {device:?}",
+            c.decode()
         );
         *by_code.entry(format!("{host_code:?}")).or_default() += 1;
     }
@@ -210,7 +200,7 @@ fn refused_before_sending(cfg: &HwConfig, mutate: impl Fn(&mut Command), want: E
     let dma = program
         .commands
         .iter()
-        .position(|c| opcode_of(c).is_some_and(|o| o.name == "LOAD_W"))
+        .position(|c| c.op() == Some(Op::LoadW))
         .expect("a LOAD_W");
     mutate(&mut program.commands[dma]);
     let mut accel = Accel::open(ModelAccel::new(cfg), cfg).expect("opens");
@@ -235,14 +225,16 @@ fn refused_before_sending(cfg: &HwConfig, mutate: impl Fn(&mut Command), want: E
 fn the_driver_refuses_a_program_that_would_leave_the_window_or_overflow_the_pb_before_sending_it() {
     let cfg = config("tiny");
     let limits = Limits::of(&cfg);
-    let dram_addr = commands::field(commands::Format::Dma, "DRAM_ADDR").unwrap();
-    let sram_addr = commands::field(commands::Format::Dma, "SRAM_ADDR").unwrap();
     // A weight load pointed past the end of DRAM (relocation adds the image base).
     let beyond = cfg.spec.dram.bytes as u32;
     refused_before_sending(
         &cfg,
         |c| {
-            c.set(dram_addr, beyond);
+            let load = Dma {
+                dram_addr: beyond,
+                ..Dma::decode(c)
+            };
+            load.write(c).unwrap();
         },
         ErrorCode::DmaWindow,
     );
@@ -250,17 +242,23 @@ fn the_driver_refuses_a_program_that_would_leave_the_window_or_overflow_the_pb_b
     refused_before_sending(
         &cfg,
         |c| {
-            c.set(sram_addr, limits.wmem_words as u32);
+            let load = Dma {
+                sram_addr: limits.wmem_words as u32,
+                ..Dma::decode(c)
+            };
+            load.write(c).unwrap();
         },
         ErrorCode::BadCommand,
     );
     // The same load turned into a PB fill beyond the PB.
-    let load_pb = commands::opcode("LOAD_PB").unwrap();
     refused_before_sending(
         &cfg,
         |c| {
-            c.0[0] = (c.0[0] & !0xff) | u32::from(load_pb.code);
-            c.set(sram_addr, limits.pb_words as u32);
+            let fill = Dma {
+                sram_addr: limits.pb_words as u32,
+                ..Dma::decode(c)
+            };
+            *c = fill.encode(Op::LoadPb, c.wait_count());
         },
         ErrorCode::PbOverflow,
     );

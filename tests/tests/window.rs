@@ -9,29 +9,31 @@ use sushi_host::device::driver::Accel;
 use sushi_host::device::model::ModelAccel;
 use sushi_host::net::network::{RandomSpec, random_network};
 use sushi_hw::bus::read_counter;
-use sushi_hw::commands::{self, COMMAND_BYTES, Command};
+use sushi_hw::commands::{self, COMMAND_BYTES, Command, Control, CopyPb, Dma, Op};
 use sushi_hw::regs::{self, ErrorCode};
 use sushi_hw::{Bus, HwConfig};
 use sushi_sim::{RtlSim, Stalls};
 use sushi_tests::{TestRng, config, rtl, seed};
 
-/// A command of opcode `op` with the named fields set (ROWS defaults to 1).
-fn cmd(op: &str, fields: &[(&str, u32)]) -> Command {
-    let op = commands::opcode(op).expect("opcode");
-    let mut c = Command::new(op);
-    if let Some(rows) = commands::field(op.format, "ROWS") {
-        c.set(rows, 1);
+/// A one-row DMA transfer of `count` units between `dram_addr` and `sram_addr`.
+fn one_row(dram_addr: u32, sram_addr: u32, count: u32) -> Dma {
+    Dma {
+        dram_addr,
+        sram_addr,
+        count,
+        rows: 1,
+        ..Dma::default()
     }
-    for (name, value) in fields {
-        c.set(commands::field(op.format, name).expect("field"), *value);
-    }
-    c
+}
+
+fn end() -> Command {
+    Control.encode(Op::End, 0)
 }
 
 /// Writes `stream` (END appended) at `at` and runs it; returns STATUS at the end.
 fn run_stream(sim: &mut RtlSim, at: u64, stream: &[Command]) -> u32 {
     let mut bytes = Vec::new();
-    for c in stream.iter().chain(std::iter::once(&cmd("END", &[]))) {
+    for c in stream.iter().chain(std::iter::once(&end())) {
         bytes.extend_from_slice(&c.to_bytes());
     }
     sim.write_dram(at, &bytes).unwrap();
@@ -128,17 +130,15 @@ fn a_load_whose_second_row_leaves_the_window_stops_with_err_dma_window_and_touch
         let status = run_stream(
             &mut sim,
             window.0,
-            &[cmd(
-                "LOAD_W",
-                &[
-                    ("DRAM_ADDR", row0 as u32),
-                    ("SRAM_ADDR", 0),
-                    ("COUNT", 4),
-                    ("ROWS", 2),
-                    ("DRAM_STRIDE", 4 * word),
-                    ("SRAM_STRIDE", 4),
-                ],
-            )],
+            &[Dma {
+                dram_addr: row0 as u32,
+                sram_addr: 0,
+                count: 4,
+                rows: 2,
+                dram_stride: 4 * word,
+                sram_stride: 4,
+            }
+            .encode(Op::LoadW, 0)],
         );
         assert_eq!(error_of(status), ErrorCode::DmaWindow);
         assert_eq!(counter(&mut sim, regs::DMA_WINDOW_VIOLATIONS_LO), 1);
@@ -190,14 +190,7 @@ fn a_store_or_a_memcpy_reaching_outside_writes_nothing_outside() {
     let status = run_stream(
         &mut sim,
         window.0,
-        &[cmd(
-            "STORE_ACT",
-            &[
-                ("DRAM_ADDR", (window.1 + 1 - 64) as u32),
-                ("SRAM_ADDR", 0),
-                ("COUNT", 64),
-            ],
-        )],
+        &[one_row((window.1 + 1 - 64) as u32, 0, 64).encode(Op::StoreAct, 0)],
     );
     assert_eq!(error_of(status), ErrorCode::DmaWindow);
     assert_guards_intact(&mut sim, window, "STORE_ACT");
@@ -233,10 +226,11 @@ fn commands_outside_the_window_are_never_fetched() {
     // the window is not a violation because END comes first.
     clear_status(&mut sim);
     let at = window.1 + 1 - 2 * COMMAND_BYTES as u64;
-    let mut bytes = cmd("LOAD_EPI", &[("DRAM_ADDR", window.0 as u32), ("COUNT", 1)])
+    let mut bytes = one_row(window.0 as u32, 0, 1)
+        .encode(Op::LoadEpi, 0)
         .to_bytes()
         .to_vec();
-    bytes.extend_from_slice(&cmd("END", &[]).to_bytes());
+    bytes.extend_from_slice(&end().to_bytes());
     sim.write_dram(at, &bytes).unwrap();
     start_stream(&mut sim, at, 16);
     assert!(sim.wait_idle(100_000).unwrap().idle);
@@ -255,30 +249,23 @@ fn pb_overflows_are_refused_before_anything_moves_and_counted() {
     let base = sim.dram().base as u32;
     let cases = [
         // One word past the end in one row.
-        cmd(
-            "LOAD_PB",
-            &[
-                ("DRAM_ADDR", base),
-                ("SRAM_ADDR", pb_words - 3),
-                ("COUNT", 4),
-            ],
-        ),
+        one_row(base, pb_words - 3, 4).encode(Op::LoadPb, 0),
         // The last of three rows past the end.
-        cmd(
-            "LOAD_PB",
-            &[
-                ("DRAM_ADDR", base),
-                ("SRAM_ADDR", pb_words - 9),
-                ("COUNT", 2),
-                ("ROWS", 3),
-                ("SRAM_STRIDE", 4),
-            ],
-        ),
+        Dma {
+            rows: 3,
+            sram_stride: 4,
+            ..one_row(base, pb_words - 9, 2)
+        }
+        .encode(Op::LoadPb, 0),
         // A copy reading past the PB.
-        cmd(
-            "COPY_PB",
-            &[("PB_ADDR", pb_words - 1), ("WMEM_ADDR", 0), ("COUNT", 2)],
-        ),
+        CopyPb {
+            pb_addr: pb_words - 1,
+            wmem_addr: 0,
+            count: 2,
+            rows: 1,
+            ..CopyPb::default()
+        }
+        .encode(Op::CopyPb, 0),
     ];
     for (i, c) in cases.iter().enumerate() {
         clear_status(&mut sim);
@@ -297,11 +284,16 @@ fn pb_overflows_are_refused_before_anything_moves_and_counted() {
     }
     // ROWS = 0, and ROWS = 2 where one row is required, are malformed, not overflows.
     for c in [
-        cmd("LOAD_W", &[("DRAM_ADDR", base), ("COUNT", 1), ("ROWS", 0)]),
-        cmd(
-            "LOAD_ACT",
-            &[("DRAM_ADDR", base), ("COUNT", 1), ("ROWS", 2)],
-        ),
+        Dma {
+            rows: 0,
+            ..one_row(base, 0, 1)
+        }
+        .encode(Op::LoadW, 0),
+        Dma {
+            rows: 2,
+            ..one_row(base, 0, 1)
+        }
+        .encode(Op::LoadAct, 0),
     ] {
         clear_status(&mut sim);
         let status = run_stream(&mut sim, u64::from(base) + 4096, &[c]);
@@ -314,25 +306,24 @@ fn pb_overflows_are_refused_before_anything_moves_and_counted() {
 fn a_conv_reducing_more_input_vectors_than_a_position_holds_is_a_bad_command() {
     let (cfg, mut sim) = tiny_sim(Stalls::none(), 1);
     let base = sim.dram().base as u32;
-    let conv = |in_vectors: u32| {
-        cmd(
-            "CONV",
-            &[
-                ("KERNEL", 1),
-                ("STRIDE", 1),
-                ("IN_H", 2),
-                ("IN_W", 2),
-                ("IN_CV", 2),
-                ("OUT_CV", 2),
-                ("OUT_ADDR", 64),
-                ("OUT_ROWS", 2),
-                ("GROUPS", 1),
-                ("IN_VECTORS", in_vectors),
-            ],
-        )
+    let conv = |in_vectors: u8| {
+        commands::Window {
+            kernel: 1,
+            stride: 1,
+            in_h: 2,
+            in_w: 2,
+            in_cv: 2,
+            out_cv: 2,
+            out_addr: 64,
+            out_rows: 2,
+            groups: 1,
+            in_vectors,
+            ..commands::Window::default()
+        }
+        .encode(Op::Conv, 0)
     };
     let limits = sushi_host::device::checks::Limits::of(&cfg);
-    let op = commands::opcode("CONV").unwrap();
+    let op = Op::Conv;
     let window = sushi_host::device::checks::Window {
         base: u64::from(base),
         last: u64::from(base) + (1 << 20),
@@ -359,18 +350,17 @@ fn a_soft_reset_aborts_a_running_job_and_clears_status_when_idle() {
     let base = sim.dram().base;
     let word = cfg.spec.array.rows * cfg.spec.array.cols;
     // A long job: many PB fills.
-    let fill = cmd(
-        "LOAD_PB",
-        &[
-            ("DRAM_ADDR", base as u32),
-            ("COUNT", 64),
-            ("ROWS", 16),
-            ("DRAM_STRIDE", 64 * word),
-            ("SRAM_STRIDE", 64),
-        ],
-    );
+    let fill = Dma {
+        dram_addr: base as u32,
+        sram_addr: 0,
+        count: 64,
+        rows: 16,
+        dram_stride: 64 * word,
+        sram_stride: 64,
+    }
+    .encode(Op::LoadPb, 0);
     let stream: Vec<Command> = std::iter::repeat_n(fill, 8)
-        .chain(std::iter::once(cmd("END", &[])))
+        .chain(std::iter::once(end()))
         .collect();
     let mut bytes = Vec::new();
     for c in &stream {

@@ -17,7 +17,7 @@
 
 use serde::Serialize;
 use sushi_hw::HwConfig;
-use sushi_hw::commands::{self, Command, Engine, Format};
+use sushi_hw::commands::{self, Command, Engine, Fields, Op};
 
 use crate::compile::layout;
 use crate::compile::program::Program;
@@ -184,30 +184,22 @@ impl Port {
     }
 }
 
-fn get(c: &Command, format: Format, name: &str) -> u64 {
-    u64::from(c.get(commands::field(format, name).expect("field of the format")))
-}
-
 /// DRAM beats a DMA command moves (0 for compute commands and COPY_PB).
 fn dram_beats(c: &Command, config: &HwConfig, port: &Port) -> u64 {
-    let op = commands::OPCODES
-        .iter()
-        .find(|o| u32::from(o.code) == c.0[0] & 0xff)
-        .expect("a known opcode");
-    if op.format != Format::Dma {
+    let (op, fields) = c.decode().expect("a known opcode");
+    let Fields::Dma(dma) = fields else {
         return 0;
-    }
-    let f = Format::Dma;
+    };
     let (r, col) = (
         u64::from(config.spec.array.rows),
         u64::from(config.spec.array.cols),
     );
-    let unit = match op.name {
-        "LOAD_ACT" | "STORE_ACT" => col,
-        "LOAD_EPI" => commands::EPI_ENTRY_BYTES as u64,
+    let unit = match op {
+        Op::LoadAct | Op::StoreAct => col,
+        Op::LoadEpi => commands::EPI_ENTRY_BYTES as u64,
         _ => r * col,
     };
-    (get(c, f, "COUNT") * unit).div_ceil(port.data_bytes) * get(c, f, "ROWS").max(1)
+    (u64::from(dma.count) * unit).div_ceil(port.data_bytes) * u64::from(dma.rows).max(1)
 }
 
 /// Cycles from a windowed command's first step to one past its last, group by group (an output
@@ -253,30 +245,26 @@ fn window_steps(
 fn duration(c: &Command, config: &HwConfig, port: &Port, t: &Timing) -> u64 {
     let r = u64::from(config.spec.array.rows);
     let col = u64::from(config.spec.array.cols);
-    let op = commands::OPCODES
-        .iter()
-        .find(|o| u32::from(o.code) == c.0[0] & 0xff)
-        .expect("a known opcode");
-    match op.name {
-        "CONV" | "DWCONV" | "GAP" => {
-            let f = Format::Window;
-            let k = get(c, f, "KERNEL");
-            let s = get(c, f, "STRIDE");
-            let in_w = get(c, f, "IN_W");
-            let in_h = get(c, f, "IN_H");
-            let in_vectors = get(c, f, "IN_VECTORS");
-            let rows = get(c, f, "OUT_ROWS");
-            let groups = get(c, f, "GROUPS");
+    let (op, fields) = c.decode().expect("a known opcode");
+    match fields {
+        Fields::Window(win) => {
+            let k = u64::from(win.kernel);
+            let s = u64::from(win.stride);
+            let in_w = u64::from(win.in_w);
+            let in_h = u64::from(win.in_h);
+            let in_vectors = u64::from(win.in_vectors);
+            let rows = u64::from(win.out_rows);
+            let groups = u64::from(win.groups);
             let ow = if in_w == 0 { 0 } else { (in_w - 1) / s + 1 };
             let taps = k * k;
             // The first position's last step waits for its group's epilogue parameters, which
             // load one entry per cycle (CONV: R entries; DWCONV, GAP: C).
-            match op.name {
-                "CONV" => {
+            match op {
+                Op::Conv => {
                     let position = (taps * in_vectors).max(r / col);
                     window_steps(groups, rows * ow, position, r, r / col, t) + t.conv_overhead
                 }
-                "DWCONV" => {
+                Op::Dwconv => {
                     // Folded (one input row per bank word, outputs in half a block): the two
                     // halves of the rows take a run of up to two taps a step. Otherwise stride 2
                     // needs its second phase only for outputs in a block's upper half.
@@ -295,23 +283,19 @@ fn duration(c: &Command, config: &HwConfig, port: &Port, t: &Timing) -> u64 {
                 _ => window_steps(groups, 1, in_h * in_w, col, 1, t) + t.compute_overhead,
             }
         }
-        "ADD" => get(c, Format::Add, "VECTORS").div_ceil(r) * (col + 1) + t.add_overhead,
-        "COPY_PB" => {
-            let f = Format::Copy;
-            get(c, f, "COUNT") * get(c, f, "ROWS") + t.copy_overhead
-        }
-        name => {
-            let f = Format::Dma;
-            let count = get(c, f, "COUNT");
-            let rows = get(c, f, "ROWS").max(1);
-            let unit = match name {
-                "LOAD_ACT" | "STORE_ACT" => col,
-                "LOAD_EPI" => commands::EPI_ENTRY_BYTES as u64,
+        Fields::Add(add) => u64::from(add.vectors).div_ceil(r) * (col + 1) + t.add_overhead,
+        Fields::Copy(copy) => u64::from(copy.count) * u64::from(copy.rows) + t.copy_overhead,
+        Fields::Dma(dma) => {
+            let count = u64::from(dma.count);
+            let rows = u64::from(dma.rows).max(1);
+            let unit = match op {
+                Op::LoadAct | Op::StoreAct => col,
+                Op::LoadEpi => commands::EPI_ENTRY_BYTES as u64,
                 _ => r * col,
             };
             let row_beats = (count * unit).div_ceil(port.data_bytes);
             let beats = row_beats * rows;
-            if name == "STORE_ACT" {
+            if op == Op::StoreAct {
                 port.write_cycles(beats) + port.write_latency + t.store_overhead
             } else if beats == 0 {
                 t.load_overhead
@@ -322,6 +306,8 @@ fn duration(c: &Command, config: &HwConfig, port: &Port, t: &Timing) -> u64 {
                     + (rows - 1) * t.row_overhead
             }
         }
+        // END occupies no engine: the replay stops at it.
+        Fields::Control(_) => 0,
     }
 }
 
@@ -374,12 +360,8 @@ fn fetch_contention(
     }
     let mut extra = vec![0; program.commands.len()];
     for ct in &replayed.commands {
-        let c = &program.commands[ct.index];
-        let name = commands::OPCODES
-            .iter()
-            .find(|o| u32::from(o.code) == c.0[0] & 0xff)
-            .map_or("", |o| o.name);
-        if matches!(name, "LOAD_ACT" | "LOAD_W" | "LOAD_PB" | "LOAD_EPI") {
+        let op = program.commands[ct.index].op();
+        if matches!(op, Some(Op::LoadAct | Op::LoadW | Op::LoadPb | Op::LoadEpi)) {
             // Only while the load's own beats stream: after its first read latency.
             let during = arrivals
                 .iter()
@@ -413,13 +395,10 @@ fn replay(
     let mut dispatches = Vec::new();
     let mut dram_bytes = 0u64;
     for (i, c) in program.commands.iter().enumerate() {
-        let Some(op) = commands::OPCODES
-            .iter()
-            .find(|o| u32::from(o.code) == c.0[0] & 0xff)
-        else {
+        let Some(op) = c.op() else {
             break;
         };
-        let e = match op.engine {
+        let e = match op.engine() {
             Engine::Dma => 0,
             Engine::Compute => 1,
             Engine::Control => break,
@@ -432,7 +411,7 @@ fn replay(
         }
         last_dispatch = dispatch;
         dispatches.push(dispatch);
-        let wait = u64::from(c.0[0] >> 8) as usize;
+        let wait = c.wait_count() as usize;
         let other = &done[1 - e];
         let ready = if wait == 0 {
             0

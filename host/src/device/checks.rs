@@ -10,7 +10,9 @@
 //! extents; their activation extents depend on the tensor walk and are left to the RTL.
 
 use sushi_hw::HwConfig;
-use sushi_hw::commands::{self, COMMAND_BYTES, Command, Engine, Format, Opcode};
+use sushi_hw::commands::{
+    self, Add, COMMAND_BYTES, Command, CopyPb, Dma, Engine, Fields, Header, Op,
+};
 use sushi_hw::regs::ErrorCode;
 
 /// The on-chip capacities and bus width a command is checked against.
@@ -105,26 +107,29 @@ pub fn check_stream(
     window: Window,
 ) -> Result<(), StreamRejection> {
     for (index, cmd) in stream.iter().enumerate() {
-        let op = opcode_of(cmd).ok_or_else(|| StreamRejection {
+        let op = cmd.op().ok_or_else(|| StreamRejection {
             index,
             op: "?",
             rejection: reject(
                 ErrorCode::BadOpcode,
-                format!("opcode {:#04x} is not one of OP_*", cmd.0[0] & 0xff),
+                format!(
+                    "opcode {:#04x} is not one of OP_*",
+                    Header::decode(cmd).opcode
+                ),
             ),
         })?;
-        if op.engine == Engine::Control {
+        if op.engine() == Engine::Control {
             return Ok(());
         }
         check_command(op, cmd, limits, window).map_err(|rejection| StreamRejection {
             index,
-            op: op.name,
+            op: op.name(),
             rejection,
         })?;
     }
     Err(StreamRejection {
         index: stream.len(),
-        op: "END",
+        op: Op::End.name(),
         rejection: reject(
             ErrorCode::NoEnd,
             format!("{} commands without an END", stream.len()),
@@ -132,52 +137,44 @@ pub fn check_stream(
     })
 }
 
-/// The opcode of `cmd`, if it is one.
-pub fn opcode_of(cmd: &Command) -> Option<&'static Opcode> {
-    commands::OPCODES
-        .iter()
-        .find(|o| u32::from(o.code) == cmd.0[0] & 0xff)
-}
-
-/// Checks one command of opcode `op` (not `END`).
+/// Checks one command `cmd` of opcode `op` (not `END`).
 pub fn check_command(
-    op: &Opcode,
+    op: Op,
     cmd: &Command,
     limits: &Limits,
     window: Window,
 ) -> Result<(), Rejection> {
-    match op.format {
-        Format::Dma => check_dma(op.name, cmd, limits, window),
-        Format::Copy => check_copy_pb(cmd, limits),
-        Format::Window => check_window_op(op.name, cmd, limits),
-        Format::Add => check_add(cmd, limits),
-        Format::Control => Ok(()),
+    match Fields::decode(op.format(), cmd) {
+        Fields::Dma(dma) => check_dma(op, &dma, limits, window),
+        Fields::Copy(copy) => check_copy_pb(&copy, limits),
+        Fields::Window(win) => check_window_op(op, &win, limits),
+        Fields::Add(add) => check_add(&add, limits),
+        Fields::Control(_) => Ok(()),
     }
-}
-
-fn getter(cmd: &Command, format: Format) -> impl Fn(&str) -> u64 + '_ {
-    move |name| u64::from(cmd.get(commands::field(format, name).expect("command field")))
 }
 
 /// `LOAD_ACT`, `STORE_ACT`, `LOAD_W`, `LOAD_PB`, `LOAD_EPI`, in the RTL's order: `ROWS` (at least
 /// 1, exactly 1 for `LOAD_ACT`, `STORE_ACT`, `LOAD_EPI`), alignment of `DRAM_ADDR` (and of
 /// `DRAM_STRIDE` when `ROWS > 1`), the on-chip extent (`ERR_PB_OVERFLOW` for `LOAD_PB`), then every
 /// row's whole AXI beats inside the DMA window.
-pub fn check_dma(
-    name: &str,
-    cmd: &Command,
-    limits: &Limits,
-    window: Window,
-) -> Result<(), Rejection> {
-    let get = getter(cmd, Format::Dma);
-    let (dram_addr, sram, count) = (get("DRAM_ADDR"), get("SRAM_ADDR"), get("COUNT"));
-    let (rows, dram_stride, sram_stride) = (get("ROWS"), get("DRAM_STRIDE"), get("SRAM_STRIDE"));
+pub fn check_dma(op: Op, dma: &Dma, limits: &Limits, window: Window) -> Result<(), Rejection> {
+    let (dram_addr, sram, count) = (
+        u64::from(dma.dram_addr),
+        u64::from(dma.sram_addr),
+        u64::from(dma.count),
+    );
+    let (rows, dram_stride, sram_stride) = (
+        u64::from(dma.rows),
+        u64::from(dma.dram_stride),
+        u64::from(dma.sram_stride),
+    );
+    let name = op.name();
     let bad = |why: String| reject(ErrorCode::BadCommand, format!("{name}: {why}"));
     let d = limits.data_bytes;
     if rows == 0 {
         return Err(bad("ROWS is 0; a command moves at least one row".into()));
     }
-    if rows != 1 && matches!(name, "LOAD_ACT" | "STORE_ACT" | "LOAD_EPI") {
+    if rows != 1 && matches!(op, Op::LoadAct | Op::StoreAct | Op::LoadEpi) {
         return Err(bad(format!("ROWS is {rows}; this command takes exactly 1")));
     }
     if dram_addr % d != 0 {
@@ -190,10 +187,10 @@ pub fn check_dma(
             "DRAM_STRIDE {dram_stride} is not a multiple of the AXI data width ({d} bytes)"
         )));
     }
-    let (memory, unit, capacity) = match name {
-        "LOAD_ACT" | "STORE_ACT" => ("ACT", limits.cols, limits.act_vectors),
-        "LOAD_W" => ("WMEM", limits.rows * limits.cols, limits.wmem_words),
-        "LOAD_PB" => ("PB", limits.rows * limits.cols, limits.pb_words),
+    let (memory, unit, capacity) = match op {
+        Op::LoadAct | Op::StoreAct => ("ACT", limits.cols, limits.act_vectors),
+        Op::LoadW => ("WMEM", limits.rows * limits.cols, limits.wmem_words),
+        Op::LoadPb => ("PB", limits.rows * limits.cols, limits.pb_words),
         _ => ("EPI", commands::EPI_ENTRY_BYTES as u64, limits.epi_entries),
     };
     let end = sram + (rows - 1) * sram_stride + count;
@@ -227,10 +224,17 @@ pub fn check_dma(
 
 /// `COPY_PB`: `ROWS` at least 1, the PB extent (`ERR_PB_OVERFLOW`), then the WMEM extent
 /// (`ERR_BAD_COMMAND`).
-pub fn check_copy_pb(cmd: &Command, limits: &Limits) -> Result<(), Rejection> {
-    let get = getter(cmd, Format::Copy);
-    let (pb_addr, wmem_addr, count) = (get("PB_ADDR"), get("WMEM_ADDR"), get("COUNT"));
-    let (rows, pb_stride, wmem_stride) = (get("ROWS"), get("PB_STRIDE"), get("WMEM_STRIDE"));
+pub fn check_copy_pb(copy: &CopyPb, limits: &Limits) -> Result<(), Rejection> {
+    let (pb_addr, wmem_addr, count) = (
+        u64::from(copy.pb_addr),
+        u64::from(copy.wmem_addr),
+        u64::from(copy.count),
+    );
+    let (rows, pb_stride, wmem_stride) = (
+        u64::from(copy.rows),
+        u64::from(copy.pb_stride),
+        u64::from(copy.wmem_stride),
+    );
     let bad = |why: String| reject(ErrorCode::BadCommand, format!("COPY_PB: {why}"));
     if rows == 0 {
         return Err(bad("ROWS is 0; a command copies at least one row".into()));
@@ -258,37 +262,35 @@ pub fn check_copy_pb(cmd: &Command, limits: &Limits) -> Result<(), Rejection> {
 
 /// `CONV`, `DWCONV`, `GAP`: kernel 1/3/5/7, stride 1/2, `IN_ADDR` and `OUT_ADDR` multiples of `R`,
 /// weights inside WMEM, epilogue entries inside EPI.
-pub fn check_window_op(name: &str, cmd: &Command, limits: &Limits) -> Result<(), Rejection> {
-    let get = getter(cmd, Format::Window);
-    let bad = |why: String| reject(ErrorCode::BadCommand, format!("{name}: {why}"));
-    let (k, stride) = (get("KERNEL"), get("STRIDE"));
+pub fn check_window_op(op: Op, win: &commands::Window, limits: &Limits) -> Result<(), Rejection> {
+    let bad = |why: String| reject(ErrorCode::BadCommand, format!("{op}: {why}"));
+    let (k, stride) = (u64::from(win.kernel), u64::from(win.stride));
     if ![1, 3, 5, 7].contains(&k) {
         return Err(bad(format!("KERNEL {k}; the array takes 1, 3, 5 or 7")));
     }
     if ![1, 2].contains(&stride) {
         return Err(bad(format!("STRIDE {stride}; the array takes 1 or 2")));
     }
-    for field in ["IN_ADDR", "OUT_ADDR"] {
-        if !get(field).is_multiple_of(limits.rows) {
+    for (field, addr) in [("IN_ADDR", win.in_addr), ("OUT_ADDR", win.out_addr)] {
+        if !u64::from(addr).is_multiple_of(limits.rows) {
             return Err(bad(format!(
-                "{field} {} is not a multiple of R = {}",
-                get(field),
+                "{field} {addr} is not a multiple of R = {}",
                 limits.rows
             )));
         }
     }
-    if name == "CONV" && get("IN_VECTORS") > get("IN_CV") {
+    if op == Op::Conv && win.in_vectors > win.in_cv {
         return Err(bad(format!(
             "IN_VECTORS {} exceeds IN_CV {}; a tap reduces at most its IN_CV vectors",
-            get("IN_VECTORS"),
-            get("IN_CV")
+            win.in_vectors, win.in_cv
         )));
     }
-    let groups = get("GROUPS");
+    let groups = u64::from(win.groups);
     let taps = k * k;
-    let weights_end = match name {
-        "CONV" => Some(get("W_ADDR") + groups * taps * get("IN_CV")),
-        "DWCONV" => Some(get("W_ADDR") + groups * taps.div_ceil(limits.rows)),
+    let w_addr = u64::from(win.w_addr);
+    let weights_end = match op {
+        Op::Conv => Some(w_addr + groups * taps * u64::from(win.in_cv)),
+        Op::Dwconv => Some(w_addr + groups * taps.div_ceil(limits.rows)),
         _ => None,
     };
     if let Some(end) = weights_end
@@ -299,12 +301,12 @@ pub fn check_window_op(name: &str, cmd: &Command, limits: &Limits) -> Result<(),
             limits.wmem_words
         )));
     }
-    let per_group = if name == "CONV" {
+    let per_group = if op == Op::Conv {
         limits.rows
     } else {
         limits.cols
     };
-    let epi_end = get("EPI_ADDR") + groups * per_group;
+    let epi_end = u64::from(win.epi_addr) + groups * per_group;
     if epi_end > limits.epi_entries {
         return Err(bad(format!(
             "epilogue entries end at {epi_end}, beyond EPI's {}",
@@ -315,33 +317,35 @@ pub fn check_window_op(name: &str, cmd: &Command, limits: &Limits) -> Result<(),
 }
 
 /// `ADD`: both inputs and the output multiples of `R` and inside ACT, `SHIFT` in 1..=62.
-pub fn check_add(cmd: &Command, limits: &Limits) -> Result<(), Rejection> {
-    let get = getter(cmd, Format::Add);
-    let n = get("VECTORS");
-    for field in ["A_ADDR", "B_ADDR", "OUT_ADDR"] {
+pub fn check_add(add: &Add, limits: &Limits) -> Result<(), Rejection> {
+    let n = u64::from(add.vectors);
+    for (field, addr) in [
+        ("A_ADDR", add.a_addr),
+        ("B_ADDR", add.b_addr),
+        ("OUT_ADDR", add.out_addr),
+    ] {
+        let addr = u64::from(addr);
         // The array adds blocks of R vectors, one word of every bank.
-        if !get(field).is_multiple_of(limits.rows) {
+        if !addr.is_multiple_of(limits.rows) {
             return Err(reject(
                 ErrorCode::BadCommand,
                 format!(
-                    "ADD: {field} {} is not a multiple of R = {}",
-                    get(field),
+                    "ADD: {field} {addr} is not a multiple of R = {}",
                     limits.rows
                 ),
             ));
         }
-        if get(field) + n > limits.act_vectors {
+        if addr + n > limits.act_vectors {
             return Err(reject(
                 ErrorCode::BadCommand,
                 format!(
-                    "ADD: {field} {} + VECTORS {n} reaches beyond ACT's {} vectors",
-                    get(field),
+                    "ADD: {field} {addr} + VECTORS {n} reaches beyond ACT's {} vectors",
                     limits.act_vectors
                 ),
             ));
         }
     }
-    let shift = get("SHIFT");
+    let shift = add.shift;
     if !(1..=62).contains(&shift) {
         return Err(reject(
             ErrorCode::BadCommand,

@@ -635,20 +635,11 @@ impl<B: Bus> Accel<B> {
 mod tests {
     use super::*;
     use crate::device::model::ModelAccel;
-    use sushi_hw::commands::{self, Command};
+    use sushi_hw::commands::{Command, Control, CopyPb, Dma, Op};
 
     fn open() -> Accel<ModelAccel> {
         let cfg = HwConfig::builtin("tiny").expect("built-in config");
         Accel::open(ModelAccel::new(&cfg), &cfg).expect("opens")
-    }
-
-    fn cmd(op: &str, fields: &[(&str, u32)]) -> Command {
-        let op = commands::opcode(op).expect("opcode");
-        let mut c = Command::new(op);
-        for (name, v) in fields {
-            c.set(commands::field(op.format, name).expect("field"), *v);
-        }
-        c
     }
 
     /// Runs `cmds` and an END from the start of DRAM through the registers (no driver checks);
@@ -658,7 +649,7 @@ mod tests {
         let bytes: Vec<u8> = cmds
             .iter()
             .copied()
-            .chain([cmd("END", &[])])
+            .chain([Control.encode(Op::End, 0)])
             .flat_map(Command::to_bytes)
             .collect();
         let bus = accel.bus();
@@ -689,31 +680,42 @@ mod tests {
     fn the_pb_and_window_counters_reach_their_fields() {
         let mut accel = open();
         let base = accel.bus().dram().base as u32;
-        let load_pb = cmd(
-            "LOAD_PB",
-            &[
-                ("DRAM_ADDR", base + 0x1000),
-                ("SRAM_ADDR", 0),
-                ("COUNT", 4),
-                ("ROWS", 2),
-                ("DRAM_STRIDE", 0x40),
-                ("SRAM_STRIDE", 8),
-            ],
-        );
-        let copy_pb = cmd("COPY_PB", &[("COUNT", 3), ("ROWS", 1)]);
+        let load_pb = Dma {
+            dram_addr: base + 0x1000,
+            sram_addr: 0,
+            count: 4,
+            rows: 2,
+            dram_stride: 0x40,
+            sram_stride: 8,
+        }
+        .encode(Op::LoadPb, 0);
+        let copy_pb = CopyPb {
+            count: 3,
+            rows: 1,
+            ..CopyPb::default()
+        }
+        .encode(Op::CopyPb, 0);
         let pb_words = accel.config().spec.buffers.pb_bytes as u32
             / (accel.config().spec.array.rows * accel.config().spec.array.cols);
-        let overflow = cmd(
-            "COPY_PB",
-            &[("PB_ADDR", pb_words - 1), ("COUNT", 2), ("ROWS", 1)],
-        );
+        let overflow = CopyPb {
+            pb_addr: pb_words - 1,
+            count: 2,
+            rows: 1,
+            ..CopyPb::default()
+        }
+        .encode(Op::CopyPb, 0);
         let status = raw_run(&mut accel, &[load_pb, copy_pb, overflow]);
         assert_eq!(
             ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(status)),
             ErrorCode::PbOverflow
         );
         // DRAM address 0 is below the window the driver set.
-        let outside = cmd("LOAD_W", &[("COUNT", 1), ("ROWS", 1)]);
+        let outside = Dma {
+            count: 1,
+            rows: 1,
+            ..Dma::default()
+        }
+        .encode(Op::LoadW, 0);
         let status = raw_run(&mut accel, &[outside]);
         assert_eq!(
             ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(status)),
@@ -729,7 +731,8 @@ mod tests {
     #[test]
     fn soft_reset_clears_a_failed_jobs_status_and_the_next_job_runs() {
         let mut accel = open();
-        let status = raw_run(&mut accel, &[cmd("LOAD_ACT", &[("ROWS", 0)])]);
+        let rows_0 = Dma::default().encode(Op::LoadAct, 0);
+        let status = raw_run(&mut accel, &[rows_0]);
         assert_eq!(
             ErrorCode::from_bits(regs::STATUS_ERROR_CODE.get(status)),
             ErrorCode::BadCommand

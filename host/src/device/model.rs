@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 
-use sushi_hw::commands::{self, Command, Engine, Format};
+use sushi_hw::commands::{self, Add, Command, CopyPb, Dma, Engine, Fields, Op};
 use sushi_hw::regs::{self, AxiResp};
 use sushi_hw::{Bus, BusError, DramRegion, HwConfig, WaitOutcome};
 
@@ -273,48 +273,43 @@ impl ModelAccel {
             self.count(regs::DRAM_READ_CMD_BYTES_LO, commands::COMMAND_BYTES as u64);
             self.count(regs::DRAM_READ_BYTES_LO, commands::COMMAND_BYTES as u64);
             let cmd = Command::from_bytes(&bytes);
-            let Some(op) = commands::OPCODES
-                .iter()
-                .find(|o| u32::from(o.code) == cmd.0[0] & 0xff)
-            else {
+            let Some((op, fields)) = cmd.decode() else {
                 return self.finish(Some(Fault(
                     regs::ErrorCode::BadOpcode,
                     format!("command {position}"),
                 )));
             };
-            if op.engine == Engine::Control {
+            if op.engine() == Engine::Control {
                 if let Err(problem) = check_races(&executed) {
                     self.pending = Some(problem);
                 }
                 return self.finish(None);
             }
-            let (me, other) = if op.engine == Engine::Dma {
+            let (me, other) = if op.engine() == Engine::Dma {
                 (0, 1)
             } else {
                 (1, 0)
             };
-            let wait = cmd.get(commands::field(op.format, "WAIT_COUNT").expect("header"));
+            let wait = cmd.wait_count();
             if wait > done[other] {
                 self.pending = Some(format!(
-                    "command {position} ({}) waits for {wait} commands of the other engine, but only {} come before it in the stream: the hardware would deadlock",
-                    op.name, done[other]
+                    "command {position} ({op}) waits for {wait} commands of the other engine, but only {} come before it in the stream: the hardware would deadlock",
+                    done[other]
                 ));
             }
             max_wait[me] = max_wait[me].max(wait);
-            let result = match op.name {
-                "LOAD_ACT" | "STORE_ACT" | "LOAD_W" | "LOAD_PB" | "LOAD_EPI" => {
-                    self.dma(op.name, &cmd)
-                }
-                "COPY_PB" => self.copy_pb(&cmd),
-                "CONV" | "DWCONV" | "GAP" => self.window(op.name, &cmd),
-                "ADD" => self.add(&cmd),
-                other => unreachable!("opcode table and model disagree on {other}"),
+            let result = match fields {
+                Fields::Dma(dma) => self.dma(op, &dma),
+                Fields::Copy(copy) => self.copy_pb(&copy),
+                Fields::Window(win) => self.window(op, &win),
+                Fields::Add(add) => self.add(&add),
+                Fields::Control(_) => unreachable!("{op} runs on no engine"),
             };
             match result {
                 Ok(accesses) => {
                     done[me] += 1;
                     executed.push(Executed {
-                        engine: op.engine,
+                        engine: op.engine(),
                         index: done[me],
                         effective_wait: max_wait[me],
                         accesses,
@@ -339,26 +334,32 @@ impl ModelAccel {
     /// `DRAM_STRIDE` when `ROWS > 1`), then the on-chip extent (`ERR_BAD_COMMAND`; for `LOAD_PB`
     /// `ERR_PB_OVERFLOW` and one `PB_OVERFLOWS`), then the DMA window over every row's whole
     /// beats, then the DRAM region (the AXI error a real slave would answer).
-    fn dma(&mut self, name: &str, cmd: &Command) -> Result<Vec<Access>, Fault> {
-        let get = |n: &str| u64::from(cmd.get(commands::field(Format::Dma, n).expect("dma field")));
-        let (dram_addr, sram, count) = (get("DRAM_ADDR"), get("SRAM_ADDR"), get("COUNT"));
-        let (rows, dram_stride, sram_stride) =
-            (get("ROWS"), get("DRAM_STRIDE"), get("SRAM_STRIDE"));
+    fn dma(&mut self, op: Op, dma: &Dma) -> Result<Vec<Access>, Fault> {
+        let (dram_addr, sram, count) = (
+            u64::from(dma.dram_addr),
+            u64::from(dma.sram_addr),
+            u64::from(dma.count),
+        );
+        let (rows, dram_stride, sram_stride) = (
+            u64::from(dma.rows),
+            u64::from(dma.dram_stride),
+            u64::from(dma.sram_stride),
+        );
         self.checked(crate::device::checks::check_dma(
-            name,
-            cmd,
+            op,
+            dma,
             &self.limits(),
             self.dma_window(),
         ))?;
         let d = u64::from(self.config.spec.axi.data_bytes);
         let word = self.array.word_bytes();
-        let (mem, unit) = match name {
-            "LOAD_ACT" | "STORE_ACT" => (Mem::Act, self.array.cols),
-            "LOAD_W" => (Mem::Wmem, word),
-            "LOAD_PB" => (Mem::Pb, word),
+        let (mem, unit) = match op {
+            Op::LoadAct | Op::StoreAct => (Mem::Act, self.array.cols),
+            Op::LoadW => (Mem::Wmem, word),
+            Op::LoadPb => (Mem::Pb, word),
             _ => (Mem::Epi, commands::EPI_ENTRY_BYTES),
         };
-        let store = name == "STORE_ACT";
+        let store = op == Op::StoreAct;
         // Each row is its own transfer from an aligned address: whole beats.
         let row_bytes = count * unit as u64;
         let row_beat_bytes = row_bytes.div_ceil(d) * d;
@@ -374,7 +375,7 @@ impl ModelAccel {
                     };
                     return Err(Fault(
                         code,
-                        format!("{name} row {i}: DRAM range outside the region"),
+                        format!("{op} row {i}: DRAM range outside the region"),
                     ));
                 };
                 dram_rows.push(range.start..range.start + row_bytes as usize);
@@ -399,11 +400,11 @@ impl ModelAccel {
             }
         }
         let bytes = rows * row_beat_bytes;
-        let counter = match name {
-            "LOAD_ACT" => regs::DRAM_READ_ACT_BYTES_LO,
-            "STORE_ACT" => regs::DRAM_WRITE_ACT_BYTES_LO,
-            "LOAD_EPI" => regs::DRAM_READ_EPI_BYTES_LO,
-            "LOAD_PB" => regs::PB_FILL_BYTES_LO,
+        let counter = match op {
+            Op::LoadAct => regs::DRAM_READ_ACT_BYTES_LO,
+            Op::StoreAct => regs::DRAM_WRITE_ACT_BYTES_LO,
+            Op::LoadEpi => regs::DRAM_READ_EPI_BYTES_LO,
+            Op::LoadPb => regs::PB_FILL_BYTES_LO,
             _ => regs::DRAM_READ_WEIGHT_BYTES_LO,
         };
         self.count(counter, bytes);
@@ -431,15 +432,18 @@ impl ModelAccel {
     /// `ROWS = 0` is `ERR_BAD_COMMAND`; then a PB extent beyond the PB is `ERR_PB_OVERFLOW` (and
     /// one `PB_OVERFLOWS`), then a WMEM extent beyond WMEM `ERR_BAD_COMMAND` (the RTL's order;
     /// [`crate::device::checks::check_copy_pb`]). Nothing moves on an error.
-    fn copy_pb(&mut self, cmd: &Command) -> Result<Vec<Access>, Fault> {
-        let get =
-            |n: &str| u64::from(cmd.get(commands::field(Format::Copy, n).expect("copy field")));
-        let (pb_addr, wmem_addr, count) = (get("PB_ADDR"), get("WMEM_ADDR"), get("COUNT"));
-        let (rows, pb_stride, wmem_stride) = (get("ROWS"), get("PB_STRIDE"), get("WMEM_STRIDE"));
+    fn copy_pb(&mut self, copy: &CopyPb) -> Result<Vec<Access>, Fault> {
         let word = self.array.word_bytes();
-        self.checked(crate::device::checks::check_copy_pb(cmd, &self.limits()))?;
-        let [pb_addr, wmem_addr, count, rows, pb_stride, wmem_stride] =
-            [pb_addr, wmem_addr, count, rows, pb_stride, wmem_stride].map(|v| v as usize);
+        self.checked(crate::device::checks::check_copy_pb(copy, &self.limits()))?;
+        let [pb_addr, wmem_addr, count, rows, pb_stride, wmem_stride] = [
+            copy.pb_addr,
+            copy.wmem_addr,
+            copy.count,
+            copy.rows.into(),
+            copy.pb_stride,
+            copy.wmem_stride,
+        ]
+        .map(|v| v as usize);
         for i in 0..rows {
             let (p, w) = (pb_addr + i * pb_stride, wmem_addr + i * wmem_stride);
             self.wmem[w * word..(w + count) * word]
@@ -468,41 +472,48 @@ impl ModelAccel {
         })
     }
 
-    fn window(&mut self, name: &str, cmd: &Command) -> Result<Vec<Access>, Fault> {
+    fn window(&mut self, op: Op, win: &commands::Window) -> Result<Vec<Access>, Fault> {
         // The host's checks are the RTL's dispatch checks (kernel, stride, alignment, IN_VECTORS,
         // WMEM and EPI bounds); the ACT bounds are checked below, where the addresses are formed.
-        self.checked(crate::device::checks::check_window_op(
-            name,
-            cmd,
-            &self.limits(),
-        ))?;
-        let get =
-            |n: &str| cmd.get(commands::field(Format::Window, n).expect("window field")) as usize;
+        self.checked(crate::device::checks::check_window_op(op, win, &self.limits()))?;
         let (r_n, c_n) = (self.array.rows, self.array.cols);
-        let (k, stride) = (get("KERNEL"), get("STRIDE"));
-        let bad = |why: &str| Fault(regs::ErrorCode::BadCommand, format!("{name}: {why}"));
-        let (in_h, in_w, in_cv, in_row0) = (get("IN_H"), get("IN_W"), get("IN_CV"), get("IN_ROW0"));
-        let (out_cv, out_row0, out_rows, groups) = (
-            get("OUT_CV"),
-            get("OUT_ROW0"),
-            get("OUT_ROWS"),
-            get("GROUPS"),
-        );
+        let (k, stride) = (usize::from(win.kernel), usize::from(win.stride));
+        let bad = |why: &str| Fault(regs::ErrorCode::BadCommand, format!("{op}: {why}"));
+        let [
+            in_h,
+            in_w,
+            in_cv,
+            in_row0,
+            out_cv,
+            out_row0,
+            out_rows,
+            groups,
+        ] = [
+            win.in_h,
+            win.in_w,
+            win.in_cv,
+            win.in_row0,
+            win.out_cv,
+            win.out_row0,
+            win.out_rows,
+            win.groups,
+        ]
+        .map(usize::from);
         // CONV reduces the first IN_VECTORS of each tap's IN_CV vectors (checked <= IN_CV).
-        let in_vectors = get("IN_VECTORS");
+        let in_vectors = usize::from(win.in_vectors);
         let (in_addr, out_addr, w_addr, epi_addr) = (
-            get("IN_ADDR"),
-            get("OUT_ADDR"),
-            get("W_ADDR"),
-            get("EPI_ADDR"),
+            win.in_addr as usize,
+            win.out_addr as usize,
+            win.w_addr as usize,
+            usize::from(win.epi_addr),
         );
         let clamp = Clamp {
-            lo: get("CLAMP_LO") as u8 as i8,
-            hi: get("CLAMP_HI") as u8 as i8,
+            lo: win.clamp_lo,
+            hi: win.clamp_hi,
         };
         // Compute reads weights from WMEM only (COPY_PB brings PB tiles there).
         let weights: &[u8] = &self.wmem;
-        let ow = if name == "GAP" {
+        let ow = if op == Op::Gap {
             1
         } else {
             int8::out_size(in_w, k, stride)
@@ -532,8 +543,8 @@ impl ModelAccel {
         let in_bounds = |iy: isize, ix: isize| {
             iy >= 0 && ix >= 0 && (iy as usize) < in_h && (ix as usize) < in_w
         };
-        match name {
-            "CONV" => {
+        match op {
+            Op::Conv => {
                 let t_n = taps.len();
                 let mut acc = vec![0i32; r_n];
                 for g in 0..groups {
@@ -584,7 +595,7 @@ impl ModelAccel {
                     }
                 }
             }
-            "DWCONV" => {
+            Op::Dwconv => {
                 let blocks = taps.len().div_ceil(r_n);
                 let mut acc = vec![0i32; c_n];
                 for v in 0..groups {
@@ -668,20 +679,19 @@ impl ModelAccel {
         Ok(accesses)
     }
 
-    fn add(&mut self, cmd: &Command) -> Result<Vec<Access>, Fault> {
-        self.checked(crate::device::checks::check_add(cmd, &self.limits()))?;
-        let get = |n: &str| cmd.get(commands::field(Format::Add, n).expect("add field"));
+    fn add(&mut self, add: &Add) -> Result<Vec<Access>, Fault> {
+        self.checked(crate::device::checks::check_add(add, &self.limits()))?;
         let c = self.array.cols;
         let (a, b, out, n) = (
-            get("A_ADDR") as usize,
-            get("B_ADDR") as usize,
-            get("OUT_ADDR") as usize,
-            get("VECTORS") as usize,
+            add.a_addr as usize,
+            add.b_addr as usize,
+            add.out_addr as usize,
+            add.vectors as usize,
         );
-        let (ma, mb, s) = (get("MA") as i32, get("MB") as i32, get("SHIFT") as u8);
+        let (ma, mb, s) = (add.ma, add.mb, add.shift);
         let clamp = Clamp {
-            lo: get("CLAMP_LO") as u8 as i8,
-            hi: get("CLAMP_HI") as u8 as i8,
+            lo: add.clamp_lo,
+            hi: add.clamp_hi,
         };
         // (Checked by check_add above: inside ACT, addresses multiples of R, shift 1..=62.)
         for i in 0..n * c {
@@ -1019,64 +1029,53 @@ mod tests {
         DEFAULT_DRAM_BASE
     }
 
-    fn set(c: &mut Command, format: Format, name: &str, value: u64) {
-        let v = u32::try_from(value).expect("field value fits 32 bits");
-        c.set(commands::field(format, name).expect("field"), v);
-    }
-
     /// A DMA-format command: `rows` rows of `count` units, row `i` at `dram + i * dram_stride`
     /// and `sram + i * sram_stride`.
     fn dma(
-        op: &str,
+        op: Op,
         dram: u64,
-        sram: u64,
-        count: u64,
-        rows: u64,
-        dram_stride: u64,
-        sram_stride: u64,
+        sram: u32,
+        count: u32,
+        rows: u16,
+        dram_stride: u32,
+        sram_stride: u32,
     ) -> Command {
-        let mut c = Command::new(commands::opcode(op).expect("opcode"));
-        for (name, v) in [
-            ("DRAM_ADDR", dram),
-            ("SRAM_ADDR", sram),
-            ("COUNT", count),
-            ("ROWS", rows),
-            ("DRAM_STRIDE", dram_stride),
-            ("SRAM_STRIDE", sram_stride),
-        ] {
-            set(&mut c, Format::Dma, name, v);
+        Dma {
+            dram_addr: u32::try_from(dram).expect("a 32-bit DRAM address"),
+            sram_addr: sram,
+            count,
+            rows,
+            dram_stride,
+            sram_stride,
         }
-        c
+        .encode(op, 0)
     }
 
     /// A COPY_PB: `rows` rows of `count` words, PB `pb + i * pb_stride` to WMEM
     /// `wmem + i * wmem_stride`.
     fn copy_pb(
-        pb: u64,
-        wmem: u64,
-        count: u64,
-        rows: u64,
-        pb_stride: u64,
-        wmem_stride: u64,
+        pb: u32,
+        wmem: u32,
+        count: u32,
+        rows: u16,
+        pb_stride: u32,
+        wmem_stride: u32,
     ) -> Command {
-        let mut c = Command::new(commands::opcode("COPY_PB").expect("opcode"));
-        for (name, v) in [
-            ("PB_ADDR", pb),
-            ("WMEM_ADDR", wmem),
-            ("COUNT", count),
-            ("ROWS", rows),
-            ("PB_STRIDE", pb_stride),
-            ("WMEM_STRIDE", wmem_stride),
-        ] {
-            set(&mut c, Format::Copy, name, v);
+        CopyPb {
+            pb_addr: pb,
+            wmem_addr: wmem,
+            count,
+            rows,
+            pb_stride,
+            wmem_stride,
         }
-        c
+        .encode(Op::CopyPb, 0)
     }
 
     /// Writes `cmds` and an END at `at`, runs them, and returns STATUS.ERROR_CODE
     /// (`ErrorCode::None` for a clean finish). Counters are not cleared.
     fn run_at(m: &mut ModelAccel, at: u64, cmds: &[Command]) -> ErrorCode {
-        let end = Command::new(commands::opcode("END").expect("opcode"));
+        let end = commands::Control.encode(Op::End, 0);
         let bytes: Vec<u8> = cmds
             .iter()
             .chain([&end])
@@ -1132,7 +1131,7 @@ mod tests {
         let src = base() + 0x1000;
         let data = fill(&mut m, src, 0x200);
         // 4 rows of 3 words; DRAM rows 40 bytes (5 words) apart, WMEM rows 7 words apart.
-        let code = run(&mut m, &[dma("LOAD_W", src, 10, 3, 4, 40, 7)]);
+        let code = run(&mut m, &[dma(Op::LoadW, src, 10, 3, 4, 40, 7)]);
         assert_eq!(code, ErrorCode::None);
         let mut want = vec![0u8; m.wmem.len()];
         for i in 0..4 {
@@ -1158,11 +1157,11 @@ mod tests {
             &mut m,
             &[
                 // PB words 100..104 <- DRAM +0x00, PB 110..114 <- DRAM +0x40.
-                dma("LOAD_PB", src, 100, 4, 2, 0x40, 10),
+                dma(Op::LoadPb, src, 100, 4, 2, 0x40, 10),
                 // WMEM 20, 21 <- PB 101, 102; WMEM 23, 24 <- PB 111, 112.
                 copy_pb(101, 20, 2, 2, 10, 3),
                 // One word straight from DRAM: the only weight bytes a query streams.
-                dma("LOAD_W", src + 0x80, 50, 1, 1, 0, 0),
+                dma(Op::LoadW, src + 0x80, 50, 1, 1, 0, 0),
             ],
         );
         assert_eq!(code, ErrorCode::None);
@@ -1189,7 +1188,7 @@ mod tests {
     fn dram_byte_counters_count_whole_beats() {
         // 3 ACT vectors of C = 2 bytes are 6 bytes: two 4-byte beats.
         let mut m = tiny();
-        let code = run(&mut m, &[dma("LOAD_ACT", base() + 0x1000, 0, 3, 1, 0, 0)]);
+        let code = run(&mut m, &[dma(Op::LoadAct, base() + 0x1000, 0, 3, 1, 0, 0)]);
         assert_eq!(code, ErrorCode::None);
         assert_eq!(counter(&mut m, regs::DRAM_READ_ACT_BYTES_LO), 8);
         assert_eq!(counter(&mut m, regs::DRAM_READ_BYTES_LO), 8 + 2 * 32);
@@ -1198,12 +1197,12 @@ mod tests {
     #[test]
     fn rows_0_anywhere_and_rows_2_on_single_row_commands_are_bad_commands() {
         for (op, rows) in [
-            ("LOAD_ACT", 0),
-            ("LOAD_ACT", 2),
-            ("STORE_ACT", 2),
-            ("LOAD_EPI", 2),
-            ("LOAD_W", 0),
-            ("LOAD_PB", 0),
+            (Op::LoadAct, 0),
+            (Op::LoadAct, 2),
+            (Op::StoreAct, 2),
+            (Op::LoadEpi, 2),
+            (Op::LoadW, 0),
+            (Op::LoadPb, 0),
         ] {
             let mut m = tiny();
             fill(&mut m, base() + 0x1000, 0x100);
@@ -1229,16 +1228,16 @@ mod tests {
         let mut m = tiny();
         let src = base() + 0x1000;
         assert_eq!(
-            run(&mut m, &[dma("LOAD_W", src, 0, 1, 2, 6, 1)]),
+            run(&mut m, &[dma(Op::LoadW, src, 0, 1, 2, 6, 1)]),
             ErrorCode::BadCommand
         );
         assert_eq!(
-            run(&mut m, &[dma("LOAD_W", src, 0, 1, 1, 6, 1)]),
+            run(&mut m, &[dma(Op::LoadW, src, 0, 1, 1, 6, 1)]),
             ErrorCode::None,
             "one row: the stride is never used"
         );
         assert_eq!(
-            run(&mut m, &[dma("LOAD_W", src + 2, 0, 1, 1, 0, 0)]),
+            run(&mut m, &[dma(Op::LoadW, src + 2, 0, 1, 1, 0, 0)]),
             ErrorCode::BadCommand,
             "DRAM_ADDR off the beat"
         );
@@ -1250,11 +1249,11 @@ mod tests {
         let mut m = tiny();
         let src = base() + 0x1000;
         assert_eq!(
-            run(&mut m, &[dma("LOAD_W", src, 200, 16, 3, 128, 20)]),
+            run(&mut m, &[dma(Op::LoadW, src, 200, 16, 3, 128, 20)]),
             ErrorCode::None
         );
         assert_eq!(
-            run(&mut m, &[dma("LOAD_W", src, 201, 16, 3, 128, 20)]),
+            run(&mut m, &[dma(Op::LoadW, src, 201, 16, 3, 128, 20)]),
             ErrorCode::BadCommand,
             "one word too far"
         );
@@ -1272,21 +1271,21 @@ mod tests {
         fill(&mut m, src, 0x400);
         // Fill the last 24 PB words (1000..1024), so "unchanged" is not just zeros.
         assert_eq!(
-            run(&mut m, &[dma("LOAD_PB", src, 1000, 24, 1, 0, 0)]),
+            run(&mut m, &[dma(Op::LoadPb, src, 1000, 24, 1, 0, 0)]),
             ErrorCode::None
         );
         let filled = m.pb.clone();
         m.write_reg(regs::CTRL, regs::CTRL_COUNTERS_CLEAR.mask())
             .expect("CTRL");
         // Rows at 1020, 1022 fit; the third (1024, 1025) does not.
-        let code = run(&mut m, &[dma("LOAD_PB", src + 0x200, 1020, 2, 3, 16, 2)]);
+        let code = run(&mut m, &[dma(Op::LoadPb, src + 0x200, 1020, 2, 3, 16, 2)]);
         assert_eq!(code, ErrorCode::PbOverflow);
         assert_eq!(m.pb, filled, "not even the rows that fit were written");
         assert_eq!(counter(&mut m, regs::PB_OVERFLOWS_LO), 1);
         assert_eq!(counter(&mut m, regs::PB_FILL_BYTES_LO), 0);
         assert_eq!(counter(&mut m, regs::DMA_WINDOW_VIOLATIONS_LO), 0);
         // The same rows one stride shorter end exactly at the PB's end.
-        let code = run(&mut m, &[dma("LOAD_PB", src + 0x200, 1020, 2, 2, 16, 2)]);
+        let code = run(&mut m, &[dma(Op::LoadPb, src + 0x200, 1020, 2, 2, 16, 2)]);
         assert_eq!(code, ErrorCode::None);
         assert_eq!(counter(&mut m, regs::PB_OVERFLOWS_LO), 1);
     }
@@ -1341,7 +1340,7 @@ mod tests {
         let dram_before = m.dram.clone();
         // Row 0: the last 16 bytes of the window; row 1: 64 bytes later, outside.
         let row0 = last + 1 - 16;
-        let code = run(&mut m, &[dma("LOAD_W", row0, 0, 2, 2, 64, 2)]);
+        let code = run(&mut m, &[dma(Op::LoadW, row0, 0, 2, 2, 64, 2)]);
         assert_eq!(code, ErrorCode::DmaWindow);
         assert_eq!(counter(&mut m, regs::DMA_WINDOW_VIOLATIONS_LO), 1);
         assert_eq!(counter(&mut m, regs::DRAM_READ_WEIGHT_BYTES_LO), 0);
@@ -1353,7 +1352,7 @@ mod tests {
         m.write_reg(regs::CTRL, regs::CTRL_SOFT_RESET.mask())
             .expect("CTRL");
         assert_eq!(m.read_reg(regs::STATUS).expect("reg"), 0);
-        let code = run(&mut m, &[dma("LOAD_W", base() + 0x2000, 0, 2, 2, 64, 2)]);
+        let code = run(&mut m, &[dma(Op::LoadW, base() + 0x2000, 0, 2, 2, 64, 2)]);
         assert_eq!(code, ErrorCode::None);
         assert_eq!(&m.wmem[..2 * WORD], &data[..2 * WORD]);
         assert_eq!(&m.wmem[2 * WORD..4 * WORD], &data[64..64 + 2 * WORD]);
@@ -1377,7 +1376,7 @@ mod tests {
         m.write_dram(last + 1 - 8, &[GUARD; 0x20])
             .expect("inside DRAM");
         // 8 vectors of 2 bytes from 8 bytes before the window's end: half outside.
-        let code = run(&mut m, &[dma("STORE_ACT", last + 1 - 8, 0, 8, 1, 0, 0)]);
+        let code = run(&mut m, &[dma(Op::StoreAct, last + 1 - 8, 0, 8, 1, 0, 0)]);
         assert_eq!(code, ErrorCode::DmaWindow);
         assert_eq!(dram_at(&mut m, last + 1 - 8, 0x20), vec![GUARD; 0x20]);
         assert_eq!(counter(&mut m, regs::DMA_WINDOW_VIOLATIONS_LO), 1);
@@ -1389,7 +1388,7 @@ mod tests {
         )
         .expect("STATUS");
         assert_eq!(m.read_reg(regs::STATUS).expect("reg"), 0);
-        let code = run(&mut m, &[dma("STORE_ACT", last + 1 - 16, 0, 8, 1, 0, 0)]);
+        let code = run(&mut m, &[dma(Op::StoreAct, last + 1 - 16, 0, 8, 1, 0, 0)]);
         assert_eq!(code, ErrorCode::None);
         assert_eq!(dram_at(&mut m, last + 1 - 16, 16), m.act[..16].to_vec());
         assert_eq!(dram_at(&mut m, last + 1, 0x18), vec![GUARD; 0x18]);
@@ -1410,7 +1409,7 @@ mod tests {
         let at = base() + 0x4000;
         m.write_reg(regs::DMA_LAST, (at + 32 + 15) as u32)
             .expect("reg");
-        let load = dma("LOAD_W", base() + 0x1000, 0, 1, 1, 0, 0);
+        let load = dma(Op::LoadW, base() + 0x1000, 0, 1, 1, 0, 0);
         assert_eq!(run_at(&mut m, at, &[load]), ErrorCode::DmaWindow);
         assert_eq!(counter(&mut m, regs::DMA_WINDOW_VIOLATIONS_LO), 1);
         assert_eq!(counter(&mut m, regs::DRAM_READ_CMD_BYTES_LO), 32);
