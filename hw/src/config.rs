@@ -3,13 +3,16 @@
 //! A config is the only place hardware numbers are written by hand. Parsing is strict: an unknown
 //! or a missing key is an error naming the file and the key. A [`HwConfig`] that exists has passed
 //! [`HwConfig::validate`], so the rest of the toolkit never re-checks its fields.
+//!
+//! This module depends on no other in the crate: validation reads raw fields only, so it can run
+//! before anything is derived. The few products and sums both validation and
+//! [`crate::derived`] need are methods of the sections here ([`ArraySpec::macs`],
+//! [`AxiSpec::burst_bytes`], [`BufferSpec::onchip_bytes`]): one formula each.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-
-use crate::derived::Derived;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_configs.rs"));
 
@@ -87,6 +90,13 @@ pub struct ArraySpec {
     pub cols: u32,
 }
 
+impl ArraySpec {
+    /// MACs the array completes per cycle: `rows x cols`.
+    pub fn macs(&self) -> u64 {
+        u64::from(self.rows) * u64::from(self.cols)
+    }
+}
+
 /// On-chip buffer sizes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,6 +109,13 @@ pub struct BufferSpec {
     pub pb_bytes: u64,
     /// Output channels whose epilogue parameters (bias, multiplier, shift) fit on chip at once.
     pub epilogue_entries: u32,
+}
+
+impl BufferSpec {
+    /// On-chip buffer bytes in total: activation + weight staging + PB.
+    pub fn onchip_bytes(&self) -> u64 {
+        self.activation_bytes + self.weight_staging_bytes + self.pb_bytes
+    }
 }
 
 /// The accelerator's AXI4 master port.
@@ -115,6 +132,14 @@ pub struct AxiSpec {
     pub max_outstanding_reads: u32,
     /// Write bursts the accelerator keeps outstanding.
     pub max_outstanding_writes: u32,
+}
+
+impl AxiSpec {
+    /// Bytes in the longest burst: `max_burst_beats x data_bytes`. Validation calls it only once
+    /// both factors are in range, so the product fits.
+    pub fn burst_bytes(&self) -> u32 {
+        self.max_burst_beats * self.data_bytes
+    }
 }
 
 /// External memory as seen from the accelerator's AXI port.
@@ -286,7 +311,7 @@ impl HwConfig {
                 "and `array.cols` must both be at least 1".into(),
             ));
         }
-        let macs = u64::from(s.array.rows) * u64::from(s.array.cols);
+        let macs = s.array.macs();
         if macs > u64::from(s.device.dsps) {
             return Err(bad(
                 "array.rows",
@@ -352,21 +377,21 @@ impl HwConfig {
                 ),
             ));
         }
-        if a.max_burst_beats * a.data_bytes > 4096 {
+        if a.burst_bytes() > 4096 {
             return Err(bad(
                 "axi.max_burst_beats",
                 format!(
                     "x `axi.data_bytes` = {} bytes; a burst may not exceed 4096 bytes (AXI4 4 KiB rule)",
-                    a.max_burst_beats * a.data_bytes
+                    a.burst_bytes()
                 ),
             ));
         }
-        if a.max_burst_beats * a.data_bytes < 32 {
+        if a.burst_bytes() < 32 {
             return Err(bad(
                 "axi.max_burst_beats",
                 format!(
                     "x `axi.data_bytes` = {} bytes; a burst must hold one 32-byte command",
-                    a.max_burst_beats * a.data_bytes
+                    a.burst_bytes()
                 ),
             ));
         }
@@ -443,8 +468,7 @@ impl HwConfig {
                 ));
             }
         }
-        let onchip =
-            s.buffers.activation_bytes + s.buffers.weight_staging_bytes + s.buffers.pb_bytes;
+        let onchip = s.buffers.onchip_bytes();
         if onchip > s.device.bram_bytes {
             return Err(bad(
                 "buffers",
@@ -472,11 +496,6 @@ impl HwConfig {
             ));
         }
         Ok(())
-    }
-
-    /// Values computed from the config (the one place they are computed).
-    pub fn derived(&self) -> Derived {
-        Derived::of(&self.spec)
     }
 }
 

@@ -1,8 +1,11 @@
-//! Values derived from a config, computed here and nowhere else.
+//! Values derived from a config, computed here and nowhere else (the few that validation needs
+//! too are methods of the config's sections, which this module calls).
+//!
+//! This module depends on [`crate::config`], never the reverse.
 
 use serde::Serialize;
 
-use crate::config::HwSpec;
+use crate::config::{HwConfig, HwSpec};
 
 /// Everything the toolkit computes from a [`HwSpec`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,6 +50,13 @@ impl RtlParam {
         } else {
             self.value.to_string()
         }
+    }
+}
+
+impl HwConfig {
+    /// Values computed from the config (the one place they are computed).
+    pub fn derived(&self) -> Derived {
+        Derived::of(&self.spec)
     }
 }
 
@@ -113,14 +123,12 @@ impl Derived {
         let freq = u64::from(spec.clock.freq_mhz);
         let bw = u64::from(spec.dram.bandwidth_mbytes_per_s);
         Derived {
-            peak_macs_per_cycle: u64::from(spec.array.rows) * u64::from(spec.array.cols),
+            peak_macs_per_cycle: spec.array.macs(),
             dram_bytes_per_cycle: bw as f64 / freq as f64,
             dram_credit_per_cycle: bw,
             dram_credit_per_byte: freq,
-            burst_bytes: a.max_burst_beats * a.data_bytes,
-            onchip_bytes: spec.buffers.activation_bytes
-                + spec.buffers.weight_staging_bytes
-                + spec.buffers.pb_bytes,
+            burst_bytes: a.burst_bytes(),
+            onchip_bytes: spec.buffers.onchip_bytes(),
             cycle_ns: 1000.0 / freq as f64,
             rtl_params,
             config_hash,
