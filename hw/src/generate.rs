@@ -1,7 +1,8 @@
-//! Generated files: everything under `hw/gen/` is produced here from the configs and the register
-//! map, committed for tools outside Cargo (Verilator, Yosys, Vivado, people), and checked for
-//! staleness by a test (`cargo test -p sushi-hw`), which rewrites stale files and fails.
-//! `sushi hw gen` rewrites them on demand.
+//! Generated files: everything under `hw/gen/` is produced here from the configs, the register
+//! map and the command tables, committed for tools outside Cargo (Verilator, Yosys, Vivado,
+//! people), and checked for staleness by a test (`cargo test -p sushi-hw`), which rewrites stale
+//! files and fails. `sushi hw gen` rewrites them on demand. One generated file is Rust, compiled
+//! into this crate: `src/commands/formats.rs`, the typed command formats.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
