@@ -4,10 +4,10 @@
 //! refuses a bad program before anything reaches the device.
 
 use sushi_host::compile::program::{Outputs, compile};
+use sushi_host::device::checks::{Limits, Window, check_command, check_stream};
 use sushi_host::device::driver::{Accel, DriverError};
 use sushi_host::device::model::ModelAccel;
 use sushi_host::net::network::{RandomSpec, random_network};
-use sushi_host::device::checks::{Limits, Window, check_command, check_stream};
 use sushi_hw::commands::{Command, Control, CopyPb, Dma, Op};
 use sushi_hw::regs::{self, ErrorCode};
 use sushi_hw::{Bus, HwConfig};

@@ -475,7 +475,11 @@ impl ModelAccel {
     fn window(&mut self, op: Op, win: &commands::Window) -> Result<Vec<Access>, Fault> {
         // The host's checks are the RTL's dispatch checks (kernel, stride, alignment, IN_VECTORS,
         // WMEM and EPI bounds); the ACT bounds are checked below, where the addresses are formed.
-        self.checked(crate::device::checks::check_window_op(op, win, &self.limits()))?;
+        self.checked(crate::device::checks::check_window_op(
+            op,
+            win,
+            &self.limits(),
+        ))?;
         let (r_n, c_n) = (self.array.rows, self.array.cols);
         let (k, stride) = (usize::from(win.kernel), usize::from(win.stride));
         let bad = |why: &str| Fault(regs::ErrorCode::BadCommand, format!("{op}: {why}"));
