@@ -1201,7 +1201,7 @@ fn run_rtl_program(
     cfg: &HwConfig,
     program: &sushi_host::compile::program::Program,
 ) -> Result<Vec<(usize, sushi_host::net::int8::Act)>> {
-    let sim = sushi_host::device::backend::open_rtl(cfg, &sushi_sim::SimOptions::default())?;
+    let sim = sushi_sim::RtlSim::new(cfg, &sushi_sim::SimOptions::default())?;
     let mut accel = sushi_host::device::driver::Accel::open(sim, cfg)?;
     Ok(accel.run_program(program, 1 << 34)?.outputs)
 }
@@ -1432,7 +1432,7 @@ fn dma_report(args: &DmaArgs) -> Result<DmaReport> {
         stalls: Stalls::uniform(args.stall_permille),
         ..SimOptions::default()
     };
-    let mut sim = sushi_host::device::backend::open_rtl(&cfg, &opts)?;
+    let mut sim = sushi_sim::RtlSim::new(&cfg, &opts)?;
     if let Some(path) = &args.vcd {
         sim.trace_to(path)?;
     }

@@ -26,30 +26,7 @@ use mmio::{Mapping, MmioError};
 /// Bytes of the register window (every register lies in the first 4 KiB).
 pub const REGISTER_WINDOW_BYTES: usize = 4096;
 
-/// Where the board's devices are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BoardOptions {
-    /// The UIO device of the accelerator's registers.
-    pub uio: PathBuf,
-    /// The u-dma-buf device of the DMA buffer.
-    pub udmabuf: PathBuf,
-    /// Where sysfs is mounted (tests point it at a fake tree).
-    pub sysfs: PathBuf,
-    /// Sleep on the UIO interrupt instead of polling `STATUS` (needs the interrupt in the
-    /// device tree and `CTRL.IRQ_ENABLE`, which the driver sets).
-    pub interrupt: bool,
-}
-
-impl Default for BoardOptions {
-    fn default() -> Self {
-        BoardOptions {
-            uio: PathBuf::from("/dev/uio0"),
-            udmabuf: PathBuf::from("/dev/udmabuf0"),
-            sysfs: PathBuf::from("/sys"),
-            interrupt: false,
-        }
-    }
-}
+pub use crate::device::backend::BoardOptions;
 
 /// Why the board could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
