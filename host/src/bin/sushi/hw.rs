@@ -53,7 +53,7 @@ pub enum HwCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Regenerate the files under hw/gen/ from the configs and the register map.
+    /// Regenerate the derived files (hw/gen/, and the typed command formats in hw/src/commands/) from the configs, the register map and the command tables.
     Gen {
         /// The hw/ directory of the repository.
         #[arg(long, default_value_os_t = default_hw_dir())]

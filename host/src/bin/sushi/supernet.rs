@@ -240,7 +240,7 @@ fn info(file: Option<PathBuf>, config: &str, table: Option<PathBuf>, json: bool)
                 "weight_bytes_total": net.total_weight_bytes(),
                 "pb_bytes": cfg.spec.buffers.pb_bytes,
                 "accuracy_images": acc.images,
-                "cycles_from": "SushiAbs (host/src/abs.rs), empty Persistent Buffer",
+                "cycles_from": "SushiAbs (host/src/cycle_model/abs.rs), empty Persistent Buffer",
                 "cycle_model_seconds": model_seconds,
                 "pareto": front,
             }))?
