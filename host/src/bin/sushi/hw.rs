@@ -49,6 +49,10 @@ pub enum HwCommand {
         /// Fail (exit 1) when the design does not fit the config's device (for CI).
         #[arg(long)]
         check: bool,
+        /// Keep the hierarchy and report each module's own resources instead (not optimised
+        /// across module boundaries, so the total is above the flattened one).
+        #[arg(long, conflicts_with = "check")]
+        per_module: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -86,8 +90,15 @@ pub fn run(cmd: HwCommand) -> Result<()> {
             config,
             repo_dir,
             check,
+            per_module,
             json,
-        } => synth(&config, &repo_dir, check, json),
+        } => {
+            if per_module {
+                synth_per_module(&config, &repo_dir, json)
+            } else {
+                synth(&config, &repo_dir, check, json)
+            }
+        }
         HwCommand::Gen { hw_dir, check } => gen_files(&hw_dir, check),
     }
 }
@@ -292,5 +303,58 @@ fn gen_files(hw_dir: &Path, check: bool) -> Result<()> {
         (false, true) => bail!("stale generated files (run `sushi hw gen`): {stale:?}"),
         (false, false) => outln!("regenerated: {stale:?}"),
     }
+    Ok(())
+}
+
+/// `hw synth --per-module`: each module's own cells with the hierarchy kept.
+fn synth_per_module(config: &str, repo_dir: &Path, json: bool) -> Result<()> {
+    let cfg = HwConfig::load(config)?;
+    let rtl = repo_dir.join("rtl");
+    if !rtl.is_dir() {
+        bail!(
+            "{} has no rtl/ directory; pass --repo-dir with a SUSHI checkout",
+            repo_dir.display()
+        );
+    }
+    eprintln!(
+        "synthesising sushi_top for `{}` ({}) with the hierarchy kept, this takes a minute...",
+        cfg.name, cfg.spec.device.fpga_part
+    );
+    let modules =
+        sushi_host::reports::synth::synthesize_per_module(&cfg, &rtl, &repo_dir.join("hw/gen"))?;
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&modules)?);
+        return Ok(());
+    }
+    outln!(
+        "{} on {}, hierarchy kept (each module's own cells, all instances):",
+        cfg.name,
+        cfg.spec.device.fpga_part
+    );
+    outln!("  module                        inst      LUT      FF   DSP    BRAM");
+    for m in &modules {
+        let x = &m.resources;
+        outln!(
+            "  {:<28} {:>5} {:>8} {:>7} {:>5} {:>7.1}",
+            m.module,
+            m.instances,
+            x.lut,
+            x.ff,
+            x.dsp,
+            x.bram
+        );
+    }
+    let sum = |f: fn(&sushi_host::reports::synth::Resources) -> u64| -> u64 {
+        modules.iter().map(|m| f(&m.resources)).sum()
+    };
+    outln!(
+        "  {:<28} {:>5} {:>8} {:>7} {:>5} {:>7.1}",
+        "total",
+        "",
+        sum(|r| r.lut),
+        sum(|r| r.ff),
+        sum(|r| r.dsp),
+        modules.iter().map(|m| m.resources.bram).sum::<f64>()
+    );
     Ok(())
 }
