@@ -11,7 +11,10 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sushi_host::net::supernet::SuperNet;
 use sushi_host::sched::front::{AccuracyTable, accuracy_table_path, measured_points, pareto_front};
-use sushi_host::sched::policies::{CacheUnaware, Lru, NoCache, StaticCache, StaticSubNet, Sushi};
+use sushi_host::sched::policies::{
+    AdaptiveReplacement, CacheUnaware, Lru, NoCache, Sieve, StaticCache, StaticSubNet, Sushi,
+    TileCache, WTinyLfu,
+};
 use sushi_host::sched::{
     Candidate, LatencyTable, Mode, Policy, build_table, plan, select, serve_table,
 };
@@ -149,6 +152,41 @@ fn decisions(c: &mut Criterion) {
             criterion::BatchSize::LargeInput,
         )
     });
+    // The other tile caches start empty on every pass (their state, unlike LRU's memo, is the
+    // trace's history); the pricer's memo lives across passes, so later passes measure the
+    // algorithms' per-tile work.
+    let tile_caches: Vec<(&str, MakePolicy<'_>)> = vec![
+        (
+            "arc",
+            Box::new(|| {
+                let arc = AdaptiveReplacement::new(words);
+                Box::new(TileCache::new(mode, &table, &net, &layout, arc).expect("ARC"))
+            }),
+        ),
+        (
+            "sieve",
+            Box::new(|| {
+                let sieve = Sieve::new(words);
+                Box::new(TileCache::new(mode, &table, &net, &layout, sieve).expect("SIEVE"))
+            }),
+        ),
+        (
+            "w-tinylfu",
+            Box::new(|| {
+                let lfu = WTinyLfu::new(words);
+                Box::new(TileCache::new(mode, &table, &net, &layout, lfu).expect("W-TinyLFU"))
+            }),
+        ),
+    ];
+    for (name, make) in &tile_caches {
+        group.bench_function(*name, |b| {
+            b.iter_batched_ref(
+                make,
+                |p| serve_table(&table, black_box(&trace), p.as_mut(), Some(&mut pricer)).len(),
+                criterion::BatchSize::LargeInput,
+            )
+        });
+    }
     group.finish();
 
     // One cache plan over a window: the window's demand, then every candidate SubGraph.

@@ -308,9 +308,12 @@ fn trace_gen_then_serve_prints_every_policy_with_its_report_fields() {
             "static-subnet",
             "cache-unaware",
             "lru",
+            "arc",
+            "sieve",
+            "w-tinylfu",
             "slack",
             "model-switching",
-            "oracle (bound)"
+            "oracle (future window)"
         ]
     );
     for r in rows {

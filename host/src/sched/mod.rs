@@ -12,10 +12,12 @@
 //! minimising the service cycles of the window's demand plus the refill from the current one,
 //! refills charged as DMA cycles on the accelerator's timeline. The policies ([`policies`], one
 //! file each) are built by name in [`registry`]; [`timeline`] serves a trace with one of them.
+//! [`bound`] is the lower bound on DRAM weight bytes for a fixed sequence of selections.
 //!
 //! Dependencies inside: `table` and `select` know no policy; `policy` is the seam; `policies`
 //! implement it; `registry` and `timeline` sit on top.
 
+pub mod bound;
 pub mod front;
 pub mod policies;
 pub mod policy;

@@ -20,7 +20,8 @@ pub trait TilePricer {
 pub enum PbContent {
     /// One of the latency table's SubGraphs (index 0: the empty PB).
     SubGraph(usize),
-    /// Any set of tiles (tile-level policies: [`Lru`]). The latency table has no column for it:
+    /// Any set of tiles (tile-level policies: [`Lru`](super::policies::Lru) and the classical
+    /// caches of [`TileCache`](super::policies::TileCache)). The latency table has no column for it:
     /// its costs come from compiling against the PB map (a [`TilePricer`], or
     /// `serve::Executor`).
     Tiles(Arc<TileSet>),

@@ -7,7 +7,8 @@ use crate::compile::layout::Array;
 use crate::compile::tiles::TileLayout;
 use crate::net::supernet::SuperNet;
 use crate::sched::policies::{
-    CacheUnaware, Lru, ModelSwitching, NoCache, Oracle, Slack, StaticCache, StaticSubNet, Sushi,
+    AdaptiveReplacement, CacheUnaware, Lru, ModelSwitching, NoCache, Oracle, Sieve, Slack,
+    StaticCache, StaticSubNet, Sushi, TileCache, WTinyLfu,
 };
 use crate::sched::policy::Policy;
 use crate::sched::select::Mode;
@@ -32,6 +33,12 @@ pub enum PolicyName {
     CacheUnaware,
     /// `lru`: LRU over weight tiles.
     Lru,
+    /// `arc`: ARC over weight tiles.
+    Arc,
+    /// `sieve`: SIEVE over weight tiles.
+    Sieve,
+    /// `w-tinylfu`: W-TinyLFU over weight tiles.
+    WTinyLfu,
     /// `slack`: slack-aware selection under load.
     Slack,
     /// `model-switching`: whole-model reloads, no weight sharing.
@@ -41,13 +48,16 @@ pub enum PolicyName {
 }
 
 /// The policy names every report and command accepts, in report order.
-pub const POLICY_NAMES: [&str; 9] = [
+pub const POLICY_NAMES: [&str; 12] = [
     "sushi",
     "no-cache",
     "static-cache",
     "static-subnet",
     "cache-unaware",
     "lru",
+    "arc",
+    "sieve",
+    "w-tinylfu",
     "slack",
     "model-switching",
     "oracle",
@@ -55,13 +65,16 @@ pub const POLICY_NAMES: [&str; 9] = [
 
 impl PolicyName {
     /// Every policy with its default parameters, in report order (the order of [`POLICY_NAMES`]).
-    pub const ALL: [PolicyName; 9] = [
+    pub const ALL: [PolicyName; 12] = [
         PolicyName::Sushi,
         PolicyName::NoCache,
         PolicyName::StaticCache,
         PolicyName::StaticSubNet { percentile: None },
         PolicyName::CacheUnaware,
         PolicyName::Lru,
+        PolicyName::Arc,
+        PolicyName::Sieve,
+        PolicyName::WTinyLfu,
         PolicyName::Slack,
         PolicyName::ModelSwitching,
         PolicyName::Oracle,
@@ -118,7 +131,8 @@ impl fmt::Display for PolicyName {
 /// Builds the policy `name` for `table` of `net` on `config`. The static SubNet is the middle of
 /// the front (`static-subnet:P`: the candidate `P` percent of the way from the fastest to the most
 /// accurate) with its own SubGraph cached where it fits; the static cache holds what every
-/// candidate shares; LRU holds as many tiles as the PB has words.
+/// candidate shares; the tile caches (LRU, ARC, SIEVE, W-TinyLFU) hold as many tiles as the PB
+/// has words.
 pub fn make_policy(
     name: PolicyName,
     mode: Mode,
@@ -161,11 +175,30 @@ pub fn make_policy(
         PolicyName::CacheUnaware => Box::new(CacheUnaware { inner: sushi }),
         PolicyName::Oracle => Box::new(Oracle { inner: sushi }),
         PolicyName::Lru => {
-            let layout = TileLayout::new(net, Array::of(config));
-            let words = config.spec.buffers.pb_bytes as usize / layout.array().word_bytes();
+            let (layout, words) = tile_layout(net, config);
             Box::new(Lru::new(mode, table, net, &layout, words)?)
         }
+        PolicyName::Arc => {
+            let (layout, words) = tile_layout(net, config);
+            let arc = AdaptiveReplacement::new(words);
+            Box::new(TileCache::new(mode, table, net, &layout, arc)?)
+        }
+        PolicyName::Sieve => {
+            let (layout, words) = tile_layout(net, config);
+            Box::new(TileCache::new(mode, table, net, &layout, Sieve::new(words))?)
+        }
+        PolicyName::WTinyLfu => {
+            let (layout, words) = tile_layout(net, config);
+            Box::new(TileCache::new(mode, table, net, &layout, WTinyLfu::new(words))?)
+        }
     })
+}
+
+/// The tile layout of `net` on `config`'s array, and the PB's capacity in tiles (words).
+fn tile_layout(net: &SuperNet, config: &sushi_hw::HwConfig) -> (TileLayout, usize) {
+    let layout = TileLayout::new(net, Array::of(config));
+    let words = config.spec.buffers.pb_bytes as usize / layout.array().word_bytes();
+    (layout, words)
 }
 
 /// One static SubNet (candidate `c`) with its own SubGraph cached where it fits.

@@ -67,7 +67,7 @@ impl Lru {
     }
 
     /// LRU over candidates that read `tiles_of[c]` (ascending), `capacity` tiles.
-    fn with_tiles(mode: Mode, tiles_of: Vec<Vec<TileId>>, capacity: usize) -> Self {
+    pub(crate) fn with_tiles(mode: Mode, tiles_of: Vec<Vec<TileId>>, capacity: usize) -> Self {
         let words = tiles_of
             .iter()
             .flat_map(|t| t.last())

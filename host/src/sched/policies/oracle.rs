@@ -3,7 +3,9 @@ use super::sushi::Sushi;
 use crate::sched::policy::{Now, PbContent, Policy};
 use crate::sched::table::LatencyTable;
 
-/// SushiSched that plans on the *next* window: it sees the future, so it is a bound, not a policy.
+/// SushiSched that plans on the *next* window: it sees the future, so it is a reference point
+/// for planning, not an online policy, and not a bound (a bound on DRAM weight bytes for fixed
+/// selections is [`crate::sched::bound`]).
 #[derive(Debug, Clone)]
 pub struct Oracle {
     /// Selection mode, period and window as [`Sushi`]'s.
@@ -12,7 +14,7 @@ pub struct Oracle {
 
 impl Policy for Oracle {
     fn name(&self) -> &str {
-        "oracle (bound)"
+        "oracle (future window)"
     }
     fn cache(&mut self, table: &LatencyTable, now: &Now<'_>, current: &PbContent) -> PbContent {
         let i = now.i;

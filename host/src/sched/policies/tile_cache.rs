@@ -1,0 +1,348 @@
+//! What the classical tile caches share: a [`Replacement`] algorithm fed one tile request at a
+//! time, and [`TileCache`], the serving policy that runs one over the tiles each query reads.
+//!
+//! The algorithms ([`AdaptiveReplacement`](super::AdaptiveReplacement), [`Sieve`](super::Sieve),
+//! [`WTinyLfu`](super::WTinyLfu)) know nothing of SubNets, queries or the PB map: they are the
+//! published algorithms over equal-size items, testable on hand-made request streams. The
+//! policy around them decides what a request stream is (the served SubNet's tiles in the order
+//! the accelerator reads them) and when the PB changes (between queries, never during one).
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use crate::compile::tiles::{PbError, TileId, TileLayout, TileSet};
+use crate::net::supernet::SuperNet;
+use crate::sched::policy::{Now, PbContent, Policy};
+use crate::sched::select::{Mode, select};
+use crate::sched::table::LatencyTable;
+
+/// A cache replacement algorithm over equal-size tiles.
+pub trait Replacement: Debug {
+    /// The policy's name in reports.
+    fn name(&self) -> &'static str;
+    /// One request for `tile`: a hit updates the algorithm's bookkeeping, a miss may admit the
+    /// tile and evict others.
+    fn request(&mut self, tile: TileId);
+    /// The tiles held, as a set.
+    fn held(&self) -> &Resident;
+}
+
+/// The set of held tiles as a bitmap over tile ids, with a count of changes so that a caller can
+/// tell cheaply whether a stream of requests changed the content.
+#[derive(Debug, Clone, Default)]
+pub struct Resident {
+    bits: Vec<u64>,
+    len: usize,
+    changes: u64,
+}
+
+impl Resident {
+    /// Whether `tile` is held.
+    pub fn contains(&self, tile: TileId) -> bool {
+        let t = tile as usize;
+        self.bits.get(t / 64).is_some_and(|w| w & (1 << (t % 64)) != 0)
+    }
+
+    /// Tiles held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Insertions and removals so far.
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
+    /// The held tiles, ascending.
+    pub fn tiles(&self) -> Vec<TileId> {
+        let mut out = Vec::with_capacity(self.len);
+        for (w, &bits) in self.bits.iter().enumerate() {
+            let mut b = bits;
+            while b != 0 {
+                out.push((w * 64) as TileId + b.trailing_zeros());
+                b &= b - 1;
+            }
+        }
+        out
+    }
+
+    pub(crate) fn insert(&mut self, tile: TileId) {
+        let t = tile as usize;
+        if t / 64 >= self.bits.len() {
+            self.bits.resize(t / 64 + 1, 0);
+        }
+        debug_assert!(self.bits[t / 64] & (1 << (t % 64)) == 0, "tile {t} inserted twice");
+        self.bits[t / 64] |= 1 << (t % 64);
+        self.len += 1;
+        self.changes += 1;
+    }
+
+    pub(crate) fn remove(&mut self, tile: TileId) {
+        let t = tile as usize;
+        debug_assert!(self.contains(tile), "tile {t} removed but not held");
+        self.bits[t / 64] &= !(1 << (t % 64));
+        self.len -= 1;
+        self.changes += 1;
+    }
+}
+
+/// No tile: the end of a [`Lists`] list.
+pub(crate) const NIL: u32 = u32::MAX;
+
+/// Doubly linked lists of tiles threaded through arrays indexed by tile id, a tile in at most
+/// one list at a time: every list operation is O(1) and allocation-free, which is what keeps a
+/// query's thousands of requests cheap.
+#[derive(Debug, Clone)]
+pub(crate) struct Lists {
+    prev: Vec<u32>,
+    next: Vec<u32>,
+    /// Which list each tile is in (`NONE`: none).
+    list: Vec<u8>,
+    head: Vec<u32>,
+    tail: Vec<u32>,
+    lens: Vec<usize>,
+}
+
+impl Lists {
+    /// The `list` of a tile in no list.
+    pub(crate) const NONE: u8 = u8::MAX;
+
+    /// `count` empty lists.
+    pub(crate) fn new(count: usize) -> Self {
+        Lists {
+            prev: Vec::new(),
+            next: Vec::new(),
+            list: Vec::new(),
+            head: vec![NIL; count],
+            tail: vec![NIL; count],
+            lens: vec![0; count],
+        }
+    }
+
+    /// The list `tile` is in (`NONE`: none).
+    pub(crate) fn list_of(&self, tile: TileId) -> u8 {
+        self.list.get(tile as usize).copied().unwrap_or(Self::NONE)
+    }
+
+    pub(crate) fn len(&self, list: u8) -> usize {
+        self.lens[list as usize]
+    }
+
+    /// The oldest tile of `list` (its tail end).
+    pub(crate) fn oldest(&self, list: u8) -> Option<TileId> {
+        let t = self.tail[list as usize];
+        (t != NIL).then_some(t)
+    }
+
+    /// The tile after `tile` towards the head (newer), if any.
+    pub(crate) fn newer(&self, tile: TileId) -> Option<TileId> {
+        let t = self.prev[tile as usize];
+        (t != NIL).then_some(t)
+    }
+
+    /// Puts `tile` (in no list) at the head (newest end) of `list`.
+    pub(crate) fn push_newest(&mut self, list: u8, tile: TileId) {
+        let t = tile as usize;
+        if t >= self.list.len() {
+            self.prev.resize(t + 1, NIL);
+            self.next.resize(t + 1, NIL);
+            self.list.resize(t + 1, Self::NONE);
+        }
+        debug_assert_eq!(self.list[t], Self::NONE, "tile {t} is in a list already");
+        let l = list as usize;
+        let head = self.head[l];
+        self.prev[t] = NIL;
+        self.next[t] = head;
+        if head != NIL {
+            self.prev[head as usize] = tile;
+        } else {
+            self.tail[l] = tile;
+        }
+        self.head[l] = tile;
+        self.list[t] = list;
+        self.lens[l] += 1;
+    }
+
+    /// Takes `tile` out of its list.
+    pub(crate) fn unlink(&mut self, tile: TileId) {
+        let t = tile as usize;
+        let l = self.list[t] as usize;
+        let (p, n) = (self.prev[t], self.next[t]);
+        if p != NIL {
+            self.next[p as usize] = n;
+        } else {
+            self.head[l] = n;
+        }
+        if n != NIL {
+            self.prev[n as usize] = p;
+        } else {
+            self.tail[l] = p;
+        }
+        self.list[t] = Self::NONE;
+        self.lens[l] -= 1;
+    }
+
+    /// Moves `tile` (in some list) to the head of `list`.
+    pub(crate) fn move_to_newest(&mut self, list: u8, tile: TileId) {
+        self.unlink(tile);
+        self.push_newest(list, tile);
+    }
+
+    /// Takes the oldest tile out of `list`.
+    pub(crate) fn pop_oldest(&mut self, list: u8) -> Option<TileId> {
+        let t = self.oldest(list)?;
+        self.unlink(t);
+        Some(t)
+    }
+}
+
+/// A classical cache over weight tiles: after each query, the PB holds what replacement
+/// algorithm `R` holds once the served SubNet's tiles were requested from it in the order the
+/// accelerator reads them.
+///
+/// As for [`Lru`](super::Lru): a miss is streamed by `LOAD_W` and what the algorithm admits is
+/// filled by a separate refill (`LOAD_PB`) before the next query, so the PB does not change
+/// during a query and a SubNet larger than the PB leaves the algorithm's choice of its tiles
+/// behind instead of thrashing the PB to nothing. A cache knows nothing of SubNets: selection
+/// reads the empty-PB column `L[S][empty]`. The held set is rebuilt only when a query changed it.
+#[derive(Debug, Clone)]
+pub struct TileCache<R> {
+    mode: Mode,
+    /// Tiles of each candidate, ascending (the order the accelerator reads them).
+    tiles_of: Vec<Vec<TileId>>,
+    replacement: R,
+    held: Arc<TileSet>,
+    /// `replacement.held().changes()` when `held` was built.
+    held_at_change: u64,
+}
+
+/// The tiles of every candidate of `table` in `layout`, ascending (the order they are read).
+pub fn candidate_tiles(
+    table: &LatencyTable,
+    net: &SuperNet,
+    layout: &TileLayout,
+) -> Result<Vec<Vec<TileId>>, PbError> {
+    table
+        .candidates
+        .iter()
+        .map(|c| {
+            let mut t = layout.tiles(&net.subnets[c.subnet].config)?;
+            t.sort_unstable();
+            Ok(t)
+        })
+        .collect()
+}
+
+impl<R: Replacement> TileCache<R> {
+    /// `replacement` over the tiles of `layout` read by the candidates of `table` from `net`.
+    pub fn new(
+        mode: Mode,
+        table: &LatencyTable,
+        net: &SuperNet,
+        layout: &TileLayout,
+        replacement: R,
+    ) -> Result<Self, PbError> {
+        Ok(Self::with_tiles(
+            mode,
+            candidate_tiles(table, net, layout)?,
+            replacement,
+        ))
+    }
+
+    /// `replacement` over candidates that read `tiles_of[c]` (ascending).
+    pub fn with_tiles(mode: Mode, tiles_of: Vec<Vec<TileId>>, replacement: R) -> Self {
+        let held = Arc::new(TileSet::new(replacement.held().tiles()));
+        let held_at_change = replacement.held().changes();
+        TileCache {
+            mode,
+            tiles_of,
+            replacement,
+            held,
+            held_at_change,
+        }
+    }
+
+    /// The replacement algorithm and its state.
+    pub fn replacement(&self) -> &R {
+        &self.replacement
+    }
+}
+
+impl<R: Replacement> Policy for TileCache<R> {
+    fn name(&self) -> &str {
+        self.replacement.name()
+    }
+    fn cache(&mut self, _: &LatencyTable, _: &Now<'_>, _: &PbContent) -> PbContent {
+        PbContent::Tiles(self.held.clone())
+    }
+    fn select(&mut self, table: &LatencyTable, now: &Now<'_>, _: &PbContent) -> usize {
+        select(
+            table,
+            &now.queries[now.i],
+            0,
+            self.mode,
+            now.waited_cycles(),
+        )
+    }
+    fn served(&mut self, _: &LatencyTable, _: &Now<'_>, candidate: usize) {
+        for &t in &self.tiles_of[candidate] {
+            self.replacement.request(t);
+        }
+        let changes = self.replacement.held().changes();
+        if changes != self.held_at_change {
+            self.held = Arc::new(TileSet::new(self.replacement.held().tiles()));
+            self.held_at_change = changes;
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Feeds `stream` to `r` and returns the misses (requests for tiles not held before them).
+    pub(crate) fn misses(r: &mut dyn Replacement, stream: &[TileId]) -> usize {
+        stream
+            .iter()
+            .filter(|&&t| {
+                let miss = !r.held().contains(t);
+                r.request(t);
+                miss
+            })
+            .count()
+    }
+
+    #[test]
+    fn lists_keep_order_and_lengths_through_moves() {
+        let mut l = Lists::new(2);
+        for t in [5, 1, 9] {
+            l.push_newest(0, t);
+        }
+        assert_eq!(l.oldest(0), Some(5));
+        assert_eq!(l.newer(5), Some(1));
+        l.move_to_newest(1, 1);
+        assert_eq!((l.len(0), l.len(1)), (2, 1));
+        assert_eq!(l.newer(5), Some(9));
+        assert_eq!(l.pop_oldest(0), Some(5));
+        assert_eq!(l.pop_oldest(0), Some(9));
+        assert_eq!(l.pop_oldest(0), None);
+        assert_eq!(l.list_of(1), 1);
+        assert_eq!(l.list_of(5), Lists::NONE);
+    }
+
+    #[test]
+    fn resident_lists_tiles_ascending_and_counts_changes() {
+        let mut r = Resident::default();
+        for t in [130, 2, 64] {
+            r.insert(t);
+        }
+        r.remove(2);
+        assert_eq!(r.tiles(), [64, 130]);
+        assert_eq!((r.len(), r.changes()), (2, 4));
+        assert!(r.contains(130) && !r.contains(2) && !r.contains(100_000));
+    }
+}
