@@ -185,11 +185,23 @@ pub fn make_policy(
         }
         PolicyName::Sieve => {
             let (layout, words) = tile_layout(net, config);
-            Box::new(TileCache::new(mode, table, net, &layout, Sieve::new(words))?)
+            Box::new(TileCache::new(
+                mode,
+                table,
+                net,
+                &layout,
+                Sieve::new(words),
+            )?)
         }
         PolicyName::WTinyLfu => {
             let (layout, words) = tile_layout(net, config);
-            Box::new(TileCache::new(mode, table, net, &layout, WTinyLfu::new(words))?)
+            Box::new(TileCache::new(
+                mode,
+                table,
+                net,
+                &layout,
+                WTinyLfu::new(words),
+            )?)
         }
     })
 }

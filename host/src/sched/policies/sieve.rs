@@ -106,7 +106,11 @@ mod tests {
         assert_eq!(misses(&mut sieve, &[4]), 1);
         assert_eq!(sieve.held().tiles(), [1, 3, 4]);
         assert!(!sieve.visited(1), "the hand cleared the bit it passed");
-        assert_eq!(sieve.hand(), Some(3), "the hand stops after the evicted tile");
+        assert_eq!(
+            sieve.hand(),
+            Some(3),
+            "the hand stops after the evicted tile"
+        );
     }
 
     #[test]

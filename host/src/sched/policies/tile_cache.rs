@@ -39,7 +39,9 @@ impl Resident {
     /// Whether `tile` is held.
     pub fn contains(&self, tile: TileId) -> bool {
         let t = tile as usize;
-        self.bits.get(t / 64).is_some_and(|w| w & (1 << (t % 64)) != 0)
+        self.bits
+            .get(t / 64)
+            .is_some_and(|w| w & (1 << (t % 64)) != 0)
     }
 
     /// Tiles held.
@@ -75,7 +77,10 @@ impl Resident {
         if t / 64 >= self.bits.len() {
             self.bits.resize(t / 64 + 1, 0);
         }
-        debug_assert!(self.bits[t / 64] & (1 << (t % 64)) == 0, "tile {t} inserted twice");
+        debug_assert!(
+            self.bits[t / 64] & (1 << (t % 64)) == 0,
+            "tile {t} inserted twice"
+        );
         self.bits[t / 64] |= 1 << (t % 64);
         self.len += 1;
         self.changes += 1;

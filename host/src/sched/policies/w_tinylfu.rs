@@ -251,7 +251,11 @@ mod tests {
         misses(&mut lfu, &[1, 2, 3, 4, 5, 6]);
         assert_eq!(lfu.segment_lens(), [1, 5, 0]);
         misses(&mut lfu, &[1, 2, 3, 4, 5]);
-        assert_eq!(lfu.segment_lens(), [1, 1, 4], "the oldest protected tile went back");
+        assert_eq!(
+            lfu.segment_lens(),
+            [1, 1, 4],
+            "the oldest protected tile went back"
+        );
         assert_eq!(lfu.held().len(), 6);
     }
 
