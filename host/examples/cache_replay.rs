@@ -138,12 +138,20 @@ fn main() {
         ),
         (
             "sieve",
-            Box::new(TileCache::with_tiles(mode, tiles_of.clone(), Sieve::new(words))),
+            Box::new(TileCache::with_tiles(
+                mode,
+                tiles_of.clone(),
+                Sieve::new(words),
+            )),
             demand(Sieve::new(words)),
         ),
         (
             "w-tinylfu",
-            Box::new(TileCache::with_tiles(mode, tiles_of.clone(), WTinyLfu::new(words))),
+            Box::new(TileCache::with_tiles(
+                mode,
+                tiles_of.clone(),
+                WTinyLfu::new(words),
+            )),
             demand(WTinyLfu::new(words)),
         ),
     ];
@@ -157,10 +165,24 @@ fn main() {
         let refilled: u64 = served.iter().map(|s| s.refill_bytes).sum::<u64>();
         // The same decisions counted tile by tile: held set before each query.
         let mut p2 = match name {
-            "lru" => Box::new(Lru::new(mode, &table, &net, &layout, words).unwrap()) as Box<dyn Policy>,
-            "arc" => Box::new(TileCache::with_tiles(mode, tiles_of.clone(), AdaptiveReplacement::new(words))),
-            "sieve" => Box::new(TileCache::with_tiles(mode, tiles_of.clone(), Sieve::new(words))),
-            _ => Box::new(TileCache::with_tiles(mode, tiles_of.clone(), WTinyLfu::new(words))),
+            "lru" => {
+                Box::new(Lru::new(mode, &table, &net, &layout, words).unwrap()) as Box<dyn Policy>
+            }
+            "arc" => Box::new(TileCache::with_tiles(
+                mode,
+                tiles_of.clone(),
+                AdaptiveReplacement::new(words),
+            )),
+            "sieve" => Box::new(TileCache::with_tiles(
+                mode,
+                tiles_of.clone(),
+                Sieve::new(words),
+            )),
+            _ => Box::new(TileCache::with_tiles(
+                mode,
+                tiles_of.clone(),
+                WTinyLfu::new(words),
+            )),
         };
         let (mut held_sum, mut hits, mut misses, mut adds) = (0u64, 0u64, 0u64, 0u64);
         let mut prev: Vec<TileId> = Vec::new();
@@ -180,12 +202,19 @@ fn main() {
             if h != prev {
                 changed += 1;
             }
-            let hit = tiles_of[c].iter().filter(|t| h.binary_search(t).is_ok()).count() as u64;
+            let hit = tiles_of[c]
+                .iter()
+                .filter(|t| h.binary_search(t).is_ok())
+                .count() as u64;
             hits += hit;
             misses += tiles_of[c].len() as u64 - hit;
             p2.served(&table, &now, c);
             if std::env::var_os("VERBOSE").is_some() {
-                println!("  {name} q{i}: c{c} |Q|={} |H|={} hit={hit}", tiles_of[c].len(), h.len());
+                println!(
+                    "  {name} q{i}: c{c} |Q|={} |H|={} hit={hit}",
+                    tiles_of[c].len(),
+                    h.len()
+                );
             }
             prev = h;
         }
@@ -198,6 +227,20 @@ fn main() {
             }
         }
         let belady = min_fetches(&stream, words);
+        if name == "arc" {
+            // What ARC's adaptation did on this stream: the largest target size of T1 reached,
+            // and the lists at the end.
+            let mut arc = AdaptiveReplacement::new(words);
+            let mut max_p = 0;
+            for &t in &stream {
+                arc.request(t);
+                max_p = max_p.max(arc.recency_target());
+            }
+            println!(
+                "      ARC: largest p {max_p}, final [T1, T2, B1, B2] {:?}",
+                arc.list_lens()
+            );
+        }
         let r = requested as f64;
         println!(
             "{name:>9}: mean held {:.0} tiles, PB changed before {changed}/{} queries; hits {hits}, streamed {misses}, refilled {adds} tiles; (streamed+refill)/requested {:.3} (priced: {:.3} = {:.3} + {:.3}); demand-filled misses/requested {:.3}; Belady {:.3}",

@@ -123,6 +123,13 @@ impl Replacement for AdaptiveReplacement {
     fn held(&self) -> &Resident {
         &self.resident
     }
+
+    fn repeated_hits_are_idle(&self) -> bool {
+        // Every hit moves its tile to the newest end of T2: after a batch that hit throughout,
+        // its tiles are T2's newest in read order, which the same batch reproduces; p and the
+        // ghosts change only on misses.
+        true
+    }
 }
 
 #[cfg(test)]

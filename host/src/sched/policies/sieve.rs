@@ -15,7 +15,8 @@ const QUEUE: u8 = 0;
 pub struct Sieve {
     capacity: usize,
     queue: Lists,
-    visited: Vec<bool>,
+    /// Visited bits, a bitmap over tile ids.
+    visited: Vec<u64>,
     /// The next tile the hand examines (None: the oldest end).
     hand: Option<TileId>,
     resident: Resident,
@@ -40,7 +41,22 @@ impl Sieve {
 
     /// Whether held tile `tile` was hit since the hand last passed it.
     pub fn visited(&self, tile: TileId) -> bool {
-        self.visited.get(tile as usize).copied().unwrap_or(false)
+        let t = tile as usize;
+        self.visited
+            .get(t / 64)
+            .is_some_and(|w| w & (1 << (t % 64)) != 0)
+    }
+
+    fn set_visited(&mut self, tile: TileId, on: bool) {
+        let t = tile as usize;
+        if t / 64 >= self.visited.len() {
+            self.visited.resize(t / 64 + 1, 0);
+        }
+        if on {
+            self.visited[t / 64] |= 1 << (t % 64);
+        } else {
+            self.visited[t / 64] &= !(1 << (t % 64));
+        }
     }
 
     fn evict(&mut self) {
@@ -48,8 +64,8 @@ impl Sieve {
             Some(t) => t,
             None => return,
         };
-        while self.visited[t as usize] {
-            self.visited[t as usize] = false;
+        while self.visited(t) {
+            self.set_visited(t, false);
             t = self
                 .queue
                 .newer(t)
@@ -72,23 +88,41 @@ impl Replacement for Sieve {
             return;
         }
         if self.resident.contains(tile) {
-            self.visited[tile as usize] = true;
+            self.set_visited(tile, true);
             return;
         }
         if self.resident.len() >= self.capacity {
             self.evict();
         }
-        let t = tile as usize;
-        if t >= self.visited.len() {
-            self.visited.resize(t + 1, false);
-        }
-        self.visited[t] = false;
+        self.set_visited(tile, false);
         self.queue.push_newest(QUEUE, tile);
         self.resident.insert(tile);
     }
 
     fn held(&self) -> &Resident {
         &self.resident
+    }
+
+    fn request_all(&mut self, tiles: &[TileId], bits: &[u64]) {
+        // Hits only set visited bits and never reorder, so a batch held in full is one OR of
+        // bitmaps; any miss takes the requests one by one (an eviction depends on the bits
+        // the earlier requests set).
+        if self.capacity > 0 && self.resident.holds_all(bits) {
+            if self.visited.len() < bits.len() {
+                self.visited.resize(bits.len(), 0);
+            }
+            for (v, &b) in self.visited.iter_mut().zip(bits) {
+                *v |= b;
+            }
+            return;
+        }
+        for &t in tiles {
+            self.request(t);
+        }
+    }
+
+    fn repeated_hits_are_idle(&self) -> bool {
+        true
     }
 }
 

@@ -24,6 +24,20 @@ pub trait Replacement: Debug {
     fn request(&mut self, tile: TileId);
     /// The tiles held, as a set.
     fn held(&self) -> &Resident;
+    /// One request for each of `tiles` in turn; `bits` is the same set as a bitmap over tile
+    /// ids (bit `t % 64` of word `t / 64`), for algorithms that can take a batch at once.
+    fn request_all(&mut self, tiles: &[TileId], bits: &[u64]) {
+        let _ = bits;
+        for &t in tiles {
+            self.request(t);
+        }
+    }
+    /// Whether requesting a batch again right after it hit on every tile leaves the state as it
+    /// is (LRU-like orders already hold it at the newest end in read order; marks are set), so
+    /// that [`TileCache`] may skip the repeat.
+    fn repeated_hits_are_idle(&self) -> bool {
+        false
+    }
 }
 
 /// The set of held tiles as a bitmap over tile ids, with a count of changes so that a caller can
@@ -52,6 +66,14 @@ impl Resident {
     /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Whether every tile of the bitmap `bits` (over tile ids) is held.
+    pub fn holds_all(&self, bits: &[u64]) -> bool {
+        bits.iter().enumerate().all(|(w, &b)| {
+            let held = self.bits.get(w).copied().unwrap_or(0);
+            b & !held == 0
+        })
     }
 
     /// Insertions and removals so far.
@@ -219,10 +241,14 @@ pub struct TileCache<R> {
     mode: Mode,
     /// Tiles of each candidate, ascending (the order the accelerator reads them).
     tiles_of: Vec<Vec<TileId>>,
+    /// The same as bitmaps over tile ids, for batch requests.
+    bits_of: Vec<Vec<u64>>,
     replacement: R,
     held: Arc<TileSet>,
     /// `replacement.held().changes()` when `held` was built.
     held_at_change: u64,
+    /// The candidate served last, when every one of its requests hit (nothing held changed).
+    last_all_hits: Option<usize>,
 }
 
 /// The tiles of every candidate of `table` in `layout`, ascending (the order they are read).
@@ -262,12 +288,29 @@ impl<R: Replacement> TileCache<R> {
     pub fn with_tiles(mode: Mode, tiles_of: Vec<Vec<TileId>>, replacement: R) -> Self {
         let held = Arc::new(TileSet::new(replacement.held().tiles()));
         let held_at_change = replacement.held().changes();
+        let words = tiles_of
+            .iter()
+            .flat_map(|t| t.last())
+            .max()
+            .map_or(0, |&t| t as usize / 64 + 1);
+        let bits_of = tiles_of
+            .iter()
+            .map(|tiles| {
+                let mut bits = vec![0u64; words];
+                for &t in tiles {
+                    bits[t as usize / 64] |= 1 << (t % 64);
+                }
+                bits
+            })
+            .collect();
         TileCache {
             mode,
             tiles_of,
+            bits_of,
             replacement,
             held,
             held_at_change,
+            last_all_hits: None,
         }
     }
 
@@ -294,10 +337,15 @@ impl<R: Replacement> Policy for TileCache<R> {
         )
     }
     fn served(&mut self, _: &LatencyTable, _: &Now<'_>, candidate: usize) {
-        for &t in &self.tiles_of[candidate] {
-            self.replacement.request(t);
+        // A SubNet served again after a query of it that hit on every tile: for the algorithms
+        // that say so, the requests would change nothing (a phase repeats SubNets often).
+        if self.last_all_hits == Some(candidate) && self.replacement.repeated_hits_are_idle() {
+            return;
         }
+        self.replacement
+            .request_all(&self.tiles_of[candidate], &self.bits_of[candidate]);
         let changes = self.replacement.held().changes();
+        self.last_all_hits = (changes == self.held_at_change).then_some(candidate);
         if changes != self.held_at_change {
             self.held = Arc::new(TileSet::new(self.replacement.held().tiles()));
             self.held_at_change = changes;
