@@ -24,7 +24,7 @@ use crate::workload::trace::{Arrivals, Locality, Query, TraceSpec, generate};
 
 /// Who serves the demo's trace, in report order: SushiSched and no cache on the RTL, the other
 /// baselines on the golden model.
-pub const LINEUP: [(BackendKind, PolicyName); 7] = [
+pub const LINEUP: [(BackendKind, PolicyName); 10] = [
     (BackendKind::Rtl, PolicyName::Sushi),
     (BackendKind::Rtl, PolicyName::NoCache),
     (BackendKind::Model, PolicyName::StaticCache),
@@ -34,6 +34,9 @@ pub const LINEUP: [(BackendKind, PolicyName); 7] = [
     ),
     (BackendKind::Model, PolicyName::CacheUnaware),
     (BackendKind::Model, PolicyName::Lru),
+    (BackendKind::Model, PolicyName::Arc),
+    (BackendKind::Model, PolicyName::Sieve),
+    (BackendKind::Model, PolicyName::WTinyLfu),
     (BackendKind::Model, PolicyName::Oracle),
 ];
 
