@@ -174,7 +174,7 @@ fn the_cycle_model_tracks_the_rtl() {
         );
     }
     eprintln!("worst {worst:.2}% (programs of every size)");
-    // The bound: whole SubNets and refills (programs of more than 1,000 cycles) within 2%.
+    // The published bound: whole SubNets and refills (programs of more than 1,000 cycles) within 2%.
     // Known gap: on tangnano9k (HyperRAM, one burst at a time) programs of many short rows are
     // underestimated: refills by up to 11%, SubNet 0 by 3.4% (the model misses a per-burst cost
     // of that memory); held to 12% and 4% so that it cannot grow unnoticed.
