@@ -95,11 +95,11 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         report.queries
     );
     outln!(
-        "policy            backend  accuracy  latency mean / p99 cycles (µs)            SLO    DRAM B/query  PB hit  energy µJ  verified"
+        "policy                  backend  accuracy  latency mean / p99 cycles (µs)            SLO    DRAM B/query  PB hit  energy µJ  verified"
     );
     for r in &report.policies {
         outln!(
-            "{:<16}  {:<7}  {:>7.1}%  {:>8.0} / {:>8} ({:>7.1} / {:>7.1})  {:>5.1}%  {:>12.0}  {:>5.1}%  {:>9.1}  {:>8}",
+            "{:<22}  {:<7}  {:>7.1}%  {:>8.0} / {:>8} ({:>7.1} / {:>7.1})  {:>5.1}%  {:>12.0}  {:>5.1}%  {:>9.1}  {:>8}",
             r.policy,
             r.backend,
             r.served_accuracy,
@@ -115,7 +115,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         );
     }
     outln!(
-        "accuracy: queries classified correctly; latency: arrival to completion, queueing included; the oracle sees the future (a bound)."
+        "accuracy: queries classified correctly; latency: arrival to completion, queueing included; the oracle plans on the future window (a reference, not a bound)."
     );
     outln!("finished in {:.1} s", report.wall_seconds);
     Ok(())

@@ -171,11 +171,11 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         table_seconds
     );
     outln!(
-        "policy            accuracy  latency mean / p99 (µs)   SLO    DRAM B/query  PB hit  energy µJ"
+        "policy                  accuracy  latency mean / p99 (µs)   SLO    DRAM B/query  PB hit  energy µJ"
     );
     for r in &rows {
         outln!(
-            "{:<16}  {:>7.2}%  {:>9.1} / {:>9.1}    {:>5.1}%  {:>12.0}  {:>5.1}%  {:>9.1}",
+            "{:<22}  {:>7.2}%  {:>9.1} / {:>9.1}    {:>5.1}%  {:>12.0}  {:>5.1}%  {:>9.1}",
             r.policy,
             r.served_accuracy,
             r.latency_mean_us,
