@@ -7,6 +7,8 @@ use crate::sched::policy::{Now, PbContent, Policy};
 use crate::sched::select::{Mode, select};
 use crate::sched::table::LatencyTable;
 
+use super::tile_cache::{candidate_tiles, tile_bitmaps};
+
 /// A classical cache over weight tiles: after each query the PB holds the `capacity` most recently
 /// used tiles, the served SubNet's tiles being used in the order the accelerator reads them.
 ///
@@ -54,35 +56,13 @@ impl Lru {
         layout: &crate::compile::tiles::TileLayout,
         capacity: usize,
     ) -> Result<Self, crate::compile::tiles::PbError> {
-        let tiles_of = table
-            .candidates
-            .iter()
-            .map(|c| {
-                let mut t = layout.tiles(&net.subnets[c.subnet].config)?;
-                t.sort_unstable();
-                Ok(t)
-            })
-            .collect::<Result<Vec<_>, crate::compile::tiles::PbError>>()?;
+        let tiles_of = candidate_tiles(table, net, layout)?;
         Ok(Self::with_tiles(mode, tiles_of, capacity))
     }
 
     /// LRU over candidates that read `tiles_of[c]` (ascending), `capacity` tiles.
     pub(crate) fn with_tiles(mode: Mode, tiles_of: Vec<Vec<TileId>>, capacity: usize) -> Self {
-        let words = tiles_of
-            .iter()
-            .flat_map(|t| t.last())
-            .max()
-            .map_or(0, |&t| t as usize / 64 + 1);
-        let used_bits = tiles_of
-            .iter()
-            .map(|tiles| {
-                let mut bits = vec![0u64; words];
-                for &t in tiles {
-                    bits[t as usize / 64] |= 1 << (t % 64);
-                }
-                bits
-            })
-            .collect();
+        let used_bits = tile_bitmaps(&tiles_of);
         let mut lru = Lru {
             mode,
             capacity,

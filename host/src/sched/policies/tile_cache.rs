@@ -281,6 +281,26 @@ pub fn candidate_tiles(
         .collect()
 }
 
+/// Each candidate's tiles as a bitmap over tile ids (one bit per id, as many 64-bit words as the
+/// largest id needs), for membership in O(1).
+pub(crate) fn tile_bitmaps(tiles_of: &[Vec<TileId>]) -> Vec<Vec<u64>> {
+    let words = tiles_of
+        .iter()
+        .flat_map(|t| t.last())
+        .max()
+        .map_or(0, |&t| t as usize / 64 + 1);
+    tiles_of
+        .iter()
+        .map(|tiles| {
+            let mut bits = vec![0u64; words];
+            for &t in tiles {
+                bits[t as usize / 64] |= 1 << (t % 64);
+            }
+            bits
+        })
+        .collect()
+}
+
 impl<R: Replacement> TileCache<R> {
     /// `replacement` over the tiles of `layout` read by the candidates of `table` from `net`.
     pub fn new(
@@ -301,21 +321,7 @@ impl<R: Replacement> TileCache<R> {
     pub fn with_tiles(mode: Mode, tiles_of: Vec<Vec<TileId>>, replacement: R) -> Self {
         let held = Arc::new(TileSet::new(replacement.held().tiles()));
         let held_at_change = replacement.held().changes();
-        let words = tiles_of
-            .iter()
-            .flat_map(|t| t.last())
-            .max()
-            .map_or(0, |&t| t as usize / 64 + 1);
-        let bits_of = tiles_of
-            .iter()
-            .map(|tiles| {
-                let mut bits = vec![0u64; words];
-                for &t in tiles {
-                    bits[t as usize / 64] |= 1 << (t % 64);
-                }
-                bits
-            })
-            .collect();
+        let bits_of = tile_bitmaps(&tiles_of);
         TileCache {
             mode,
             tiles_of,
