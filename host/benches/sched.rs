@@ -18,6 +18,7 @@ use sushi_host::sched::policies::{
 use sushi_host::sched::{
     Candidate, LatencyTable, Mode, Policy, build_table, plan, select, serve_table,
 };
+use sushi_host::sched::tile_plan::PlanScratch;
 use sushi_host::serve::AbsPricer;
 use sushi_host::workload::trace::{Arrivals, Locality, Query, TraceSpec, generate};
 use sushi_hw::HwConfig;
@@ -92,15 +93,11 @@ fn decisions(c: &mut Criterion) {
     // compiles each new (tile set, SubNet) once, later passes measure the steady state.
     let mut group = c.benchmark_group("serve");
     group.throughput(Throughput::Elements(n));
-    let sushi = Sushi {
-        mode: Mode::LatencyStrict,
-        period: 16,
-        window: 32,
-    };
+    let sushi = Sushi::subgraphs(Mode::LatencyStrict, 16, 32);
     let mode = Mode::LatencyStrict;
     let mid = table.candidates.len() / 2;
     let policies: Vec<(&str, MakePolicy<'_>)> = vec![
-        ("sushi", Box::new(|| Box::new(sushi.clone()))),
+        ("sushi-subgraph", Box::new(|| Box::new(sushi.clone()))),
         ("no-cache", Box::new(|| Box::new(NoCache { mode }))),
         (
             "static-cache",
@@ -145,6 +142,16 @@ fn decisions(c: &mut Criterion) {
     let words = cfg.spec.buffers.pb_bytes as usize / layout.array().word_bytes();
     let lru = Lru::new(mode, &table, &net, &layout, words).expect("LRU");
     let mut pricer = AbsPricer::new(&net, &cfg);
+    // SushiSched planning over tiles: its plans are tile sets, priced like LRU's.
+    let model = table.tile_model.clone().expect("build_table measures the tile model");
+    let sushi_tiles = Sushi::tiles(mode, 16, 32, model.clone());
+    group.bench_function("sushi", |b| {
+        b.iter_batched_ref(
+            || sushi_tiles.clone(),
+            |p| serve_table(&table, black_box(&trace), p, Some(&mut pricer)).len(),
+            criterion::BatchSize::LargeInput,
+        )
+    });
     group.bench_function("lru", |b| {
         b.iter_batched_ref(
             || lru.clone(),
@@ -189,11 +196,36 @@ fn decisions(c: &mut Criterion) {
     }
     group.finish();
 
-    // One cache plan over a window: the window's demand, then every candidate SubGraph.
+    // One cache plan over a window: the window's demand, then every candidate SubGraph
+    // (`subgraphs`), or the best tile set from a PB holding the previous window's plan (`tiles`).
     let mut group = c.benchmark_group("plan");
     for window in [16usize, 32, 128] {
-        group.bench_function(BenchmarkId::new("window", window), |b| {
+        group.bench_function(BenchmarkId::new("subgraphs", window), |b| {
             b.iter(|| plan(&table, black_box(&trace[..window]), 0, Mode::LatencyStrict))
+        });
+        let demand = |qs: &[Query]| {
+            let mut counts = vec![0u32; table.candidates.len()];
+            for q in qs {
+                counts[select(&table, q, 0, Mode::LatencyStrict, 0)] += 1;
+            }
+            counts
+                .iter()
+                .enumerate()
+                .filter(|&(_, &n)| n > 0)
+                .map(|(c, &n)| (c, n))
+                .collect::<Vec<_>>()
+        };
+        let mut scratch = PlanScratch::default();
+        let before = model
+            .plan(&mut scratch, &demand(&trace[..window]), &[], &model.bitmap(&[]), 0, 1)
+            .map(|p| p.tiles)
+            .unwrap_or_default();
+        let before_bits = model.bitmap(&before);
+        let next = demand(&trace[window..2 * window]);
+        group.bench_function(BenchmarkId::new("tiles", window), |b| {
+            b.iter(|| {
+                model.plan(&mut scratch, black_box(&next), &before, &before_bits, 0, 1)
+            })
         });
     }
     group.finish();

@@ -75,11 +75,12 @@ fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
     let seed = seed("serve on the RTL", 12);
     let (cfg, table, trace, split) = setup(seed);
     let net = sushi_tests::shipped_supernet();
-    let sushi = Sushi {
-        mode: Mode::LatencyStrict,
-        period: 3,
-        window: 4,
-    };
+    let sushi = Sushi::tiles(
+        Mode::LatencyStrict,
+        3,
+        4,
+        table.tile_model.clone().expect("build_table measures the tile model"),
+    );
     let mut on_rtl = on_rtl(&cfg, seed);
     let (rtl_served, rtl_runs) = serve_exec(
         &mut on_rtl,
@@ -255,11 +256,12 @@ fn serve_with_fault(
     at: f64,
 ) -> (Vec<Served>, Vec<Executed>, usize) {
     let (cfg, table, trace, split) = setup(seed);
-    let sushi = Sushi {
-        mode: Mode::LatencyStrict,
-        period: 3,
-        window: 4,
-    };
+    let sushi = Sushi::tiles(
+        Mode::LatencyStrict,
+        3,
+        4,
+        table.tile_model.clone().expect("build_table measures the tile model"),
+    );
     let transfers = |s: &sushi_sim::SimStats| match channel {
         sushi_sim::Channel::Ar => s.ar_bursts,
         sushi_sim::Channel::R => s.r_beats,

@@ -24,7 +24,7 @@ use crate::workload::trace::{Arrivals, Locality, Query, TraceSpec, generate};
 
 /// Who serves the demo's trace, in report order: SushiSched and no cache on the RTL, the other
 /// baselines on the golden model.
-pub const LINEUP: [(BackendKind, PolicyName); 10] = [
+pub const LINEUP: [(BackendKind, PolicyName); 11] = [
     (BackendKind::Rtl, PolicyName::Sushi),
     (BackendKind::Rtl, PolicyName::NoCache),
     (BackendKind::Model, PolicyName::StaticCache),
@@ -32,6 +32,7 @@ pub const LINEUP: [(BackendKind, PolicyName); 10] = [
         BackendKind::Model,
         PolicyName::StaticSubNet { percentile: None },
     ),
+    (BackendKind::Model, PolicyName::SushiSubGraph),
     (BackendKind::Model, PolicyName::CacheUnaware),
     (BackendKind::Model, PolicyName::Lru),
     (BackendKind::Model, PolicyName::Arc),
@@ -39,9 +40,6 @@ pub const LINEUP: [(BackendKind, PolicyName); 10] = [
     (BackendKind::Model, PolicyName::WTinyLfu),
     (BackendKind::Model, PolicyName::Oracle),
 ];
-
-/// The demo's selection mode.
-pub const MODE: Mode = Mode::LatencyStrict;
 
 /// What the demo serves.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +60,9 @@ pub struct DemoSpec {
     pub period: usize,
     /// Queries a plan looks at.
     pub window: usize,
+    /// Selection mode: latency-strict (accuracy at the same latency targets) or
+    /// accuracy-strict (latency at the same accuracy).
+    pub mode: Mode,
 }
 
 impl Default for DemoSpec {
@@ -75,6 +76,7 @@ impl Default for DemoSpec {
             phase_queries: 40,
             period: 8,
             window: 16,
+            mode: Mode::LatencyStrict,
         }
     }
 }
@@ -88,6 +90,8 @@ pub struct DemoReport {
     pub queries: usize,
     /// Seed of the trace.
     pub seed: u64,
+    /// Selection mode of every policy.
+    pub mode: Mode,
     /// Pareto SubNets in the latency table.
     pub candidates: usize,
     /// SubGraphs in the latency table.
@@ -202,7 +206,7 @@ impl Demo {
     pub fn policy(&self, name: PolicyName) -> Result<Box<dyn Policy>, DemoError> {
         Ok(make_policy(
             name,
-            MODE,
+            self.spec.mode,
             self.spec.period,
             self.spec.window,
             &self.table,
@@ -237,6 +241,7 @@ impl Demo {
             config: self.config.name.clone(),
             queries: self.trace.len(),
             seed: self.spec.seed,
+            mode: self.spec.mode,
             candidates: self.table.candidates.len(),
             subgraphs: self.table.subgraphs.len(),
             wall_seconds: self.started.elapsed().as_secs_f64(),

@@ -30,6 +30,7 @@ pub(crate) fn table() -> LatencyTable {
         subnet_bytes: vec![500, 1000, 3000],
         fill_cycles_per_byte: 0.1,
         fill_fixed_cycles: 20,
+        tile_model: None,
     }
 }
 

@@ -24,6 +24,7 @@ pub mod policy;
 pub mod registry;
 pub mod select;
 pub mod table;
+pub mod tile_plan;
 pub mod timeline;
 
 #[cfg(test)]

@@ -17,8 +17,11 @@ use crate::sched::table::LatencyTable;
 /// A policy, by the name reports and commands use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PolicyName {
-    /// `sushi`: SushiSched.
+    /// `sushi`: SushiSched, planning over weight tiles.
     Sushi,
+    /// `sushi-subgraph`: SushiSched planning over the latency table's SubGraphs (the plan
+    /// space of the SUSHI paper; an ablation of tile planning).
+    SushiSubGraph,
     /// `no-cache`.
     NoCache,
     /// `static-cache`: what every candidate shares, for the whole trace.
@@ -48,8 +51,9 @@ pub enum PolicyName {
 }
 
 /// The policy names every report and command accepts, in report order.
-pub const POLICY_NAMES: [&str; 12] = [
+pub const POLICY_NAMES: [&str; 13] = [
     "sushi",
+    "sushi-subgraph",
     "no-cache",
     "static-cache",
     "static-subnet",
@@ -65,8 +69,9 @@ pub const POLICY_NAMES: [&str; 12] = [
 
 impl PolicyName {
     /// Every policy with its default parameters, in report order (the order of [`POLICY_NAMES`]).
-    pub const ALL: [PolicyName; 12] = [
+    pub const ALL: [PolicyName; 13] = [
         PolicyName::Sushi,
+        PolicyName::SushiSubGraph,
         PolicyName::NoCache,
         PolicyName::StaticCache,
         PolicyName::StaticSubNet { percentile: None },
@@ -142,13 +147,15 @@ pub fn make_policy(
     net: &SuperNet,
     config: &sushi_hw::HwConfig,
 ) -> Result<Box<dyn Policy>, crate::compile::tiles::PbError> {
-    let sushi = Sushi {
-        mode,
-        period,
-        window,
+    // SushiSched and the policies built on its plans plan over tiles where the table carries
+    // the tile model (every table `build_table` makes), else over its SubGraphs.
+    let sushi = match &table.tile_model {
+        Some(model) => Sushi::tiles(mode, period, window, model.clone()),
+        None => Sushi::subgraphs(mode, period, window),
     };
     Ok(match name {
         PolicyName::Sushi => Box::new(sushi),
+        PolicyName::SushiSubGraph => Box::new(Sushi::subgraphs(mode, period, window)),
         PolicyName::NoCache => Box::new(NoCache { mode }),
         PolicyName::StaticCache => Box::new(StaticCache {
             mode,
@@ -256,7 +263,7 @@ mod tests {
             "static-subnet:-1",
         ] {
             let err = bad.parse::<PolicyName>().unwrap_err().to_string();
-            assert!(err.contains("use one of sushi, no-cache"), "{bad:?}: {err}");
+            assert!(err.contains("use one of sushi, sushi-subgraph, no-cache"), "{bad:?}: {err}");
         }
     }
 }

@@ -39,6 +39,10 @@ pub struct LatencyTable {
     pub fill_cycles_per_byte: f64,
     /// Fixed cycles of a refill job.
     pub fill_fixed_cycles: u64,
+    /// What each held tile saves each candidate, for planning over tiles (None: the table
+    /// was built by hand, without a SuperNet).
+    #[serde(skip)]
+    pub tile_model: Option<std::sync::Arc<crate::sched::tile_plan::TileModel>>,
 }
 
 impl LatencyTable {
@@ -94,6 +98,9 @@ pub enum TableBuildError {
     /// A SubGraph did not fit.
     #[error(transparent)]
     Pb(#[from] crate::compile::tiles::PbError),
+    /// The tile model could not be measured.
+    #[error(transparent)]
+    TileModel(#[from] crate::sched::tile_plan::TileModelError),
 }
 
 /// `L[S][G]` from SushiAbs for `candidates` (fastest first) on `config`. The candidate SubGraphs
@@ -198,7 +205,7 @@ pub fn build_table(
         .iter()
         .map(|c| bytes_of(&net.subnets[c.subnet].config))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(LatencyTable {
+    let mut table = LatencyTable {
         candidates,
         subgraphs,
         subgraph_bytes,
@@ -211,5 +218,10 @@ pub fn build_table(
         subnet_bytes,
         fill_cycles_per_byte,
         fill_fixed_cycles,
-    })
+        tile_model: None,
+    };
+    table.tile_model = Some(std::sync::Arc::new(
+        crate::sched::tile_plan::TileModel::build(&table, net, config)?,
+    ));
+    Ok(table)
 }

@@ -260,11 +260,7 @@ mod tests {
             },
             &points,
         );
-        let sushi = Sushi {
-            mode: Mode::LatencyStrict,
-            period: 20,
-            window: 40,
-        };
+        let sushi = Sushi::subgraphs(Mode::LatencyStrict, 20, 40);
         let cycles = |p: &mut dyn Policy| -> u64 {
             serve_table(&t, &trace, p, None)
                 .iter()

@@ -7,6 +7,8 @@ use sushi_host::experiments::demo::{Demo, DemoSpec, LINEUP};
 use sushi_host::reports::progress::Progress;
 use sushi_hw::DEFAULT_CONFIG;
 
+use crate::common::ModeArg;
+
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Config name or path to a .toml file.
@@ -33,6 +35,10 @@ pub struct DemoArgs {
     /// Queries a plan looks at.
     #[arg(long, default_value_t = 16)]
     window: usize,
+    /// Selection mode: latency-strict (meet the latency target, then be as accurate as
+    /// possible) or accuracy-strict (meet the accuracy target, then be as fast as possible).
+    #[arg(long, value_enum, default_value_t = ModeArg::Latency)]
+    mode: ModeArg,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -48,6 +54,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         phase_queries: args.phase_queries,
         period: args.period,
         window: args.window,
+        mode: args.mode.into(),
     })?;
     if !args.json {
         eprintln!(
@@ -87,12 +94,13 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     }
     let cfg = &demo.config;
     outln!(
-        "\nSUSHI on {} ({} MACs/cycle, {} KiB Persistent Buffer, {} MHz): {} queries of Fashion-MNIST test images",
+        "\nSUSHI on {} ({} MACs/cycle, {} KiB Persistent Buffer, {} MHz): {} queries of Fashion-MNIST test images, {}-strict selection",
         cfg.name,
         cfg.derived().peak_macs_per_cycle,
         cfg.spec.buffers.pb_bytes / 1024,
         cfg.spec.clock.freq_mhz,
-        report.queries
+        report.queries,
+        args.mode.name()
     );
     outln!(
         "policy                  backend  accuracy  latency mean / p99 cycles (µs)            SLO    DRAM B/query  PB hit  energy µJ  verified"

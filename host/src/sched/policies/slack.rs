@@ -233,6 +233,7 @@ mod tests {
             subnet_bytes: vec![10, 100],
             fill_cycles_per_byte: 0.1,
             fill_fixed_cycles: 0,
+            tile_model: None,
         }
     }
 
