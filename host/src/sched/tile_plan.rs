@@ -176,6 +176,24 @@ impl TileModel {
         self.base_cycles.len()
     }
 
+    /// The tiles candidate `c` reads, ascending (the order it reads them).
+    pub fn tiles_of(&self, c: usize) -> Vec<TileId> {
+        let mut out = Vec::new();
+        for k in &self.chunks[c] {
+            let mut b = k.bits;
+            while b != 0 {
+                out.push(k.word * 64 + b.trailing_zeros());
+                b &= b - 1;
+            }
+        }
+        out
+    }
+
+    /// Bytes of one tile (one PB word).
+    pub fn tile_bytes(&self) -> u64 {
+        self.word_bytes
+    }
+
     /// PB words (tiles a content may hold).
     pub fn capacity_tiles(&self) -> usize {
         self.capacity_tiles
@@ -350,3 +368,4 @@ fn push_chunks(out: &mut Vec<Chunk>, tiles: &[TileId], layer: u32) {
         }
     }
 }
+

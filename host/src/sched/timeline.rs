@@ -159,6 +159,11 @@ pub struct ServeSummary {
     /// DRAM bytes of weights per query: streamed by the SubNet runs (`LOAD_W`) plus refills
     /// (`LOAD_PB`).
     pub dram_weight_bytes_per_query: f64,
+    /// Belady's lower bound on `dram_weight_bytes_per_query` for this run's own sequence of
+    /// served SubNets ([`crate::sched::bound`]): no cache serving the same selections reads
+    /// fewer weight bytes from DRAM. A bound on caching for fixed selections, not on selection.
+    /// None where the table has no tile model.
+    pub dram_weight_bytes_bound_per_query: Option<f64>,
     /// Weight bytes served from the PB over all weight bytes used.
     pub pb_hit_ratio: f64,
     /// Bytes moved into the PB over the run.
@@ -183,6 +188,19 @@ pub fn latency_stats(served: &[Served]) -> (f64, u64) {
         lat.iter().sum::<u64>() as f64 / lat.len().max(1) as f64,
         p99,
     )
+}
+
+/// Belady's bound on the DRAM weight bytes of `served`'s selections (None without a tile model).
+pub fn weight_bytes_bound(table: &LatencyTable, served: &[Served]) -> Option<u64> {
+    let model = table.tile_model.as_ref()?;
+    let tiles_of: Vec<Vec<_>> = (0..model.candidates()).map(|c| model.tiles_of(c)).collect();
+    let picked: Vec<usize> = served.iter().map(|s| s.candidate).collect();
+    let stream = crate::sched::bound::request_stream(&tiles_of, &picked);
+    Some(crate::sched::bound::belady_weight_bytes(
+        &stream,
+        model.capacity_tiles(),
+        model.tile_bytes(),
+    ))
 }
 
 /// DESIGN.md section 8's metrics of a run from its served queries; served accuracy is the mean
@@ -219,6 +237,7 @@ pub fn summarize(
         latency_slo_attainment: served.iter().filter(|s| s.latency_met).count() as f64 / n,
         dram_bytes_per_query: dram as f64 / n,
         dram_weight_bytes_per_query: (streamed + refill_bytes) as f64 / n,
+        dram_weight_bytes_bound_per_query: weight_bytes_bound(table, served).map(|b| b as f64 / n),
         pb_hit_ratio: if from_pb + streamed == 0 {
             0.0
         } else {
