@@ -263,7 +263,10 @@ mod tests {
             "static-subnet:-1",
         ] {
             let err = bad.parse::<PolicyName>().unwrap_err().to_string();
-            assert!(err.contains("use one of sushi, sushi-subgraph, no-cache"), "{bad:?}: {err}");
+            assert!(
+                err.contains("use one of sushi, sushi-subgraph, no-cache"),
+                "{bad:?}: {err}"
+            );
         }
     }
 }

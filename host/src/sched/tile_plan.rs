@@ -281,8 +281,11 @@ impl TileModel {
                 }
             }
         }
-        let is_held =
-            |t: TileId| held_bits.get(t as usize / 64).is_some_and(|w| w & (1 << (t % 64)) != 0);
+        let is_held = |t: TileId| {
+            held_bits
+                .get(t as usize / 64)
+                .is_some_and(|w| w & (1 << (t % 64)) != 0)
+        };
         held_ranked.clear();
         new_ranked.clear();
         for &t in touched.iter() {
@@ -369,3 +372,163 @@ fn push_chunks(out: &mut Vec<Chunk>, tiles: &[TileId], layer: u32) {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SplitMix64;
+
+    /// The plan's objective for `content`, computed from the model's definition: each held tile
+    /// saves the demand `count * save` cycles and `uses * word_bytes` bytes; a tile not held
+    /// before costs one more read of its bytes, and the refill's cycles beyond `idle` delay
+    /// `delayed` queries.
+    fn objective(
+        m: &TileModel,
+        layers: &[Vec<(Vec<TileId>, f64)>],
+        demand: &[(usize, u32)],
+        held: &[TileId],
+        content: &[TileId],
+        idle: u64,
+        delayed: u64,
+    ) -> (f64, i64) {
+        let (mut cycles, mut bytes) = (0.0, 0i64);
+        for &t in content {
+            for &(c, n) in demand {
+                for (tiles, save) in &layers[c] {
+                    if tiles.contains(&t) {
+                        cycles += f64::from(n) * save;
+                        bytes += i64::from(n) * m.word_bytes as i64;
+                    }
+                }
+            }
+        }
+        let new = content.iter().filter(|t| !held.contains(t)).count();
+        bytes -= new as i64 * m.word_bytes as i64;
+        cycles -= (m.refill_cycles(new).saturating_sub(idle) * delayed) as f64;
+        (cycles, bytes)
+    }
+
+    /// A random model: `n` candidates over `universe` tiles, each with up to three layers of
+    /// nested ranges (like SubNets sharing a SuperNet's weights).
+    fn random_model(
+        rng: &mut SplitMix64,
+        universe: u32,
+        capacity: usize,
+    ) -> (TileModel, Vec<Vec<(Vec<TileId>, f64)>>) {
+        let layers: Vec<Vec<(Vec<TileId>, f64)>> = (0..3)
+            .map(|_| {
+                let mut start = 0;
+                (0..1 + rng.below(3))
+                    .map(|_| {
+                        let len = 1 + rng.below(3) as TileId;
+                        let tiles: Vec<TileId> = (start..(start + len).min(universe)).collect();
+                        start = (start + len + rng.below(2) as TileId).min(universe - 1);
+                        (tiles, rng.below(4) as f64 * 2.5)
+                    })
+                    .filter(|(t, _)| !t.is_empty())
+                    .collect()
+            })
+            .collect();
+        let base = vec![1_000; layers.len()];
+        let m = TileModel::from_parts(base, &layers, universe as usize, capacity, 16, (0.5, 4));
+        (m, layers)
+    }
+
+    #[test]
+    fn a_plan_is_the_best_content_under_the_model() {
+        for seed in 0..400u64 {
+            let mut rng = SplitMix64::new(seed);
+            let universe = 8;
+            let capacity = 1 + rng.below(4) as usize;
+            let (m, layers) = random_model(&mut rng, universe, capacity);
+            let demand: Vec<(usize, u32)> = (0..3)
+                .map(|c| (c, rng.below(3) as u32))
+                .filter(|d| d.1 > 0)
+                .collect();
+            let held: Vec<TileId> = (0..universe)
+                .filter(|_| rng.below(4) == 0)
+                .take(capacity)
+                .collect();
+            let (idle, delayed) = (rng.below(30), 1 + rng.below(3));
+            let key = |o: (f64, i64)| (o.0.round() as i64, o.1);
+            // Every content of at most `capacity` tiles.
+            let best = (0u32..1 << universe)
+                .filter(|s| s.count_ones() as usize <= capacity)
+                .map(|s| {
+                    let content: Vec<TileId> =
+                        (0..universe).filter(|t| s & (1 << t) != 0).collect();
+                    key(objective(
+                        &m, &layers, &demand, &held, &content, idle, delayed,
+                    ))
+                })
+                .max()
+                .unwrap();
+            let keep = key(objective(&m, &layers, &demand, &held, &held, idle, delayed));
+            let plan = m.plan(
+                &mut PlanScratch::default(),
+                &demand,
+                &held,
+                &m.bitmap(&held),
+                idle,
+                delayed,
+            );
+            let got = match &plan {
+                Some(p) => {
+                    assert!(
+                        p.tiles.len() <= capacity,
+                        "seed {seed}: {p:?} overfills {capacity}"
+                    );
+                    key(objective(
+                        &m, &layers, &demand, &held, &p.tiles, idle, delayed,
+                    ))
+                }
+                None => keep,
+            };
+            assert_eq!(
+                got, best,
+                "seed {seed}: plan {plan:?}, held {held:?}, demand {demand:?}"
+            );
+            if plan.is_some() {
+                assert!(got > keep, "seed {seed}: a change that does not pay");
+            }
+        }
+    }
+
+    #[test]
+    fn a_refill_is_free_while_the_accelerator_waits_and_charged_per_delayed_query_after() {
+        // One candidate, one layer of 4 tiles saving 3 cycles each; a demand of 1 query; a
+        // refill of 4 tiles of 16 bytes costs 4 + 0.5 * 64 = 36 cycles.
+        let layers = vec![vec![((0..4).collect::<Vec<TileId>>(), 3.0)]];
+        let m = TileModel::from_parts(vec![100], &layers, 4, 4, 16, (0.5, 4));
+        let empty = m.bitmap(&[]);
+        let plan = |idle, delayed| {
+            m.plan(
+                &mut PlanScratch::default(),
+                &[(0, 1)],
+                &[],
+                &empty,
+                idle,
+                delayed,
+            )
+        };
+        // Idle time covers the refill: all four tiles, 12 cycles saved.
+        assert_eq!(plan(36, 1).map(|p| p.tiles), Some(vec![0, 1, 2, 3]));
+        // No idle time: 12 cycles saved cannot pay a 36-cycle delay ...
+        assert_eq!(plan(0, 1), None);
+        // ... but the two tiles a 20-cycle wait covers (4 + 0.5 * 32) are free to bring in,
+        // while a third would delay three waiting queries.
+        assert_eq!(plan(20, 3).map(|p| p.tiles), Some(vec![0, 1]));
+    }
+
+    #[test]
+    fn the_model_credits_held_tiles_by_their_layer() {
+        let layers = vec![vec![(vec![0, 1], 10.0), (vec![2, 3, 4], 1.0)]];
+        let m = TileModel::from_parts(vec![100], &layers, 70, 8, 16, (0.0, 0));
+        assert_eq!(m.cycles(0, &m.bitmap(&[])), 100);
+        assert_eq!(
+            m.cycles(0, &m.bitmap(&[0, 4, 65])),
+            89,
+            "tile 65 is not the candidate's"
+        );
+        assert_eq!(m.tiles_of(0), [0, 1, 2, 3, 4]);
+    }
+}
