@@ -15,10 +15,10 @@ use sushi_host::sched::policies::{
     AdaptiveReplacement, CacheUnaware, Lru, NoCache, Sieve, StaticCache, StaticSubNet, Sushi,
     TileCache, WTinyLfu,
 };
+use sushi_host::sched::tile_plan::PlanScratch;
 use sushi_host::sched::{
     Candidate, LatencyTable, Mode, Policy, build_table, plan, select, serve_table,
 };
-use sushi_host::sched::tile_plan::PlanScratch;
 use sushi_host::serve::AbsPricer;
 use sushi_host::workload::trace::{Arrivals, Locality, Query, TraceSpec, generate};
 use sushi_hw::HwConfig;
@@ -143,7 +143,10 @@ fn decisions(c: &mut Criterion) {
     let lru = Lru::new(mode, &table, &net, &layout, words).expect("LRU");
     let mut pricer = AbsPricer::new(&net, &cfg);
     // SushiSched planning over tiles: its plans are tile sets, priced like LRU's.
-    let model = table.tile_model.clone().expect("build_table measures the tile model");
+    let model = table
+        .tile_model
+        .clone()
+        .expect("build_table measures the tile model");
     let sushi_tiles = Sushi::tiles(mode, 16, 32, model.clone());
     group.bench_function("sushi", |b| {
         b.iter_batched_ref(
@@ -217,15 +220,20 @@ fn decisions(c: &mut Criterion) {
         };
         let mut scratch = PlanScratch::default();
         let before = model
-            .plan(&mut scratch, &demand(&trace[..window]), &[], &model.bitmap(&[]), 0, 1)
+            .plan(
+                &mut scratch,
+                &demand(&trace[..window]),
+                &[],
+                &model.bitmap(&[]),
+                0,
+                1,
+            )
             .map(|p| p.tiles)
             .unwrap_or_default();
         let before_bits = model.bitmap(&before);
         let next = demand(&trace[window..2 * window]);
         group.bench_function(BenchmarkId::new("tiles", window), |b| {
-            b.iter(|| {
-                model.plan(&mut scratch, black_box(&next), &before, &before_bits, 0, 1)
-            })
+            b.iter(|| model.plan(&mut scratch, black_box(&next), &before, &before_bits, 0, 1))
         });
     }
     group.finish();

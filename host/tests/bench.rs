@@ -29,10 +29,10 @@ fn sweep() -> SweepSpec {
             .to_vec(),
         queries: 600,
         seed: 7,
-        latency_slack: 1.5,
+        latency_slacks: vec![1.5],
         phase_queries: 40,
         cv2: 4.0,
-        mode: "latency".into(),
+        modes: vec!["latency".into()],
     }
 }
 

@@ -303,6 +303,7 @@ fn trace_gen_then_serve_prints_every_policy_with_its_report_fields() {
         names,
         [
             "sushi",
+            "sushi-subgraph",
             "no-cache",
             "static-cache",
             "static-subnet",
@@ -329,10 +330,14 @@ fn trace_gen_then_serve_prints_every_policy_with_its_report_fields() {
             "pb_hit_ratio",
             "offchip_energy_uj",
             "outputs_verified",
+            "dram_weight_bytes_bound_per_query",
         ] {
             assert!(r.get(key).is_some(), "{}: missing {key}", r["policy"]);
         }
         assert_eq!(r["queries"], 300);
+        // Belady's bound for the row's own selections holds.
+        let bound = r["dram_weight_bytes_bound_per_query"].as_f64().expect("a bound");
+        assert!(bound <= r["dram_weight_bytes_per_query"].as_f64().unwrap() + 1e-9);
     }
     let no_cache = rows.iter().find(|r| r["policy"] == "no-cache").unwrap();
     assert_eq!(no_cache["pb_hit_ratio"], 0.0, "no cache, no hits");

@@ -64,14 +64,14 @@ pub struct SweepSpec {
     pub queries: u64,
     /// Seed of every trace.
     pub seed: u64,
-    /// Latency targets as a multiple of the aimed SubNet's cycles.
-    pub latency_slack: f64,
+    /// Latency targets as a multiple of the aimed SubNet's cycles (one trace each).
+    pub latency_slacks: Vec<f64>,
     /// Queries per phase or step.
     pub phase_queries: u64,
     /// CV^2 of the bursty trace's gamma inter-arrival times.
     pub cv2: f64,
-    /// `latency` or `accuracy` (selection mode).
-    pub mode: String,
+    /// Selection modes: `latency` (latency-strict) and/or `accuracy` (accuracy-strict).
+    pub modes: Vec<String>,
 }
 
 /// Why a sweep cannot run or merge.
@@ -109,6 +109,10 @@ pub struct PointKey {
     pub trace: String,
     /// Offered load.
     pub load: f64,
+    /// Latency targets as a multiple of the aimed SubNet's cycles.
+    pub latency_slack: f64,
+    /// Selection mode: `latency` or `accuracy`.
+    pub mode: String,
     /// Queries between plans.
     pub period: usize,
     /// Queries a plan looks at.
@@ -139,6 +143,9 @@ pub struct Point {
     pub dram_bytes_per_query: f64,
     /// DRAM weight bytes per query (streamed and refilled).
     pub dram_weight_bytes_per_query: f64,
+    /// Belady's lower bound on the DRAM weight bytes per query of this point's own selections
+    /// (None when its tile request stream is too long to hold: see `sched::timeline`).
+    pub dram_weight_bytes_bound_per_query: Option<f64>,
     /// Weight bytes from the PB over all weight bytes used.
     pub pb_hit_ratio: f64,
     /// Bytes moved into the PB over the run.
@@ -159,6 +166,7 @@ impl Point {
             latency_p99_cycles: s.latency_p99_cycles,
             dram_bytes_per_query: s.dram_bytes_per_query,
             dram_weight_bytes_per_query: s.dram_weight_bytes_per_query,
+            dram_weight_bytes_bound_per_query: s.dram_weight_bytes_bound_per_query,
             pb_hit_ratio: s.pb_hit_ratio,
             refill_bytes: s.refill_bytes,
             offchip_energy_uj: s.offchip_energy_uj,
@@ -229,12 +237,14 @@ pub struct Timing {
 
 impl SweepSpec {
     /// Checks the lists before any work.
-    pub fn validate(&self) -> Result<Mode, BenchError> {
+    pub fn validate(&self) -> Result<(), BenchError> {
         let err = |m: String| Err(BenchError::Spec(m));
         for (name, empty) in [
             ("--configs", self.configs.is_empty()),
             ("--traces", self.traces.is_empty()),
             ("--loads", self.loads.is_empty()),
+            ("--latency-slack", self.latency_slacks.is_empty()),
+            ("--mode", self.modes.is_empty()),
             ("--periods", self.periods.is_empty()),
             ("--windows", self.windows.is_empty()),
             ("--policies", self.policies.is_empty()),
@@ -259,6 +269,18 @@ impl SweepSpec {
         if let Some(l) = self.loads.iter().find(|l| !(**l > 0.0 && l.is_finite())) {
             return err(format!("--loads {l}: offered loads are positive numbers"));
         }
+        if let Some(s) = self
+            .latency_slacks
+            .iter()
+            .find(|s| !(**s > 0.0 && s.is_finite()))
+        {
+            return err(format!(
+                "--latency-slack {s}: a latency slack is a positive multiple of the aimed SubNet's cycles"
+            ));
+        }
+        if let Some(m) = self.modes.iter().find(|m| parse_mode(m).is_none()) {
+            return err(format!("--mode {m}: use latency or accuracy"));
+        }
         if self.periods.contains(&0) || self.windows.contains(&0) || self.phase_queries == 0 {
             return err("--periods, --windows and --phase-queries are at least 1".into());
         }
@@ -268,15 +290,11 @@ impl SweepSpec {
         if !(self.cv2 > 0.0 && self.cv2.is_finite()) {
             return err(format!("--cv2 {}: a positive number", self.cv2));
         }
-        match self.mode.as_str() {
-            "latency" => Ok(Mode::LatencyStrict),
-            "accuracy" => Ok(Mode::AccuracyStrict),
-            other => err(format!("--mode {other}: use latency or accuracy")),
-        }
+        Ok(())
     }
 
-    /// Every point's coordinates, in the fixed order (configs, PB sizes, traces, loads, periods,
-    /// windows, policies, the last varying fastest). `configs` are the loaded configs.
+    /// Every point's coordinates, in the fixed order (configs, PB sizes, traces, loads, latency
+    /// slacks, modes, periods, windows, policies, the last varying fastest). `configs` are the loaded configs.
     pub fn points(&self, configs: &[HwConfig]) -> Vec<PointKey> {
         let mut out = Vec::new();
         for cfg in configs {
@@ -288,19 +306,25 @@ impl SweepSpec {
             for &pb_bytes in &pbs {
                 for trace in &self.traces {
                     for &load in &self.loads {
-                        for &period in &self.periods {
-                            for &window in &self.windows {
-                                for policy in &self.policies {
-                                    out.push(PointKey {
-                                        index: out.len(),
-                                        config: cfg.name.clone(),
-                                        pb_bytes,
-                                        trace: trace.clone(),
-                                        load,
-                                        period,
-                                        window,
-                                        policy: policy.clone(),
-                                    });
+                        for &latency_slack in &self.latency_slacks {
+                            for mode in &self.modes {
+                                for &period in &self.periods {
+                                    for &window in &self.windows {
+                                        for policy in &self.policies {
+                                            out.push(PointKey {
+                                                index: out.len(),
+                                                config: cfg.name.clone(),
+                                                pb_bytes,
+                                                trace: trace.clone(),
+                                                load,
+                                                latency_slack,
+                                                mode: mode.clone(),
+                                                period,
+                                                window,
+                                                policy: policy.clone(),
+                                            });
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -311,8 +335,14 @@ impl SweepSpec {
         out
     }
 
-    /// The trace of `kind` at `load` aimed at `front`.
-    pub fn trace(&self, kind: &str, load: f64, front: &[SubNetPoint]) -> Vec<Query> {
+    /// The trace of `kind` at `load` and `latency_slack` aimed at `front`.
+    pub fn trace(
+        &self,
+        kind: &str,
+        load: f64,
+        latency_slack: f64,
+        front: &[SubNetPoint],
+    ) -> Vec<Query> {
         let (points, mean) = crate::sched::front::targets(front);
         let phases = Locality::Phases {
             phase_queries: self.phase_queries,
@@ -341,7 +371,7 @@ impl SweepSpec {
                 mean_interarrival_cycles: (mean / load).max(1.0) as u64,
                 arrivals,
                 locality,
-                latency_slack: self.latency_slack,
+                latency_slack,
                 images: 10_000,
             },
             &points,
@@ -388,7 +418,7 @@ pub fn run(
     progress: impl Fn(usize, usize) + Sync,
 ) -> Result<(SweepResult, Timing), BenchError> {
     let wall = Instant::now();
-    let mode = sweep.validate()?;
+    sweep.validate()?;
     let configs = sweep
         .configs
         .iter()
@@ -450,16 +480,27 @@ pub fn run(
     for (k, t) in table_keys.iter().zip(tables) {
         table_of.insert(k.clone(), t?);
     }
-    let mut trace_keys: Vec<(String, String, u64)> = keys
-        .iter()
-        .map(|k| (k.config.clone(), k.trace.clone(), k.load.to_bits()))
-        .collect();
+    type TraceKey = (String, String, u64, u64);
+    let trace_key = |k: &PointKey| -> TraceKey {
+        (
+            k.config.clone(),
+            k.trace.clone(),
+            k.load.to_bits(),
+            k.latency_slack.to_bits(),
+        )
+    };
+    let mut trace_keys: Vec<TraceKey> = keys.iter().map(trace_key).collect();
     trace_keys.sort();
     trace_keys.dedup();
-    let traces: HashMap<(String, String, u64), Vec<Query>> = trace_keys
+    let traces: HashMap<TraceKey, Vec<Query>> = trace_keys
         .iter()
         .map(|k| {
-            let t = sweep.trace(&k.1, f64::from_bits(k.2), &fronts[&k.0]);
+            let t = sweep.trace(
+                &k.1,
+                f64::from_bits(k.2),
+                f64::from_bits(k.3),
+                &fronts[&k.0],
+            );
             (k.clone(), t)
         })
         .collect();
@@ -471,7 +512,8 @@ pub fn run(
         |k| -> Result<(Point, f64), BenchError> {
             let cfg = with_pb(&k.config, k.pb_bytes);
             let table = &table_of[&(k.config.clone(), k.pb_bytes)];
-            let trace = &traces[&(k.config.clone(), k.trace.clone(), k.load.to_bits())];
+            let trace = &traces[&trace_key(k)];
+            let mode = parse_mode(&k.mode).expect("validated");
             let name: PolicyName = k
                 .policy
                 .parse()
@@ -555,8 +597,17 @@ pub fn merge(parts: Vec<SweepResult>) -> Result<SweepResult, BenchError> {
     })
 }
 
-/// The CSV header of `points.csv`.
-pub const CSV_HEADER: &str = "index,config,pb_bytes,trace,load,period,window,policy,queries,served_accuracy,slo_attainment,latency_slo_attainment,latency_mean_cycles,latency_p99_cycles,dram_bytes_per_query,dram_weight_bytes_per_query,pb_hit_ratio,refill_bytes,offchip_energy_uj";
+/// A `--mode` value.
+pub fn parse_mode(name: &str) -> Option<Mode> {
+    match name {
+        "latency" => Some(Mode::LatencyStrict),
+        "accuracy" => Some(Mode::AccuracyStrict),
+        _ => None,
+    }
+}
+
+/// The CSV header of `points.csv` (the bound is empty where it was not computed).
+pub const CSV_HEADER: &str = "index,config,pb_bytes,trace,load,period,window,policy,queries,served_accuracy,slo_attainment,latency_slo_attainment,latency_mean_cycles,latency_p99_cycles,dram_bytes_per_query,dram_weight_bytes_per_query,pb_hit_ratio,refill_bytes,offchip_energy_uj,latency_slack,mode,dram_weight_bytes_bound_per_query";
 
 /// `points.csv`.
 pub fn to_csv(points: &[Point]) -> String {
@@ -565,7 +616,7 @@ pub fn to_csv(points: &[Point]) -> String {
     for p in points {
         let k = &p.key;
         s.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             k.index,
             k.config,
             k.pb_bytes,
@@ -584,7 +635,12 @@ pub fn to_csv(points: &[Point]) -> String {
             p.dram_weight_bytes_per_query,
             p.pb_hit_ratio,
             p.refill_bytes,
-            p.offchip_energy_uj
+            p.offchip_energy_uj,
+            k.latency_slack,
+            k.mode,
+            p.dram_weight_bytes_bound_per_query
+                .map(|b| b.to_string())
+                .unwrap_or_default()
         ));
     }
     s
@@ -626,9 +682,9 @@ fn series_by(
 }
 
 /// The plots of a sweep: file name and chart.
-pub fn charts(result: &SweepResult) -> Vec<(&'static str, Chart)> {
+pub fn charts(result: &SweepResult) -> Vec<(String, Chart)> {
     let mut out = vec![(
-        "latency-accuracy.svg",
+        "latency-accuracy.svg".to_string(),
         Chart {
             title: "Latency and accuracy, every point".into(),
             x_label: "end-to-end latency, mean (cycles)".into(),
@@ -659,7 +715,7 @@ pub fn charts(result: &SweepResult) -> Vec<(&'static str, Chart)> {
     };
     if varies(|p| p.key.pb_bytes) {
         out.push((
-            "pb-hit-ratio.svg",
+            "pb-hit-ratio.svg".to_string(),
             Chart {
                 title: "PB hit ratio against PB size".into(),
                 x_label: "Persistent Buffer (KiB)".into(),
@@ -670,7 +726,7 @@ pub fn charts(result: &SweepResult) -> Vec<(&'static str, Chart)> {
             },
         ));
         out.push((
-            "pb-dram-bytes.svg",
+            "pb-dram-bytes.svg".to_string(),
             Chart {
                 title: "DRAM bytes per query against PB size".into(),
                 x_label: "Persistent Buffer (KiB)".into(),
@@ -680,10 +736,77 @@ pub fn charts(result: &SweepResult) -> Vec<(&'static str, Chart)> {
                 series: series_by(result, pb_kib, |p| p.dram_bytes_per_query),
             },
         ));
+        out.push((
+            "pb-latency.svg".to_string(),
+            Chart {
+                title: "Mean latency against PB size".into(),
+                x_label: "Persistent Buffer (KiB)".into(),
+                y_label: "end-to-end latency, mean (cycles)".into(),
+                x_log2: true,
+                style: Style::Lines,
+                series: series_by(result, pb_kib, |p| p.latency_mean_cycles),
+            },
+        ));
+    }
+    if varies(|p| p.key.latency_slack.to_bits()) {
+        // The paper's trade-off view: one curve per policy through its (latency, accuracy) at
+        // each latency slack, per config and mode; a curve up and to the left dominates.
+        let mut groups: Vec<(String, String)> = result
+            .points
+            .iter()
+            .map(|p| (p.key.config.clone(), p.key.mode.clone()))
+            .collect();
+        groups.dedup();
+        groups.sort();
+        groups.dedup();
+        for (config, mode) in groups {
+            let series = result
+                .sweep
+                .policies
+                .iter()
+                .map(|policy| {
+                    let mut by_slack: Vec<(f64, f64, f64, usize)> = Vec::new();
+                    for p in result.points.iter().filter(|p| {
+                        p.key.config == config && p.key.mode == mode && &p.key.policy == policy
+                    }) {
+                        let s = p.key.latency_slack;
+                        match by_slack.iter_mut().find(|e| e.0 == s) {
+                            Some(e) => {
+                                e.1 += p.latency_mean_cycles;
+                                e.2 += p.served_accuracy;
+                                e.3 += 1;
+                            }
+                            None => by_slack.push((s, p.latency_mean_cycles, p.served_accuracy, 1)),
+                        }
+                    }
+                    by_slack.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    Series {
+                        label: policy.clone(),
+                        points: by_slack
+                            .into_iter()
+                            .map(|(_, l, a, n)| (l / n as f64, a / n as f64))
+                            .collect(),
+                    }
+                })
+                .collect();
+            out.push((
+                format!("accuracy-latency-{config}-{mode}.svg"),
+                Chart {
+                    title: format!(
+                        "Served accuracy against mean latency over latency slack ({config}, {mode}-strict)"
+                    ),
+                    x_label: "end-to-end latency, mean (cycles)".into(),
+                    y_label: "served accuracy (%)".into(),
+                    x_log2: false,
+                    style: Style::Lines,
+                    series,
+                },
+            ));
+        }
     }
     if varies(|p| p.key.period as u64) {
         out.push((
-            "slo-period.svg",
+            "slo-period.svg".to_string(),
             Chart {
                 title: "SLO attainment against update period".into(),
                 x_label: "queries between cache plans".into(),
@@ -696,7 +819,7 @@ pub fn charts(result: &SweepResult) -> Vec<(&'static str, Chart)> {
     }
     if varies(|p| p.key.load.to_bits()) {
         out.push((
-            "slo-load.svg",
+            "slo-load.svg".to_string(),
             Chart {
                 title: "SLO attainment against offered load".into(),
                 x_label: "offered load".into(),
@@ -707,7 +830,7 @@ pub fn charts(result: &SweepResult) -> Vec<(&'static str, Chart)> {
             },
         ));
         out.push((
-            "latency-slo-load.svg",
+            "latency-slo-load.svg".to_string(),
             Chart {
                 title: "Latency SLO attainment against offered load".into(),
                 x_label: "offered load".into(),
@@ -718,7 +841,7 @@ pub fn charts(result: &SweepResult) -> Vec<(&'static str, Chart)> {
             },
         ));
         out.push((
-            "accuracy-load.svg",
+            "accuracy-load.svg".to_string(),
             Chart {
                 title: "Served accuracy against offered load".into(),
                 x_label: "offered load".into(),
@@ -750,7 +873,7 @@ pub fn write_outputs(dir: &Path, result: &SweepResult) -> Result<Vec<String>, Be
         ("points.csv".to_string(), to_csv(&result.points)),
     ];
     for (name, chart) in charts(result) {
-        files.push((name.to_string(), chart.to_svg()));
+        files.push((name, chart.to_svg()));
     }
     let mut written = Vec::new();
     for (name, text) in files {

@@ -94,7 +94,7 @@ pub fn rtl_crosscheck(
     queries: usize,
     mut progress: impl FnMut(&CrossCheckStep<'_>),
 ) -> Result<Vec<CrossCheck>, CrossCheckError> {
-    let mode = sweep.validate()?;
+    sweep.validate()?;
     let built = built_rtl_configs()?;
     let eligible: Vec<&Point> = result
         .points
@@ -123,11 +123,12 @@ pub fn rtl_crosscheck(
             .collect();
         let table = build_table(net, &cfg, candidates)?;
         let trace: Vec<_> = sweep
-            .trace(&p.key.trace, p.key.load, &front)
+            .trace(&p.key.trace, p.key.load, p.key.latency_slack, &front)
             .into_iter()
             .take(queries)
             .collect();
         let name: PolicyName = p.key.policy.parse()?;
+        let mode = crate::experiments::bench::parse_mode(&p.key.mode).expect("validated");
         let policy = || make_policy(name, mode, p.key.period, p.key.window, &table, net, &cfg);
         let mut pricer = AbsPricer::new(net, &cfg);
         let abs = serve_table(&table, &trace, policy()?.as_mut(), Some(&mut pricer));

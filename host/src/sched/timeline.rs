@@ -162,7 +162,8 @@ pub struct ServeSummary {
     /// Belady's lower bound on `dram_weight_bytes_per_query` for this run's own sequence of
     /// served SubNets ([`crate::sched::bound`]): no cache serving the same selections reads
     /// fewer weight bytes from DRAM. A bound on caching for fixed selections, not on selection.
-    /// None where the table has no tile model.
+    /// None where the table has no tile model or the stream is longer than
+    /// [`BOUND_MAX_REQUESTS`].
     pub dram_weight_bytes_bound_per_query: Option<f64>,
     /// Weight bytes served from the PB over all weight bytes used.
     pub pb_hit_ratio: f64,
@@ -190,10 +191,22 @@ pub fn latency_stats(served: &[Served]) -> (f64, u64) {
     )
 }
 
-/// Belady's bound on the DRAM weight bytes of `served`'s selections (None without a tile model).
+/// Tile requests beyond which [`weight_bytes_bound`] is not computed: Belady's optimum holds
+/// the whole request stream and its next-use positions (about 16 bytes a request).
+pub const BOUND_MAX_REQUESTS: u64 = 1 << 24;
+
+/// Belady's bound on the DRAM weight bytes of `served`'s selections (None without a tile model,
+/// or beyond [`BOUND_MAX_REQUESTS`] tile requests).
 pub fn weight_bytes_bound(table: &LatencyTable, served: &[Served]) -> Option<u64> {
     let model = table.tile_model.as_ref()?;
     let tiles_of: Vec<Vec<_>> = (0..model.candidates()).map(|c| model.tiles_of(c)).collect();
+    let requests: u64 = served
+        .iter()
+        .map(|s| tiles_of[s.candidate].len() as u64)
+        .sum();
+    if requests > BOUND_MAX_REQUESTS {
+        return None;
+    }
     let picked: Vec<usize> = served.iter().map(|s| s.candidate).collect();
     let stream = crate::sched::bound::request_stream(&tiles_of, &picked);
     Some(crate::sched::bound::belady_weight_bytes(

@@ -48,18 +48,20 @@ pub struct BenchArgs {
     /// Seed of every trace.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Latency target as a multiple of the aimed SubNet's cycles.
-    #[arg(long, default_value_t = 1.5)]
-    latency_slack: f64,
+    /// Latency targets as a multiple of the aimed SubNet's cycles, comma-separated (one trace
+    /// each; several draw a served-accuracy-against-latency curve per policy).
+    #[arg(long, value_delimiter = ',', default_value = "1.5")]
+    latency_slack: Vec<f64>,
     /// Queries per phase or step.
     #[arg(long, default_value_t = 40)]
     phase_queries: u64,
     /// CV^2 of the bursty trace's gamma inter-arrival times.
     #[arg(long, default_value_t = 4.0)]
     cv2: f64,
-    /// latency (latency-strict selection) or accuracy (accuracy-strict).
-    #[arg(long, value_enum, default_value = "latency")]
-    mode: ModeArg,
+    /// Selection modes, comma-separated: latency (latency-strict selection), accuracy
+    /// (accuracy-strict).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "latency")]
+    mode: Vec<ModeArg>,
     /// Worker threads (default: every core).
     #[arg(long)]
     jobs: Option<usize>,
@@ -117,10 +119,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         policies: PolicyChoice::names(&args.policies),
         queries: args.queries,
         seed: args.seed,
-        latency_slack: args.latency_slack,
+        latency_slacks: args.latency_slack.clone(),
         phase_queries: args.phase_queries,
         cv2: args.cv2,
-        mode: args.mode.name().to_string(),
+        modes: args.mode.iter().map(|m| m.name().to_string()).collect(),
     };
     sweep.validate()?;
     let shard = match &args.shard {

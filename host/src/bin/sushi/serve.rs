@@ -24,7 +24,8 @@ pub struct ServeArgs {
     /// Where costs come from: `abs` (SushiAbs's latency table, nothing executed).
     #[arg(long, default_value = "abs", value_parser = any_backend)]
     backend: BackendKind,
-    /// sushi, no-cache, static-cache, static-subnet, cache-unaware, lru, oracle, or all.
+    /// A policy (sushi, sushi-subgraph, no-cache, static-cache, static-subnet[:P],
+    /// cache-unaware, lru, arc, sieve, w-tinylfu, slack, model-switching, oracle) or all.
     #[arg(long, default_value = "all", value_parser = policy)]
     policy: PolicyChoice,
     /// latency (latency-strict selection) or accuracy (accuracy-strict).
