@@ -336,7 +336,9 @@ fn trace_gen_then_serve_prints_every_policy_with_its_report_fields() {
         }
         assert_eq!(r["queries"], 300);
         // Belady's bound for the row's own selections holds.
-        let bound = r["dram_weight_bytes_bound_per_query"].as_f64().expect("a bound");
+        let bound = r["dram_weight_bytes_bound_per_query"]
+            .as_f64()
+            .expect("a bound");
         assert!(bound <= r["dram_weight_bytes_per_query"].as_f64().unwrap() + 1e-9);
     }
     let no_cache = rows.iter().find(|r| r["policy"] == "no-cache").unwrap();

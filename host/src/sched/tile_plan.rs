@@ -82,8 +82,35 @@ pub struct TilePlan {
 pub struct PlanScratch {
     value: Vec<(f64, u32)>,
     touched: Vec<TileId>,
-    held: Vec<(f64, u32, TileId)>,
-    new: Vec<(f64, u32, TileId)>,
+    touched_bits: Vec<u64>,
+    classes: Vec<Class>,
+    class_of: Vec<u32>,
+    slots: Vec<u32>,
+    by_class: Vec<TileId>,
+    fill: Vec<u32>,
+    held_order: Vec<u32>,
+    new_order: Vec<u32>,
+    held_prefix: Vec<(f64, i64)>,
+    out_bits: Vec<u64>,
+}
+
+/// Tiles of equal value to a plan: what each saves, whether they are held, and where their ids
+/// sit in `PlanScratch::by_class`.
+#[derive(Debug, Clone, Copy)]
+struct Class {
+    cycles: f64,
+    uses: u32,
+    held: bool,
+    tiles: u32,
+    first: u32,
+}
+
+impl PlanScratch {
+    fn touched_bit(&self, t: TileId) -> bool {
+        self.touched_bits
+            .get(t as usize / 64)
+            .is_some_and(|w| w & (1 << (t % 64)) != 0)
+    }
 }
 
 impl TileModel {
@@ -245,6 +272,11 @@ impl TileModel {
     /// ids; `held_bits` the same as a bitmap), when a refill may use `idle_cycles` before it delays
     /// anything and then delays `delayed_queries` queries. Returns None when keeping `held` is
     /// as good as any change.
+    ///
+    /// Tiles that save the same cycles and bytes are interchangeable, and a window's demand
+    /// gives few distinct values (one per combination of demanded layers), so the tiles are
+    /// ranked as value classes: a hash pass groups them, only the classes are sorted, and among
+    /// the tiles of a class the lowest ids go first.
     pub fn plan(
         &self,
         scratch: &mut PlanScratch,
@@ -254,16 +286,13 @@ impl TileModel {
         idle_cycles: u64,
         delayed_queries: u64,
     ) -> Option<TilePlan> {
-        let PlanScratch {
-            value,
-            touched,
-            held: held_ranked,
-            new: new_ranked,
-        } = scratch;
-        if value.len() < self.tile_count {
-            value.resize(self.tile_count, (0.0, 0));
+        let sc = scratch;
+        if sc.value.len() < self.tile_count {
+            sc.value.resize(self.tile_count, (0.0, 0));
         }
-        touched.clear();
+        sc.touched.clear();
+        sc.touched_bits.clear();
+        sc.touched_bits.resize(self.bitmap_words(), 0);
         for &(c, count) in demand {
             let saves = &self.saves[c];
             for k in &self.chunks[c] {
@@ -272,9 +301,10 @@ impl TileModel {
                 while b != 0 {
                     let t = k.word * 64 + b.trailing_zeros();
                     b &= b - 1;
-                    let v = &mut value[t as usize];
+                    let v = &mut sc.value[t as usize];
                     if v.1 == 0 {
-                        touched.push(t);
+                        sc.touched.push(t);
+                        sc.touched_bits[t as usize / 64] |= 1 << (t % 64);
                     }
                     v.0 += save;
                     v.1 += count;
@@ -286,68 +316,176 @@ impl TileModel {
                 .get(t as usize / 64)
                 .is_some_and(|w| w & (1 << (t % 64)) != 0)
         };
-        held_ranked.clear();
-        new_ranked.clear();
-        for &t in touched.iter() {
-            let (cycles, uses) = std::mem::take(&mut value[t as usize]);
-            if is_held(t) {
-                held_ranked.push((cycles, uses, t));
-            } else if uses > 1 || cycles > 0.0 {
-                // One use pays back no bytes of a refill; only saved cycles can.
-                new_ranked.push((cycles, uses, t));
+        // Group the touched tiles into classes of equal (cycles, uses, held).
+        sc.classes.clear();
+        sc.class_of.clear();
+        let slots = (sc.touched.len() / 2).next_power_of_two().max(64) * 2;
+        sc.slots.clear();
+        sc.slots.resize(slots, u32::MAX);
+        let mask = slots - 1;
+        for &t in sc.touched.iter() {
+            let (cycles, uses) = std::mem::take(&mut sc.value[t as usize]);
+            let held_now = is_held(t);
+            let key = cycles.to_bits() ^ (u64::from(uses) << 1) ^ u64::from(held_now);
+            let mut h = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & mask;
+            let class = loop {
+                match sc.slots[h] {
+                    u32::MAX => {
+                        sc.slots[h] = sc.classes.len() as u32;
+                        sc.classes.push(Class {
+                            cycles,
+                            uses,
+                            held: held_now,
+                            tiles: 0,
+                            first: 0,
+                        });
+                        break sc.classes.len() - 1;
+                    }
+                    i => {
+                        let c = &sc.classes[i as usize];
+                        if c.cycles.to_bits() == cycles.to_bits()
+                            && c.uses == uses
+                            && c.held == held_now
+                        {
+                            break i as usize;
+                        }
+                        h = (h + 1) & mask;
+                    }
+                }
+            };
+            sc.classes[class].tiles += 1;
+            sc.class_of.push(class as u32);
+        }
+        // The tiles of each class, contiguous, in class order.
+        let mut next = 0u32;
+        for c in sc.classes.iter_mut() {
+            c.first = next;
+            next += c.tiles;
+        }
+        sc.by_class.clear();
+        sc.by_class.resize(sc.touched.len(), 0);
+        sc.fill.clear();
+        sc.fill.extend(sc.classes.iter().map(|c| c.first));
+        for (&t, &c) in sc.touched.iter().zip(&sc.class_of) {
+            sc.by_class[sc.fill[c as usize] as usize] = t;
+            sc.fill[c as usize] += 1;
+        }
+        // Rank: held classes, and new classes worth a refill (one use pays back no bytes; only
+        // saved cycles can), each by cycles then uses, best first.
+        let classes = &sc.classes;
+        let rank = |a: &u32, b: &u32| {
+            let (a, b) = (&classes[*a as usize], &classes[*b as usize]);
+            b.cycles.total_cmp(&a.cycles).then(b.uses.cmp(&a.uses))
+        };
+        sc.held_order.clear();
+        sc.new_order.clear();
+        for (i, c) in classes.iter().enumerate() {
+            if c.held {
+                sc.held_order.push(i as u32);
+            } else if c.uses > 1 || c.cycles > 0.0 {
+                sc.new_order.push(i as u32);
             }
         }
-        let rank = |a: &(f64, u32, TileId), b: &(f64, u32, TileId)| {
-            b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2))
-        };
-        held_ranked.sort_unstable_by(rank);
-        new_ranked.sort_unstable_by(rank);
+        sc.held_order.sort_unstable_by(rank);
+        sc.new_order.sort_unstable_by(rank);
         let k = self.capacity_tiles;
         let wb = self.word_bytes as i64;
-        // Held tiles no demand uses are worth nothing but cost nothing to keep: they fill what
-        // is left, and are the first to go.
-        let idle_held = held.len() - held_ranked.len();
-        let held_total = held_ranked.len();
-        // Prefix sums: value of the best `j` held tiles, and of the best `m` new ones.
-        let mut held_prefix = Vec::with_capacity(held_total + 1);
-        held_prefix.push((0.0f64, 0i64));
-        for &(c, u, _) in held_ranked.iter() {
-            let (pc, pb) = held_prefix[held_prefix.len() - 1];
-            held_prefix.push((pc + c, pb + i64::from(u) * wb));
+        let held_total: usize = sc
+            .held_order
+            .iter()
+            .map(|&c| classes[c as usize].tiles as usize)
+            .sum();
+        let new_total: usize = sc
+            .new_order
+            .iter()
+            .map(|&c| classes[c as usize].tiles as usize)
+            .sum();
+        // Value of the best `j` held tiles, j = 0..=held_total.
+        sc.held_prefix.clear();
+        sc.held_prefix.push((0.0, 0));
+        for &ci in &sc.held_order {
+            let c = &classes[ci as usize];
+            for _ in 0..c.tiles {
+                let (pc, pb) = sc.held_prefix[sc.held_prefix.len() - 1];
+                sc.held_prefix
+                    .push((pc + c.cycles, pb + i64::from(c.uses) * wb));
+            }
         }
-        let keep_all = held_prefix[held_total];
+        let keep_all = sc.held_prefix[held_total];
         let mut best = (keep_all.0.round(), keep_all.1, 0usize, keep_all);
-        let (mut new_c, mut new_b) = (0.0f64, 0i64);
-        for m in 1..=new_ranked.len().min(k) {
-            let (c, u, _) = new_ranked[m - 1];
-            new_c += c;
-            new_b += (i64::from(u) - 1) * wb;
-            let room = k - m;
-            let h = held_prefix[held_total.min(room)];
-            let delay = self.refill_cycles(m).saturating_sub(idle_cycles) * delayed_queries;
-            let total = (h.0 + new_c - delay as f64, h.1 + new_b);
-            if (total.0.round(), total.1) > (best.0, best.1) {
-                best = (total.0.round(), total.1, m, total);
+        let (mut new_c, mut new_b, mut m) = (0.0f64, 0i64, 0usize);
+        'classes: for &ci in &sc.new_order {
+            let c = &classes[ci as usize];
+            for _ in 0..c.tiles {
+                if m == k.min(new_total) {
+                    break 'classes;
+                }
+                m += 1;
+                new_c += c.cycles;
+                new_b += (i64::from(c.uses) - 1) * wb;
+                let h = sc.held_prefix[held_total.min(k - m)];
+                let delay = self.refill_cycles(m).saturating_sub(idle_cycles) * delayed_queries;
+                let total = (h.0 + new_c - delay as f64, h.1 + new_b);
+                if (total.0.round(), total.1) > (best.0, best.1) {
+                    best = (total.0.round(), total.1, m, total);
+                }
             }
         }
         let m = best.2;
         if m == 0 {
             return None;
         }
+        // The content as a bitmap: the best `m` new tiles, the best held ones that fit, then held
+        // tiles no demand uses; read out ascending.
         let room = k - m;
-        let mut tiles: Vec<TileId> = new_ranked[..m].iter().map(|x| x.2).collect();
-        tiles.extend(held_ranked.iter().take(room).map(|x| x.2));
-        if room > held_total && idle_held > 0 {
-            let ranked: std::collections::HashSet<TileId> =
-                held_ranked.iter().map(|x| x.2).collect();
-            tiles.extend(
-                held.iter()
-                    .copied()
-                    .filter(|t| !ranked.contains(t))
-                    .take(room - held_total),
-            );
+        sc.out_bits.clear();
+        sc.out_bits.resize(self.bitmap_words(), 0);
+        let take =
+            |order: &[u32], mut n: usize, out: &mut Vec<u64>, by_class: &mut [TileId]| {
+                for &ci in order {
+                    if n == 0 {
+                        break;
+                    }
+                    let c = &classes[ci as usize];
+                    let tiles = &mut by_class[c.first as usize..(c.first + c.tiles) as usize];
+                    if (c.tiles as usize) > n {
+                        tiles.sort_unstable();
+                    }
+                    for &t in tiles.iter().take(n) {
+                        out[t as usize / 64] |= 1 << (t % 64);
+                    }
+                    n -= n.min(c.tiles as usize);
+                }
+            };
+        take(&sc.new_order, m, &mut sc.out_bits, &mut sc.by_class);
+        take(
+            &sc.held_order,
+            room.min(held_total),
+            &mut sc.out_bits,
+            &mut sc.by_class,
+        );
+        let mut tiles = Vec::with_capacity(k);
+        let mut idle_room = room.saturating_sub(held_total);
+        for (w, &bits) in sc.out_bits.iter().enumerate() {
+            let mut b = bits;
+            while b != 0 {
+                tiles.push((w * 64) as TileId + b.trailing_zeros());
+                b &= b - 1;
+            }
         }
-        tiles.sort_unstable();
+        if idle_room > 0 {
+            for &t in held {
+                if idle_room == 0 {
+                    break;
+                }
+                // Held tiles the demand touched were ranked above; the rest are idle.
+                if !sc.touched_bit(t) {
+                    tiles.push(t);
+                    idle_room -= 1;
+                }
+            }
+            tiles.sort_unstable();
+        }
         Some(TilePlan {
             tiles,
             new_tiles: m,
