@@ -64,6 +64,10 @@ pub struct TileModel {
     fill_fixed_cycles: u64,
 }
 
+/// One candidate's layers for [`TileModel::from_parts`]: each layer's tiles (ascending) and the
+/// cycles one held tile of it saves.
+pub type CandidateLayers = Vec<(Vec<TileId>, f64)>;
+
 /// The content a plan chose, and what the model expects of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TilePlan {
@@ -170,7 +174,7 @@ impl TileModel {
     /// `capacity_tiles` words of `word_bytes`.
     pub fn from_parts(
         base_cycles: Vec<u64>,
-        layers: &[Vec<(Vec<TileId>, f64)>],
+        layers: &[CandidateLayers],
         tile_count: usize,
         capacity_tiles: usize,
         word_bytes: u64,
@@ -440,23 +444,22 @@ impl TileModel {
         let room = k - m;
         sc.out_bits.clear();
         sc.out_bits.resize(self.bitmap_words(), 0);
-        let take =
-            |order: &[u32], mut n: usize, out: &mut Vec<u64>, by_class: &mut [TileId]| {
-                for &ci in order {
-                    if n == 0 {
-                        break;
-                    }
-                    let c = &classes[ci as usize];
-                    let tiles = &mut by_class[c.first as usize..(c.first + c.tiles) as usize];
-                    if (c.tiles as usize) > n {
-                        tiles.sort_unstable();
-                    }
-                    for &t in tiles.iter().take(n) {
-                        out[t as usize / 64] |= 1 << (t % 64);
-                    }
-                    n -= n.min(c.tiles as usize);
+        let take = |order: &[u32], mut n: usize, out: &mut Vec<u64>, by_class: &mut [TileId]| {
+            for &ci in order {
+                if n == 0 {
+                    break;
                 }
-            };
+                let c = &classes[ci as usize];
+                let tiles = &mut by_class[c.first as usize..(c.first + c.tiles) as usize];
+                if (c.tiles as usize) > n {
+                    tiles.sort_unstable();
+                }
+                for &t in tiles.iter().take(n) {
+                    out[t as usize / 64] |= 1 << (t % 64);
+                }
+                n -= n.min(c.tiles as usize);
+            }
+        };
         take(&sc.new_order, m, &mut sc.out_bits, &mut sc.by_class);
         take(
             &sc.held_order,
@@ -521,7 +524,7 @@ mod tests {
     /// `delayed` queries.
     fn objective(
         m: &TileModel,
-        layers: &[Vec<(Vec<TileId>, f64)>],
+        layers: &[CandidateLayers],
         demand: &[(usize, u32)],
         held: &[TileId],
         content: &[TileId],
@@ -551,8 +554,8 @@ mod tests {
         rng: &mut SplitMix64,
         universe: u32,
         capacity: usize,
-    ) -> (TileModel, Vec<Vec<(Vec<TileId>, f64)>>) {
-        let layers: Vec<Vec<(Vec<TileId>, f64)>> = (0..3)
+    ) -> (TileModel, Vec<CandidateLayers>) {
+        let layers: Vec<CandidateLayers> = (0..3)
             .map(|_| {
                 let mut start = 0;
                 (0..1 + rng.below(3))
