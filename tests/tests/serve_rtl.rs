@@ -79,7 +79,10 @@ fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
         Mode::LatencyStrict,
         3,
         4,
-        table.tile_model.clone().expect("build_table measures the tile model"),
+        table
+            .tile_model
+            .clone()
+            .expect("build_table measures the tile model"),
     );
     let mut on_rtl = on_rtl(&cfg, seed);
     let (rtl_served, rtl_runs) = serve_exec(
@@ -260,7 +263,10 @@ fn serve_with_fault(
         Mode::LatencyStrict,
         3,
         4,
-        table.tile_model.clone().expect("build_table measures the tile model"),
+        table
+            .tile_model
+            .clone()
+            .expect("build_table measures the tile model"),
     );
     let transfers = |s: &sushi_sim::SimStats| match channel {
         sushi_sim::Channel::Ar => s.ar_bursts,
