@@ -271,7 +271,8 @@ fn narrow<T: TryFrom<V>, V: Copy + std::fmt::Display>(value: V) -> T {
     T::try_from(value).unwrap_or_else(|_| panic!("command field value {value} does not fit"))
 }
 
-/// Sets `DRAM_ADDR` of `c`, a DMA-format command.
+/// Sets `DRAM_ADDR` of `c`, a DMA- or deposit-format command (the deposit format repeats the DMA
+/// format's words 1-6, so `Dma` reads and writes them in both).
 fn set_dram_addr(c: &mut Command, dram_addr: u32) {
     Dma {
         dram_addr,
@@ -949,7 +950,9 @@ fn compile_mode(
         cx.e.commands
             .iter()
             .map(|c| {
-                let dma = c.op().is_some_and(|o| o.format() == Format::Dma);
+                let dma = c
+                    .op()
+                    .is_some_and(|o| matches!(o.format(), Format::Dma | Format::Deposit));
                 if dma { Reloc::Image } else { Reloc::None }
             })
             .collect();
