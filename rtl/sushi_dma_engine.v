@@ -172,7 +172,8 @@ module sushi_dma_engine #(
   wire [23:0] c_sram  = cmd_i[32*2 +: 24];
   wire [23:0] c_count = cmd_i[32*3 +: 24];
   wire [15:0] c_rows  = cmd_i[32*4 +: 16];
-  wire [31:0] c_pb_stride = {16'd0, cmd_i[32*4+16 +: 16]};
+  wire [31:0] c_pb_stride = {16'd0, cmd_i[32*4+16 +: 16]};  // LOAD_W_PB: PB_STRIDE
+  wire [31:0] c_pb_addr   = {8'd0, cmd_i[32*7 +: 24]};      // LOAD_W_PB: PB_ADDR
   wire        accept  = cmd_valid_i && !busy_q;
 
   reg  [31:0] c_beats;
@@ -288,7 +289,7 @@ module sushi_dma_engine #(
       unit_q   <= 24'd0;
       r_row_q  <= 16'd0;
       r_base_q <= c_sram;
-      pb_base_q <= cmd_i[32*7 +: WAW];
+      pb_base_q <= c_pb_addr[WAW-1:0];
     end else if (r_use) begin
       rcv_q <= rcv_q + 32'd1;
       if (is_act) begin
@@ -650,7 +651,7 @@ module sushi_dma_engine #(
   assign busy_o      = busy_q;
 
   wire unused_ok = &{1'b0, ar_issue_len, ch_full, wl_full, err_code_q, c_dram,
-                     cmd_i, c_pb_stride, unit_data, va, LgD, tail_vecs};
+                     cmd_i, c_pb_stride, c_pb_addr, unit_data, va, LgD, tail_vecs};
 
 endmodule
 

@@ -248,7 +248,7 @@ fn commands_outside_the_window_are_never_fetched() {
 fn a_deposit_beyond_the_pb_is_refused_before_anything_moves_and_the_pb_keeps_its_words() {
     let cfg = config("tiny");
     let mut accel = Accel::open(rtl(&cfg, Stalls::random(5, 300), 5), &cfg).unwrap();
-    let word = u32::from(cfg.spec.array.rows * cfg.spec.array.cols);
+    let word = cfg.spec.array.rows * cfg.spec.array.cols;
     let pb_words = (cfg.spec.buffers.pb_bytes / u64::from(word)) as u32;
     let base = accel.bus().dram().base as u32;
     let (old, new) = (base + 0x1_0000, base + 0x2_0000);
