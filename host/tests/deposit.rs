@@ -472,7 +472,7 @@ fn deposits_of_tiles_not_streamed_outside_the_pb_or_named_twice_are_refused() {
     let unused = (0..h.image.layout().len() as TileId)
         .find(|&t| mine.binary_search(&t).is_err() && h.map.word_of(t).is_none())
         .unwrap();
-    let pb_words = u64::from(h.map.words());
+    let pb_words = h.map.words();
     let next_free = (h.free_word + 1..h.map.words())
         .find(|&w| h.map.tile_at(w).is_none())
         .unwrap();

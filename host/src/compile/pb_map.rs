@@ -150,8 +150,8 @@ impl PbMap {
             .filter_map(|(w, t)| t.map(|t| (t, w as u32)))
     }
 
-    /// Forgets everything: the PB content is unknown (a job failed, a `LOAD_PB` may have been cut
-    /// short) and the next refill loads every tile.
+    /// Forgets everything: the PB content is unknown (a job failed, a `LOAD_PB` or a deposit may
+    /// have been cut short) and the next refill loads every tile.
     pub fn invalidate(&mut self) {
         self.tile_at.iter_mut().for_each(|t| *t = None);
         self.word_of.clear();
@@ -234,7 +234,7 @@ impl PbMap {
         let in_target: HashSet<TileId> = target.iter().copied().collect();
         let read: HashSet<TileId> = subnet.iter().copied().collect();
         // Words the job may overwrite: nothing there that stays, nothing the job copies from.
-        let mut writable = self
+        let writable = self
             .tile_at
             .iter()
             .enumerate()
@@ -244,7 +244,7 @@ impl PbMap {
             .iter()
             .copied()
             .filter(|t| read.contains(t) && !self.word_of.contains_key(t));
-        let moves: Vec<(TileId, u32)> = streamed.zip(writable.by_ref()).collect();
+        let moves: Vec<(TileId, u32)> = streamed.zip(writable).collect();
         // The PB after the job: the deposits in place of whatever their words held.
         for &(t, w) in &moves {
             if let Some(old) = self.tile_at[w as usize].replace(t) {

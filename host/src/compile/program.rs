@@ -265,13 +265,13 @@ pub enum DepositError {
         /// The tile that would be deposited.
         tile: TileId,
     },
-    /// The word is beyond the PB.
+    /// The word is beyond the PB the map describes.
     #[error("PB word {word} is beyond the PB's {pb_words} words")]
     OutsidePb {
         /// The word.
         word: u32,
-        /// Words of the PB.
-        pb_words: u64,
+        /// Words of the PB map (at most the config's PB, `check_tiles`).
+        pb_words: u32,
     },
     /// Two deposits name the same word, or the same tile.
     #[error("the deposit list names {what} {value} twice")]
@@ -942,13 +942,13 @@ pub fn compile_subnet_depositing(
         .flatten()
         .flat_map(TileBox::tiles)
         .collect();
-    let pb_words = config.spec.buffers.pb_bytes / Array::of(config).word_bytes() as u64;
+    let pb_words = pb.words();
     let (mut tiles, mut words) = (
         std::collections::HashSet::new(),
         std::collections::HashSet::new(),
     );
     for &(tile, word) in &deposit.moves {
-        if u64::from(word) >= pb_words {
+        if word >= pb_words {
             return Err(DepositError::OutsidePb { word, pb_words }.into());
         }
         if !tiles.insert(tile) {
