@@ -21,7 +21,8 @@
 //   stream ended before the failing command.
 // - DMA window: a fetch burst outside [win_lo_i, win_hi_i] (beat addresses) is not issued;
 //   if no END was dispatched before it, the job stops like a failed fetch, with ERR_DMA_WINDOW.
-// - LOAD_PB or COPY_PB reaching beyond the PB fail their checks with ERR_PB_OVERFLOW.
+// - LOAD_PB, LOAD_W_PB or COPY_PB reaching beyond the PB fail their checks with ERR_PB_OVERFLOW
+//   (LOAD_W_PB and COPY_PB: ahead of a WMEM extent beyond WMEM).
 // - abort_i (CTRL.SOFT_RESET) aborts like a DMA error, with ERR_ABORTED.
 // - dma_err_i (an AXI error or window violation of a DMA transfer) aborts: abort_o stays high, both queues are
 //   flushed, the engines stop (the DMA engine completes the AXI bursts it has presented),
@@ -263,33 +264,39 @@ module sushi_cmd_seq #(
 
   wire is_end  = (op == OP_END);
   wire is_dma  = (op == OP_LOAD_ACT) || (op == OP_STORE_ACT) || (op == OP_LOAD_W) ||
-                 (op == OP_LOAD_PB) || (op == OP_LOAD_EPI) || (op == OP_COPY_PB);
+                 (op == OP_LOAD_PB) || (op == OP_LOAD_EPI) || (op == OP_COPY_PB) ||
+                 (op == OP_LOAD_W_PB);
   wire is_copy = (op == OP_COPY_PB);
+  wire is_dep  = (op == OP_LOAD_W_PB);
   wire is_win  = (op == OP_CONV) || (op == OP_DWCONV) || (op == OP_GAP);
   wire is_add  = (op == OP_ADD);
 
   // DMA: rows, on-chip extents and DRAM alignment. Row i reaches on-chip unit
-  // SRAM_ADDR + i*SRAM_STRIDE + COUNT - 1 (COPY_PB: also PB word PB_ADDR + i*PB_STRIDE + COUNT - 1);
-  // the (ROWS-1)*stride products are registered with the other products (chk_q).
+  // SRAM_ADDR + i*SRAM_STRIDE + COUNT - 1 (COPY_PB and LOAD_W_PB: also PB word
+  // PB_ADDR + i*PB_STRIDE + COUNT - 1, their PB fields at w1/w5 and w7/w4[31:16]); the
+  // (ROWS-1)*stride products are registered with the other products (chk_q).
   reg [31:0] dma_lim;
   always @* begin
     case (op)
       OP_LOAD_ACT, OP_STORE_ACT: dma_lim = ActVectors;
-      OP_LOAD_W, OP_COPY_PB:     dma_lim = WmemWords;
+      OP_LOAD_W, OP_COPY_PB, OP_LOAD_W_PB: dma_lim = WmemWords;
       OP_LOAD_PB:                dma_lim = PbWords;
       default:                   dma_lim = EpiEntries;
     endcase
   end
   reg  [39:0] dst_span_q;    // (ROWS-1) * SRAM_STRIDE
-  reg  [39:0] src_span_q;    // (ROWS-1) * PB_STRIDE (COPY_PB)
+  reg  [39:0] src_span_q;    // (ROWS-1) * PB_STRIDE (COPY_PB, LOAD_W_PB)
   wire [15:0] rows     = w4[15:0];
   wire [15:0] rows_m1  = rows - 16'd1;
   wire        one_row  = (op == OP_LOAD_ACT) || (op == OP_STORE_ACT) || (op == OP_LOAD_EPI);
   wire        rows_bad = (rows == 16'd0) || (one_row && (rows != 16'd1));
   wire [40:0] dst_end  = {17'd0, w2[23:0]} + {1'b0, dst_span_q} + {17'd0, w3[23:0]};
-  wire [40:0] src_end  = {17'd0, w1[23:0]} + {1'b0, src_span_q} + {17'd0, w3[23:0]};
+  wire [23:0] pb_first = is_dep ? w7[23:0] : w1[23:0];
+  wire [23:0] pb_stride = is_dep ? {8'd0, w4[31:16]} : w5[23:0];
+  wire [40:0] src_end  = {17'd0, pb_first} + {1'b0, src_span_q} + {17'd0, w3[23:0]};
   wire        dst_over = dst_end > {9'd0, dma_lim};
-  wire        pb_over  = is_copy ? (src_end > {9'd0, PbWords[31:0]}) : ((op == OP_LOAD_PB) && dst_over);
+  wire        pb_over  = (is_copy || is_dep) ? (src_end > {9'd0, PbWords[31:0]}) :
+                         ((op == OP_LOAD_PB) && dst_over);
   wire        al_bad   = !is_copy && ((w1[LaneBits-1:0] != {LaneBits{1'b0}}) ||
                                       ((rows > 16'd1) && (w5[LaneBits-1:0] != {LaneBits{1'b0}})));
   wire        dma_bad  = rows_bad || al_bad || dst_over || pb_over;
@@ -401,7 +408,7 @@ module sushi_cmd_seq #(
     end
     gk2_q   <= gk2_d[15:0];
     dst_span_q <= {16'd0, rows_m1} * {16'd0, w6[23:0]};
-    src_span_q <= {16'd0, rows_m1} * {16'd0, w5[23:0]};
+    src_span_q <= {16'd0, rows_m1} * {16'd0, pb_stride};
     orows_q <= orows_d[15:0];
     irows_q <= irows_d[19:0];
   end
@@ -549,7 +556,7 @@ module sushi_cmd_seq #(
   assign abort_o    = err_q;
 
   wire unused_ok = &{1'b0, cq_full, w5[31:24], in_wb[31:8], last_out[11], gk2_d, orows_d, irows_d,
-                     w6[31:16], w7[31:6], w1[31:30], base_i, k2[31:8], owb[31:8], nb[31:8], LgC};
+                     w6[31:16], w7[31:24], w1[31:30], base_i, k2[31:8], owb[31:8], nb[31:8], LgC};
 
 endmodule
 

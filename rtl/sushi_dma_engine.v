@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// sushi_dma_engine: executes LOAD_ACT, STORE_ACT, LOAD_W, LOAD_PB, LOAD_EPI and COPY_PB commands.
+// sushi_dma_engine: executes LOAD_ACT, STORE_ACT, LOAD_W, LOAD_PB, LOAD_W_PB, LOAD_EPI and COPY_PB
+// commands.
 //
 // Contract:
-// - cmd_valid_i/cmd_ready_o: a command (32 bytes, sushi_cmds.vh DMA format) is accepted when
+// - cmd_valid_i/cmd_ready_o: a command (32 bytes, sushi_cmds.vh DMA, DEPOSIT or COPY format) is
+//   accepted when
 //   both are high; cmd_ready_o is high exactly while the engine is idle. done_o pulses once
 //   in the last cycle of each command completed without error.
 // - Loads read ceil(COUNT*unit/DataBytes) full beats from DRAM_ADDR (a multiple of
@@ -21,6 +23,9 @@
 //   and writes them from word SRAM_ADDR + i*SRAM_STRIDE. A row's bursts start once the previous
 //   row's bursts have all been presented; R beats arrive in order. Other loads and stores take
 //   one row (sushi_cmd_seq checks ROWS).
+// - LOAD_W_PB (a deposit) is a LOAD_W whose every word is also written to the PB (pb_we_o at
+//   pb_waddr_o, in the cycle of its WMEM write, from the same R beats): row i from PB word
+//   PB_ADDR + i*PB_STRIDE (sushi_cmd_seq has checked that the rows stay inside the PB).
 // - COPY_PB copies ROWS rows of COUNT words from the PB (port pb_re_o/pb_raddr_o, data one cycle
 //   later on pb_rdata_i) to WMEM: one word per cycle, row i from PB_ADDR + i*PB_STRIDE to
 //   WMEM_ADDR + i*WMEM_STRIDE. No AXI traffic.
@@ -31,7 +36,7 @@
 //   R beats are accepted and dropped, presented write bursts are completed with WSTRB = 0,
 //   and the engine becomes idle (without done_o) when nothing is in flight.
 // - Counter events: rd_w_beat_o / rd_pb_beat_o / rd_act_beat_o / rd_epi_beat_o per R beat of
-//   LOAD_W / LOAD_PB / LOAD_ACT / LOAD_EPI, wr_act_beat_o per W beat of STORE_ACT,
+//   LOAD_W or LOAD_W_PB / LOAD_PB / LOAD_ACT / LOAD_EPI, wr_act_beat_o per W beat of STORE_ACT,
 //   pb_word_o per word COPY_PB reads.
 
 `default_nettype none
@@ -99,10 +104,11 @@ module sushi_dma_engine #(
   output reg  [ArrayRows*BankAW-1:0] act_addr_o,
   output reg  [ArrayRows*ArrayCols*8-1:0] act_wdata_o,
   input  wire [ArrayRows*ArrayCols*8-1:0] act_rdata_i,
-  // WMEM / PB / EPI write ports
+  // WMEM / PB / EPI write ports (WMEM at w_addr_o, PB at pb_waddr_o, both from w_data_o)
   output wire                     wmem_we_o,
   output wire                     pb_we_o,
   output wire [WAW-1:0]           w_addr_o,
+  output wire [WAW-1:0]           pb_waddr_o,
   output wire [ArrayRows*ArrayCols*8-1:0] w_data_o,
   output wire                     epi_we_o,
   output wire [EpiAW-1:0]         epi_addr_o,
@@ -159,12 +165,15 @@ module sushi_dma_engine #(
   reg  [15:0] rows_q;
   reg  [31:0] sstride_q;   // DRAM bytes or PB words from row to row
   reg  [23:0] dstride_q;   // on-chip words from row to row
+  reg  [WAW-1:0] pb_stride_q; // PB words from row to row (LOAD_W_PB)
 
   wire [7:0]  c_op    = cmd_i[7:0];
   wire [31:0] c_dram  = cmd_i[32*1 +: 32];
   wire [23:0] c_sram  = cmd_i[32*2 +: 24];
   wire [23:0] c_count = cmd_i[32*3 +: 24];
   wire [15:0] c_rows  = cmd_i[32*4 +: 16];
+  wire [31:0] c_pb_stride = {16'd0, cmd_i[32*4+16 +: 16]};  // LOAD_W_PB: PB_STRIDE
+  wire [31:0] c_pb_addr   = {8'd0, cmd_i[32*7 +: 24]};      // LOAD_W_PB: PB_ADDR
   wire        accept  = cmd_valid_i && !busy_q;
 
   reg  [31:0] c_beats;
@@ -179,7 +188,8 @@ module sushi_dma_engine #(
   wire is_store = (op_q == OP_STORE_ACT);
   wire is_act   = (op_q == OP_LOAD_ACT);
   wire is_epi   = (op_q == OP_LOAD_EPI);
-  wire is_w     = (op_q == OP_LOAD_W) || (op_q == OP_LOAD_PB);
+  wire is_dep   = (op_q == OP_LOAD_W_PB);
+  wire is_w     = (op_q == OP_LOAD_W) || (op_q == OP_LOAD_PB) || is_dep;
   wire is_copy  = (op_q == OP_COPY_PB);
   wire drain    = err_q || abort_i;
 
@@ -192,6 +202,7 @@ module sushi_dma_engine #(
       rows_q    <= c_rows;
       sstride_q <= cmd_i[32*5 +: 32];
       dstride_q <= cmd_i[32*6 +: 24];
+      pb_stride_q <= c_pb_stride[WAW-1:0];
     end
   end
 
@@ -266,8 +277,9 @@ module sushi_dma_engine #(
     end
   end
 
-  reg  [15:0] r_row_q;       // row the R beats fill (LOAD_W, LOAD_PB)
+  reg  [15:0] r_row_q;       // row the R beats fill (LOAD_W, LOAD_PB, LOAD_W_PB)
   reg  [23:0] r_base_q;      // its first on-chip word
+  reg  [WAW-1:0] pb_base_q;  // its first PB word (LOAD_W_PB)
   wire        row_end = unit_done && is_w && (unit_q + 24'd1 == count_q);
 
   always @(posedge clk_i) begin
@@ -277,6 +289,7 @@ module sushi_dma_engine #(
       unit_q   <= 24'd0;
       r_row_q  <= 16'd0;
       r_base_q <= c_sram;
+      pb_base_q <= c_pb_addr[WAW-1:0];
     end else if (r_use) begin
       rcv_q <= rcv_q + 32'd1;
       if (is_act) begin
@@ -287,6 +300,7 @@ module sushi_dma_engine #(
           unit_q   <= 24'd0;
           r_row_q  <= r_row_q + 16'd1;
           r_base_q <= r_base_q + dstride_q;
+          pb_base_q <= pb_base_q + pb_stride_q;
         end else if (unit_done) begin
           unit_q <= unit_q + 24'd1;
         end
@@ -364,15 +378,17 @@ module sushi_dma_engine #(
   assign pb_raddr_o = cp_raddr;
   assign pb_word_o  = cp_pend_q;
 
-  assign wmem_we_o  = (r_use && unit_done && (op_q == OP_LOAD_W)) || cp_pend_q;
-  assign pb_we_o    = r_use && unit_done && (op_q == OP_LOAD_PB);
+  assign wmem_we_o  = (r_use && unit_done && ((op_q == OP_LOAD_W) || is_dep)) || cp_pend_q;
+  assign pb_we_o    = r_use && unit_done && ((op_q == OP_LOAD_PB) || is_dep);
   assign w_addr_o   = is_copy ? cp_waddr_q : unit_addr[WAW-1:0];
+  // LOAD_PB fills the PB at its on-chip address; a deposit at its own PB row.
+  assign pb_waddr_o = is_dep ? pb_base_q + unit_q[WAW-1:0] : unit_addr[WAW-1:0];
   assign w_data_o   = is_copy ? pb_rdata_i : unit_data[8*WordBytes-1:0];
   assign epi_we_o   = r_use && unit_done && is_epi;
   assign epi_addr_o = unit_addr[EpiAW-1:0];
   assign epi_data_o = {unit_data[69:64], unit_data[63:0]};
 
-  assign rd_w_beat_o   = r_hs && busy_q && (op_q == OP_LOAD_W);
+  assign rd_w_beat_o   = r_hs && busy_q && ((op_q == OP_LOAD_W) || is_dep);
   assign rd_pb_beat_o  = r_hs && busy_q && (op_q == OP_LOAD_PB);
   assign rd_act_beat_o = r_hs && busy_q && is_act;
   assign rd_epi_beat_o = r_hs && busy_q && is_epi;
@@ -635,7 +651,7 @@ module sushi_dma_engine #(
   assign busy_o      = busy_q;
 
   wire unused_ok = &{1'b0, ar_issue_len, ch_full, wl_full, err_code_q, c_dram,
-                     cmd_i, unit_data, va, LgD, tail_vecs};
+                     cmd_i, c_pb_stride, c_pb_addr, unit_data, va, LgD, tail_vecs};
 
 endmodule
 

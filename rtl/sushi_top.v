@@ -22,8 +22,8 @@
 //   fetcher and the DMA engine through sushi_rd_arb.
 // - Memories: ACT (R banks of ActBytes/(R*C) words of C bytes; port A compute reads, port B
 //   compute writes with priority over DMA reads/writes), WMEM (R*C-byte words, DMA writes,
-//   compute reads), PB (R*C-byte words, LOAD_PB writes, COPY_PB reads into WMEM), EPI (bias, m,
-//   s entries, DMA writes, compute reads).
+//   compute reads), PB (R*C-byte words, LOAD_PB and LOAD_W_PB write, COPY_PB reads into WMEM),
+//   EPI (bias, m, s entries, DMA writes, compute reads).
 // - DMA window (DMA_BASE..DMA_LAST, bytes, inclusive): every requester refuses bursts with a
 //   byte outside (hw/docs/persistent-buffer.md section 5); a job ending with ERR_DMA_WINDOW
 //   counts one DMA_WINDOW_VIOLATIONS, one ending with ERR_PB_OVERFLOW one PB_OVERFLOWS.
@@ -486,6 +486,7 @@ module sushi_top #(
   wire                wmem_we;
   wire                pb_we;
   wire [WAW-1:0]      de_w_addr;
+  wire [WAW-1:0]      de_pb_waddr;
   wire [WordBits-1:0] de_w_data;
   wire                epi_we;
   wire [EpiAW-1:0]    de_epi_addr;
@@ -528,7 +529,7 @@ module sushi_top #(
     .a_rdata_o (pb_rdata),
     .b_en_i    (1'b0),
     .b_we_i    (pb_we),
-    .b_addr_i  (de_w_addr),
+    .b_addr_i  (de_pb_waddr),
     .b_wdata_i (de_w_data),
     .b_rdata_o (unused_pb_b)
   );
@@ -609,6 +610,7 @@ module sushi_top #(
     .wmem_we_o       (wmem_we),
     .pb_we_o         (pb_we),
     .w_addr_o        (de_w_addr),
+    .pb_waddr_o      (de_pb_waddr),
     .w_data_o        (de_w_data),
     .epi_we_o        (epi_we),
     .epi_addr_o      (de_epi_addr),

@@ -17,7 +17,7 @@ use std::fmt;
 
 mod formats;
 
-pub use formats::{Add, Control, CopyPb, Dma, Fields, Header, Op, Window};
+pub use formats::{Add, Control, CopyPb, Dma, Fields, Header, LoadWPb, Op, Window};
 
 /// Bytes per command.
 pub const COMMAND_BYTES: usize = 32;
@@ -42,6 +42,9 @@ pub enum Format {
     Dma,
     /// On-chip copy from the Persistent Buffer to WMEM, in rows (2-D).
     Copy,
+    /// DRAM -> WMEM and the Persistent Buffer from one read, in rows (2-D): the DMA format's
+    /// words 1-6 plus the PB destination.
+    Deposit,
     /// Windowed operators over an activation tensor (conv, depthwise, gap).
     Window,
     /// Element-wise residual add.
@@ -50,10 +53,11 @@ pub enum Format {
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Control,
         Format::Dma,
         Format::Copy,
+        Format::Deposit,
         Format::Window,
         Format::Add,
     ];
@@ -64,6 +68,7 @@ impl Format {
             Format::Control => &[],
             Format::Dma => DMA_FIELDS,
             Format::Copy => COPY_FIELDS,
+            Format::Deposit => DEPOSIT_FIELDS,
             Format::Window => WINDOW_FIELDS,
             Format::Add => ADD_FIELDS,
         }
@@ -71,12 +76,13 @@ impl Format {
 
     /// The name of the generated struct holding its fields. `Copy` would shadow the prelude's
     /// `Copy` trait wherever it is imported, so the copy format's struct is named after its only
-    /// opcode.
+    /// opcode, and so is the deposit format's.
     pub const fn rust_name(self) -> &'static str {
         match self {
             Format::Control => "Control",
             Format::Dma => "Dma",
             Format::Copy => "CopyPb",
+            Format::Deposit => "LoadWPb",
             Format::Window => "Window",
             Format::Add => "Add",
         }
@@ -148,6 +154,13 @@ pub const OPCODES: &[Opcode] = &[
         engine: Engine::Dma,
         format: Format::Copy,
         doc: "Persistent Buffer -> WMEM, one word per cycle: `ROWS` rows of `COUNT` weight words; beyond the PB: ERR_PB_OVERFLOW",
+    },
+    Opcode {
+        name: "LOAD_W_PB",
+        code: 0x07,
+        engine: Engine::Dma,
+        format: Format::Deposit,
+        doc: "DRAM -> WMEM as LOAD_W, each word also written to the Persistent Buffer (a deposit: one DRAM read, two on-chip writes): row i to PB word `PB_ADDR + i*PB_STRIDE` on; beyond the PB: ERR_PB_OVERFLOW",
     },
     Opcode {
         name: "CONV",
@@ -291,6 +304,52 @@ pub const COPY_FIELDS: &[CmdField] = &[
     ),
 ];
 
+/// Fields of the deposit format (LOAD_W_PB): the DMA format's fields at the same positions (so the
+/// DMA engine decodes words 1-6 alike for both), and the PB destination in bits the DMA format
+/// leaves free. `PB_STRIDE` has the 16 bits beside `ROWS`: it matters only when `ROWS > 1`, and
+/// then `(ROWS - 1) * PB_STRIDE` stays inside the PB, which holds fewer than 2^16 words in every
+/// built-in config; a longer stride is one command per row.
+pub const DEPOSIT_FIELDS: &[CmdField] = &[
+    f(
+        "DRAM_ADDR",
+        1,
+        0,
+        32,
+        "DRAM byte address of row 0, a multiple of the AXI data width",
+    ),
+    f("SRAM_ADDR", 2, 0, 24, "first WMEM word of row 0"),
+    f("COUNT", 3, 0, 24, "words per row"),
+    f("ROWS", 4, 0, 16, "rows to move, at least 1"),
+    f(
+        "PB_STRIDE",
+        4,
+        16,
+        16,
+        "PB words from one row's PB_ADDR to the next",
+    ),
+    f(
+        "DRAM_STRIDE",
+        5,
+        0,
+        32,
+        "bytes from one row's DRAM_ADDR to the next, a multiple of the AXI data width",
+    ),
+    f(
+        "SRAM_STRIDE",
+        6,
+        0,
+        24,
+        "WMEM words from one row's SRAM_ADDR to the next",
+    ),
+    f(
+        "PB_ADDR",
+        7,
+        0,
+        24,
+        "first PB word of row 0 (the word SRAM_ADDR's copy goes to)",
+    ),
+];
+
 /// Fields of the window format (CONV, DWCONV, GAP).
 pub const WINDOW_FIELDS: &[CmdField] = &[
     f(
@@ -418,6 +477,7 @@ pub const EPI_ENTRY_BYTES: usize = 16;
 pub const FORMATS: &[(&str, Format, &[CmdField])] = &[
     ("DMA", Format::Dma, DMA_FIELDS),
     ("COPY", Format::Copy, COPY_FIELDS),
+    ("DEPOSIT", Format::Deposit, DEPOSIT_FIELDS),
     ("WIN", Format::Window, WINDOW_FIELDS),
     ("ADD", Format::Add, ADD_FIELDS),
 ];
@@ -579,6 +639,35 @@ macro_rules! field_int {
     )*};
 }
 field_int!(u8, i8; u16, i16; u32, i32);
+
+impl LoadWPb {
+    /// The deposit that performs `load` (a `LOAD_W`'s fields) and also writes row `i` to the PB
+    /// words from `pb_addr + i * pb_stride`.
+    pub fn from_load(load: &Dma, pb_addr: u32, pb_stride: u16) -> Self {
+        LoadWPb {
+            dram_addr: load.dram_addr,
+            sram_addr: load.sram_addr,
+            count: load.count,
+            rows: load.rows,
+            pb_stride,
+            dram_stride: load.dram_stride,
+            sram_stride: load.sram_stride,
+            pb_addr,
+        }
+    }
+
+    /// Its WMEM side: the `LOAD_W` it performs (words 1-6, which the DMA format reads alike).
+    pub fn load(&self) -> Dma {
+        Dma {
+            dram_addr: self.dram_addr,
+            sram_addr: self.sram_addr,
+            count: self.count,
+            rows: self.rows,
+            dram_stride: self.dram_stride,
+            sram_stride: self.sram_stride,
+        }
+    }
+}
 
 impl fmt::Display for Op {
     /// The table name (`LOAD_W`), as in messages and the RTL's `OP_*`.
@@ -794,6 +883,57 @@ mod tests {
         };
         assert_eq!(copy.encode(Op::CopyPb, 2).0, [0x206, 1, 2, 3, 4, 5, 6, 0]);
         assert_eq!(Control.encode(Op::End, 0).0, [0; 8]);
+    }
+
+    /// The RTL decodes words 1-6 of LOAD_W_PB as a LOAD_W: the deposit format repeats every DMA
+    /// field at its position, and adds its PB fields only in bits the DMA format leaves free.
+    #[test]
+    fn the_deposit_format_is_the_dma_format_plus_the_pb_destination_in_free_bits() {
+        for d in DMA_FIELDS {
+            let same = DEPOSIT_FIELDS.iter().find(|x| x.name == d.name);
+            assert!(
+                same.is_some_and(|x| (x.word, x.lsb, x.bits) == (d.word, d.lsb, d.bits)),
+                "DEPOSIT.{} is not where DMA.{} is",
+                d.name,
+                d.name
+            );
+        }
+        let extra: Vec<&str> = DEPOSIT_FIELDS
+            .iter()
+            .filter(|x| !DMA_FIELDS.iter().any(|d| d.name == x.name))
+            .map(|x| x.name)
+            .collect();
+        assert_eq!(extra, ["PB_STRIDE", "PB_ADDR"]);
+        let deposit = LoadWPb {
+            dram_addr: 0xdead_bee0,
+            sram_addr: 0x12,
+            count: 0x34,
+            rows: 0x56,
+            pb_stride: 0xfedc,
+            dram_stride: 0x80,
+            sram_stride: 0x9a,
+            pb_addr: 0xab_cdef,
+        };
+        let c = deposit.encode(Op::LoadWPb, 3);
+        assert_eq!(
+            c.0,
+            [
+                0x0307,
+                0xdead_bee0,
+                0x12,
+                0x34,
+                0xfedc_0056,
+                0x80,
+                0x9a,
+                0x00ab_cdef
+            ]
+        );
+        assert_eq!(Dma::decode(&c), deposit.load());
+        assert_eq!(
+            LoadWPb::from_load(&deposit.load(), 0xab_cdef, 0xfedc),
+            deposit
+        );
+        assert_eq!(c.decode(), Some((Op::LoadWPb, Fields::Deposit(deposit))));
     }
 
     #[test]

@@ -85,7 +85,7 @@ register_map! {
     COMPUTE_WAIT_DMA_CYCLES_HI = 0x08c, Ro, "high word of COMPUTE_WAIT_DMA_CYCLES_LO, latched when LO is read";
     DMA_WAIT_COMPUTE_CYCLES_LO = 0x090, Ro, "cycles a DMA command waited for the compute engine's count";
     DMA_WAIT_COMPUTE_CYCLES_HI = 0x094, Ro, "high word of DMA_WAIT_COMPUTE_CYCLES_LO, latched when LO is read";
-    DRAM_READ_WEIGHT_BYTES_LO = 0x098, Ro, "DRAM bytes read by LOAD_W (weights a query streams)";
+    DRAM_READ_WEIGHT_BYTES_LO = 0x098, Ro, "DRAM bytes read by LOAD_W and LOAD_W_PB (weights a query streams)";
     DRAM_READ_WEIGHT_BYTES_HI = 0x09c, Ro, "high word of DRAM_READ_WEIGHT_BYTES_LO, latched when LO is read";
     DRAM_READ_ACT_BYTES_LO = 0x0a0, Ro, "DRAM bytes read by LOAD_ACT";
     DRAM_READ_ACT_BYTES_HI = 0x0a4, Ro, "high word of DRAM_READ_ACT_BYTES_LO, latched when LO is read";

@@ -1,5 +1,5 @@
 //! The host's command checks (`sushi_host::device::checks`, the first line of defence) against the RTL's
-//! dispatch checks (the second): on random DMA and COPY_PB commands near every limit, both give the
+//! dispatch checks (the second): on random DMA, LOAD_W_PB and COPY_PB commands near every limit, both give the
 //! same verdict and the same error code; every program the compiler emits passes; and the driver
 //! refuses a bad program before anything reaches the device.
 
@@ -8,7 +8,7 @@ use sushi_host::device::checks::{Limits, Window, check_command, check_stream};
 use sushi_host::device::driver::{Accel, DriverError};
 use sushi_host::device::model::ModelAccel;
 use sushi_host::net::network::{RandomSpec, random_network};
-use sushi_hw::commands::{Command, Control, CopyPb, Dma, Op};
+use sushi_hw::commands::{Command, Control, CopyPb, Dma, LoadWPb, Op};
 use sushi_hw::regs::{self, ErrorCode};
 use sushi_hw::{Bus, HwConfig};
 use sushi_sim::{RtlSim, Stalls};
@@ -19,7 +19,8 @@ fn word(v: u64) -> u32 {
     u32::try_from(v).expect("a 32-bit value")
 }
 
-/// A random DMA or COPY_PB command whose fields straddle the limits of `l` and the window `w`.
+/// A random DMA, LOAD_W_PB or COPY_PB command whose fields straddle the limits of `l` and the
+/// window `w`.
 fn random_transfer(rng: &mut TestRng, l: &Limits, w: Window) -> Command {
     let ops = [
         Op::LoadAct,
@@ -28,6 +29,8 @@ fn random_transfer(rng: &mut TestRng, l: &Limits, w: Window) -> Command {
         Op::LoadPb,
         Op::LoadEpi,
         Op::CopyPb,
+        Op::LoadWPb,
+        Op::LoadWPb,
     ];
     let op = ops[rng.below(ops.len() as u64) as usize];
     let rows = [0, 1, 1, 2, 3][rng.below(5) as usize];
@@ -54,7 +57,7 @@ fn random_transfer(rng: &mut TestRng, l: &Limits, w: Window) -> Command {
     }
     let cap = match op {
         Op::LoadAct | Op::StoreAct => l.act_vectors,
-        Op::LoadW => l.wmem_words,
+        Op::LoadW | Op::LoadWPb => l.wmem_words,
         Op::LoadPb => l.pb_words,
         _ => l.epi_entries,
     };
@@ -75,15 +78,21 @@ fn random_transfer(rng: &mut TestRng, l: &Limits, w: Window) -> Command {
         dram = w.base - d * (1 + rng.below(8));
     }
     let stride = (count * 64).div_ceil(d) * d + if rng.below(8) == 0 { 1 } else { 0 };
-    Dma {
+    let load = Dma {
         dram_addr: word(dram),
         sram_addr: word(sram),
         count: word(count),
         rows,
         dram_stride: word(stride),
         sram_stride: word(count + rng.below(4)),
+    };
+    if op == Op::LoadWPb {
+        // The PB rows near the PB's end or anywhere, independently of the WMEM rows.
+        let pb = near(rng, l.pb_words);
+        let pb_stride = u16::try_from(count + rng.below(4)).expect("a short stride");
+        return LoadWPb::from_load(&load, word(pb), pb_stride).encode(op, 0);
     }
-    .encode(op, 0)
+    load.encode(op, 0)
 }
 
 /// Runs `c` alone (END after it) on the RTL; returns the code the job ended with.
@@ -126,6 +135,7 @@ fn the_host_refuses_exactly_the_transfers_the_rtl_refuses_with_the_same_code() {
     let at = window.base + 60 * 1024;
     let cases = if long_run() { 3_000 } else { 300 };
     let mut by_code = std::collections::BTreeMap::<String, usize>::new();
+    let mut deposits = std::collections::BTreeMap::<String, usize>::new();
     for i in 0..cases {
         let c = random_transfer(&mut rng, &limits, window);
         let op = c.op().expect("opcode");
@@ -139,12 +149,22 @@ fn the_host_refuses_exactly_the_transfers_the_rtl_refuses_with_the_same_code() {
             c.decode()
         );
         *by_code.entry(format!("{host_code:?}")).or_default() += 1;
+        if op == Op::LoadWPb {
+            *deposits.entry(format!("{host_code:?}")).or_default() += 1;
+        }
     }
-    eprintln!("{cases} commands by verdict: {by_code:?}");
+    eprintln!("{cases} commands by verdict: {by_code:?}; LOAD_W_PB: {deposits:?}");
     for code in ["None", "BadCommand", "PbOverflow", "DmaWindow"] {
         assert!(
             by_code.get(code).copied().unwrap_or(0) >= cases / 50,
             "too few {code} cases for the comparison to mean much: {by_code:?}"
+        );
+    }
+    // Deposits reach every verdict of their own: fine, beyond the PB, beyond WMEM or the window.
+    for code in ["None", "BadCommand", "PbOverflow", "DmaWindow"] {
+        assert!(
+            deposits.get(code).copied().unwrap_or(0) >= cases / 200,
+            "too few LOAD_W_PB {code} cases: {deposits:?}"
         );
     }
     assert_eq!(sim.stats().violations, 0);

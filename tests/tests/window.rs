@@ -1,7 +1,8 @@
 //! The DMA window, Persistent Buffer bounds and soft reset of the RTL (hw/docs/persistent-buffer.md
 //! sections 4-6): a command, fetch or memcpy that would leave the window stops the job with
 //! ERR_DMA_WINDOW and touches no byte outside it (the memory model records every burst it accepts,
-//! and guard bytes around the window are checked); PB overflows stop with ERR_PB_OVERFLOW; each
+//! and guard bytes around the window are checked); PB overflows (a deposit's too, with nothing
+//! written to WMEM or the PB) stop with ERR_PB_OVERFLOW; each
 //! counts once; a soft reset aborts a running job; the next job after any of them is exact.
 
 use sushi_host::compile::program::{Outputs, compile};
@@ -9,11 +10,11 @@ use sushi_host::device::driver::Accel;
 use sushi_host::device::model::ModelAccel;
 use sushi_host::net::network::{RandomSpec, random_network};
 use sushi_hw::bus::read_counter;
-use sushi_hw::commands::{self, COMMAND_BYTES, Command, Control, CopyPb, Dma, Op};
+use sushi_hw::commands::{self, COMMAND_BYTES, Command, Control, CopyPb, Dma, LoadWPb, Op};
 use sushi_hw::regs::{self, ErrorCode};
 use sushi_hw::{Bus, HwConfig};
 use sushi_sim::{RtlSim, Stalls};
-use sushi_tests::{TestRng, config, rtl, seed};
+use sushi_tests::{TestRng, config, read_pb, rtl, seed};
 
 /// A one-row DMA transfer of `count` units between `dram_addr` and `sram_addr`.
 fn one_row(dram_addr: u32, sram_addr: u32, count: u32) -> Dma {
@@ -239,6 +240,104 @@ fn commands_outside_the_window_are_never_fetched() {
         ErrorCode::None
     );
     assert_no_access_outside(&sim, window, "stream at the top of the window");
+}
+
+/// All or nothing: a `LOAD_W_PB` whose PB rows leave the PB is refused at dispatch, before any
+/// beat is read, so the PB words its rows that fit would have written keep their contents.
+#[test]
+fn a_deposit_beyond_the_pb_is_refused_before_anything_moves_and_the_pb_keeps_its_words() {
+    let cfg = config("tiny");
+    let mut accel = Accel::open(rtl(&cfg, Stalls::random(5, 300), 5), &cfg).unwrap();
+    let word = cfg.spec.array.rows * cfg.spec.array.cols;
+    let pb_words = (cfg.spec.buffers.pb_bytes / u64::from(word)) as u32;
+    let base = accel.bus().dram().base as u32;
+    let (old, new) = (base + 0x1_0000, base + 0x2_0000);
+    let at = u64::from(base) + 4096;
+    // The PB's last 8 words hold one pattern; DRAM holds another for the deposit.
+    let pattern = |seed: u8| -> Vec<u8> {
+        (0..8 * word)
+            .map(|i| (i as u8).wrapping_mul(seed) | 1)
+            .collect()
+    };
+    accel.bus().write_dram(u64::from(old), &pattern(3)).unwrap();
+    accel.bus().write_dram(u64::from(new), &pattern(7)).unwrap();
+    let fill = one_row(old, pb_words - 8, 8).encode(Op::LoadPb, 0);
+    assert_eq!(
+        error_of(run_stream(accel.bus(), at, &[fill])),
+        ErrorCode::None
+    );
+    let before = read_pb(&mut accel, &cfg, pb_words - 8..pb_words);
+    assert_eq!(before, pattern(3));
+    let deposit = |wmem: u32, rows: u16, pb: u32, pb_stride: u16| {
+        let load = Dma {
+            rows,
+            dram_stride: 2 * word,
+            sram_stride: 2,
+            ..one_row(new, wmem, 2)
+        };
+        LoadWPb::from_load(&load, pb, pb_stride).encode(Op::LoadWPb, 0)
+    };
+    let cases = [
+        // PB rows at pb_words-8, -4, 0: the last starts at the PB's end.
+        (deposit(0, 3, pb_words - 8, 4), ErrorCode::PbOverflow),
+        // Past the PB and past WMEM: the PB is reported.
+        (deposit(255, 1, pb_words - 1, 0), ErrorCode::PbOverflow),
+        // Inside the PB, past WMEM: a bad command, no overflow.
+        (deposit(255, 1, pb_words - 8, 0), ErrorCode::BadCommand),
+    ];
+    let mut overflows = 0;
+    for (i, (c, want)) in cases.iter().enumerate() {
+        let sim = accel.bus();
+        clear_status(sim);
+        sim.write_reg(regs::CTRL, regs::CTRL_COUNTERS_CLEAR.mask())
+            .unwrap();
+        assert_eq!(
+            error_of(run_stream(sim, at, std::slice::from_ref(c))),
+            *want,
+            "case {i}"
+        );
+        overflows += u64::from(*want == ErrorCode::PbOverflow);
+        assert_eq!(
+            counter(sim, regs::PB_OVERFLOWS_LO),
+            u64::from(*want == ErrorCode::PbOverflow),
+            "case {i}"
+        );
+        assert_eq!(
+            counter(sim, regs::DRAM_READ_WEIGHT_BYTES_LO),
+            0,
+            "case {i}: no beat was read"
+        );
+        clear_status(accel.bus());
+        assert_eq!(
+            read_pb(&mut accel, &cfg, pb_words - 8..pb_words),
+            before,
+            "case {i}: the PB kept its words"
+        );
+    }
+    assert_eq!(overflows, 2);
+    // A stride shorter, the rows end at the PB's last word: -8, -5, -2, two words each.
+    clear_status(accel.bus());
+    assert_eq!(
+        error_of(run_stream(
+            accel.bus(),
+            at,
+            &[deposit(0, 3, pb_words - 8, 3)]
+        )),
+        ErrorCode::None
+    );
+    clear_status(accel.bus());
+    let after = read_pb(&mut accel, &cfg, pb_words - 8..pb_words);
+    let (w, new) = (word as usize, pattern(7));
+    let mut want = before.clone();
+    for row in 0..3 {
+        let (p, d) = (3 * row * w, 2 * row * w);
+        want[p..p + 2 * w].copy_from_slice(&new[d..d + 2 * w]);
+    }
+    assert_eq!(
+        after, want,
+        "rows at their PB stride, the words between untouched"
+    );
+    assert_eq!(accel.into_bus().stats().violations, 0);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The host's map of the Persistent Buffer (`hw/docs/persistent-buffer.md`, section 3): which tile
-//! each PB word holds, and the refill that turns one SubGraph's content into another's.
-use std::collections::HashMap;
+//! each PB word holds, the refill that turns one SubGraph's content into another's, and the
+//! deposits that keep tiles a SubNet streams anyway (section 4).
+use std::collections::{HashMap, HashSet};
 
 use sushi_hw::HwConfig;
 
@@ -36,6 +37,52 @@ impl Refill {
             .collect();
         merge_runs(&pairs, RunLimits::load(self.word_bytes))
     }
+}
+
+/// Tiles a SubNet streams from DRAM that its weight loads also write to the PB (`LOAD_W_PB`,
+/// contract section 4): each tile and the PB word it goes to.
+/// [`crate::compile::program::compile_subnet_depositing`] checks it against the SubNet and the map.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deposit {
+    /// Tiles and the PB word each goes to, ascending by tile (tile-image order).
+    pub moves: Vec<(TileId, u32)>,
+}
+
+impl Deposit {
+    /// The deposit of `moves` in any order (sorted here).
+    pub fn new(mut moves: Vec<(TileId, u32)>) -> Self {
+        moves.sort_unstable();
+        Deposit { moves }
+    }
+
+    /// The PB word `tile` is deposited into, if it is.
+    pub fn word_of(&self, tile: TileId) -> Option<u32> {
+        self.moves
+            .binary_search_by_key(&tile, |&(t, _)| t)
+            .ok()
+            .map(|i| self.moves[i].1)
+    }
+
+    /// Tiles deposited.
+    pub fn len(&self) -> usize {
+        self.moves.len()
+    }
+
+    /// True when nothing is deposited.
+    pub fn is_empty(&self) -> bool {
+        self.moves.is_empty()
+    }
+}
+
+/// What [`PbMap::plan_deposits`] decided: deposits for the SubNet's program, then a refill for the
+/// rest of the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepositPlan {
+    /// Target tiles the SubNet streams, deposited by its program into words it does not read.
+    pub deposit: Deposit,
+    /// The `LOAD_PB` refill of the target tiles left (those the SubNet does not stream, and
+    /// streamed ones that found no writable word), to run after the SubNet's job.
+    pub refill: Refill,
 }
 
 /// The host's map of the PB: which tile each word holds (contract section 3). Nothing on chip
@@ -103,8 +150,8 @@ impl PbMap {
             .filter_map(|(w, t)| t.map(|t| (t, w as u32)))
     }
 
-    /// Forgets everything: the PB content is unknown (a job failed, a `LOAD_PB` may have been cut
-    /// short) and the next refill loads every tile.
+    /// Forgets everything: the PB content is unknown (a job failed, a `LOAD_PB` or a deposit may
+    /// have been cut short) and the next refill loads every tile.
     pub fn invalidate(&mut self) {
         self.tile_at.iter_mut().for_each(|t| *t = None);
         self.word_of.clear();
@@ -127,6 +174,104 @@ impl PbMap {
         let refill = self.refill_tiles(layout, &new)?;
         self.subgraph = Some(g_new.to_vec());
         Ok(refill)
+    }
+
+    /// Plans the move from the cached tiles to `target` (ascending tile ids, no repeats) around
+    /// one SubNet's job, keeping what the job streams anyway (contract section 4). `subnet` lists
+    /// the tiles the SubNet reads (ascending, [`TileLayout::tiles`] of its config); its program,
+    /// compiled against the map as it is now, streams those not cached and copies the cached
+    /// ones from their words (`COPY_PB`).
+    ///
+    /// - Target tiles already cached stay where they are.
+    /// - Target tiles the SubNet streams are deposited, in tile-image order, into the lowest
+    ///   words the program may overwrite: free words, and words whose tile is neither in the
+    ///   target nor read by the program (a word the program copies from is never a deposit
+    ///   destination, so the program reads what the map says).
+    /// - The other target tiles go to the returned refill, which must run after the job: it may
+    ///   reuse words the job read.
+    ///
+    /// Afterwards the map is the target, as [`PbMap::refill_tiles`] leaves it (so compile the
+    /// SubNet against a copy taken before planning); it is what the PB holds once the SubNet's
+    /// program (with [`DepositPlan::deposit`]) and then the refill have run. Fails, leaving the
+    /// map unchanged, when the target does not fit, a tile is beyond the layout, or the map holds
+    /// another layout's tiles ([`PbError::OtherLayout`]).
+    pub fn plan_deposits(
+        &mut self,
+        layout: &impl AsRef<TileLayout>,
+        subnet: &[TileId],
+        target: &[TileId],
+    ) -> Result<DepositPlan, PbError> {
+        let layout = layout.as_ref();
+        let word_bytes = layout.array().word_bytes();
+        debug_assert!(
+            target.windows(2).all(|w| w[0] < w[1]),
+            "ascending, no repeats"
+        );
+        debug_assert!(
+            subnet.windows(2).all(|w| w[0] < w[1]),
+            "ascending, no repeats"
+        );
+        if self.layout.is_some_and(|id| id != layout.id()) {
+            return Err(PbError::OtherLayout);
+        }
+        for tiles in [subnet, target] {
+            if let Some(&t) = tiles.iter().max()
+                && t as usize >= layout.len()
+            {
+                return Err(PbError::BadConfig {
+                    config: Vec::new(),
+                    message: format!("tile {t} is beyond the layout's {} tiles", layout.len()),
+                });
+            }
+        }
+        if target.len() > self.tile_at.len() {
+            return Err(PbError::TooLarge {
+                need: target.len(),
+                have: self.tile_at.len(),
+                word_bytes,
+            });
+        }
+        let in_target: HashSet<TileId> = target.iter().copied().collect();
+        let read: HashSet<TileId> = subnet.iter().copied().collect();
+        // Words the job may overwrite: nothing there that stays, nothing the job copies from.
+        let writable = self
+            .tile_at
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.is_none_or(|t| !in_target.contains(&t) && !read.contains(&t)))
+            .map(|(w, _)| w as u32);
+        let streamed = target
+            .iter()
+            .copied()
+            .filter(|t| read.contains(t) && !self.word_of.contains_key(t));
+        let moves: Vec<(TileId, u32)> = streamed.zip(writable).collect();
+        // The PB after the job: the deposits in place of whatever their words held.
+        for &(t, w) in &moves {
+            if let Some(old) = self.tile_at[w as usize].replace(t) {
+                self.word_of.remove(&old);
+            }
+            self.word_of.insert(t, w);
+        }
+        self.layout = Some(layout.id());
+        let refill = self.refill_tiles(layout, target)?;
+        Ok(DepositPlan {
+            deposit: Deposit { moves },
+            refill,
+        })
+    }
+
+    /// [`PbMap::plan_deposits`] to SubGraph `g_new` (its tiles); [`PbMap::subgraph`] is `g_new`
+    /// afterwards.
+    pub fn plan_subgraph_deposits(
+        &mut self,
+        layout: &impl AsRef<TileLayout>,
+        subnet: &[TileId],
+        g_new: &[u16],
+    ) -> Result<DepositPlan, PbError> {
+        let target = layout.as_ref().tiles(g_new)?;
+        let plan = self.plan_deposits(layout, subnet, &target)?;
+        self.subgraph = Some(g_new.to_vec());
+        Ok(plan)
     }
 
     /// Replaces the cached tiles by `new` (ascending tile ids, no repeats), whatever set they

@@ -11,12 +11,12 @@
 
 use sushi_hw::HwConfig;
 use sushi_hw::commands::{
-    self, Add, Command, Control, CopyPb, Dma, Engine, Fields, Format, Op, Window,
+    self, Add, Command, Control, CopyPb, Dma, Engine, Fields, Format, LoadWPb, Op, Window,
 };
 
 use crate::compile::layout::{self, Array, TensorPlace};
-use crate::compile::pb_map::{PbMap, Refill};
-use crate::compile::runs::{RunLimits, merge_runs};
+use crate::compile::pb_map::{Deposit, PbMap, Refill};
+use crate::compile::runs::{DEPOSIT_PB_STRIDE_MAX, RunLimits, merge_deposit_runs, merge_runs};
 use crate::compile::tiles::{PbError, TileBox, TileId, TileLayout};
 use crate::compile::unroll::{Unroll, unroll_first_layer};
 use crate::net::int8::{self, Act};
@@ -80,6 +80,9 @@ pub struct Program {
     pub weight_bytes: usize,
     /// Bytes of weights copied from the PB to WMEM (COPY_PB words x `R * C`).
     pub pb_bytes: usize,
+    /// Bytes of weights the program's deposits (`LOAD_W_PB`) also write to the PB, a tile
+    /// streamed twice counted twice; they are part of `weight_bytes`, which counts the DRAM read.
+    pub deposited_bytes: usize,
     /// Per command: what its DRAM address is relative to.
     pub relocs: Vec<Reloc>,
     /// Id of the tile layout (`pb::TileLayout::id`) the program's tile-image addresses and PB
@@ -215,6 +218,9 @@ pub enum CompileError {
     /// The tile image or the PB map do not belong to this SuperNet, config or layer.
     #[error("tile image: {0}")]
     TileImage(String),
+    /// A deposit list does not fit the SubNet and the PB map it is compiled against.
+    #[error(transparent)]
+    Deposit(#[from] DepositError),
     /// One output group's (or channel vector's) weights do not fit in WMEM.
     #[error(
         "layer {layer}: one output group needs {need} weight words, WMEM holds {have}; splitting a group across input channels is not implemented yet"
@@ -226,6 +232,54 @@ pub enum CompileError {
         need: usize,
         /// Words available.
         have: usize,
+    },
+}
+
+/// Why a deposit list is refused ([`compile_subnet_depositing`]). Each would leave the PB holding
+/// something else than the host's map says after the job.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DepositError {
+    /// The SubNet does not stream the tile: it does not use it, or copies it from the PB.
+    #[error(
+        "tile {tile} is not streamed by SubNet {subnet} (it {}), so no load of the program deposits it",
+        if *.cached { "is cached already" } else { "does not use it" }
+    )]
+    NotStreamed {
+        /// The tile.
+        tile: TileId,
+        /// The SubNet.
+        subnet: usize,
+        /// True when the map caches it (the program copies it), false when the SubNet does not
+        /// read it.
+        cached: bool,
+    },
+    /// The program reads the word with `COPY_PB`: depositing there would change what it reads.
+    #[error(
+        "PB word {word} holds tile {holds}, which the program copies from it; depositing tile {tile} there would overwrite it"
+    )]
+    Hazard {
+        /// The word.
+        word: u32,
+        /// The tile the map says it holds.
+        holds: TileId,
+        /// The tile that would be deposited.
+        tile: TileId,
+    },
+    /// The word is beyond the PB the map describes.
+    #[error("PB word {word} is beyond the PB's {pb_words} words")]
+    OutsidePb {
+        /// The word.
+        word: u32,
+        /// Words of the PB map (at most the config's PB, `check_tiles`).
+        pb_words: u32,
+    },
+    /// Two deposits name the same word, or the same tile.
+    #[error("the deposit list names {what} {value} twice")]
+    Repeated {
+        /// `"PB word"` or `"tile"`.
+        what: &'static str,
+        /// Which.
+        value: u32,
     },
 }
 
@@ -271,7 +325,8 @@ fn narrow<T: TryFrom<V>, V: Copy + std::fmt::Display>(value: V) -> T {
     T::try_from(value).unwrap_or_else(|_| panic!("command field value {value} does not fit"))
 }
 
-/// Sets `DRAM_ADDR` of `c`, a DMA-format command.
+/// Sets `DRAM_ADDR` of `c`, a DMA- or deposit-format command (the deposit format repeats the DMA
+/// format's words 1-6, so `Dma` reads and writes them in both).
 fn set_dram_addr(c: &mut Command, dram_addr: u32) {
     Dma {
         dram_addr,
@@ -324,11 +379,13 @@ enum Section {
 }
 
 /// Where a SubNet's weights come from when it is compiled against a tile image: the box of each
-/// layer, and the PB map saying which of its tiles are cached.
+/// layer, the PB map saying which of its tiles are cached, and the streamed tiles its loads also
+/// deposit into the PB.
 struct TileSource<'a> {
     layout: &'a TileLayout,
     pb: &'a PbMap,
     boxes: Vec<Option<TileBox>>,
+    deposit: Option<&'a Deposit>,
 }
 
 fn align_up(v: usize) -> usize {
@@ -388,6 +445,7 @@ struct Ctx<'a> {
     /// With a tile image: chunks assemble their WMEM words from the PB and the tile image.
     tiles: Option<&'a TileSource<'a>>,
     pb_bytes: usize,
+    deposited_bytes: usize,
 }
 
 impl Ctx<'_> {
@@ -557,7 +615,8 @@ impl Ctx<'_> {
 
     /// Fills WMEM words `wmem0 .. wmem0 + words` with a chunk's tiles, in the order the compute
     /// engine reads them (the compact packed order): each word from its PB word when the tile is
-    /// cached (`COPY_PB`), else from the tile image (`LOAD_W`). Every command waits for the half's
+    /// cached (`COPY_PB`), else from the tile image (`LOAD_W`, or `LOAD_W_PB` when the deposit
+    /// list keeps the tile in the PB too). Every command waits for the half's
     /// last reader like the plain load; the DMA engine runs in order, so the chunk's `LOAD_EPI`,
     /// emitted after these, still marks the whole chunk as loaded.
     fn load_chunk_tiles(
@@ -581,16 +640,38 @@ impl Ctx<'_> {
                 tiles.len()
             )));
         }
-        let (mut from_pb, mut from_dram) = (Vec::new(), Vec::new());
+        let (mut from_pb, mut from_dram, mut deposited) = (Vec::new(), Vec::new(), Vec::new());
         for (i, &t) in tiles.iter().enumerate() {
             let dst = (wmem0 + i) as u64;
-            match src.pb.word_of(t) {
-                Some(w) => from_pb.push((u64::from(w), dst)),
-                None => from_dram.push((u64::from(t), dst)),
+            match (src.pb.word_of(t), src.deposit.and_then(|d| d.word_of(t))) {
+                (Some(w), _) => from_pb.push((u64::from(w), dst)),
+                (None, Some(w)) => deposited.push((u64::from(t), dst, u64::from(w))),
+                (None, None) => from_dram.push((u64::from(t), dst)),
             }
         }
         let wb = self.array.word_bytes() as u64;
-        for r in merge_runs(&from_dram, RunLimits::load(wb as usize)) {
+        let limits = RunLimits::load(wb as usize);
+        for d in merge_deposit_runs(&deposited, limits, DEPOSIT_PB_STRIDE_MAX) {
+            let r = d.run;
+            let load = Dma {
+                dram_addr: 0,
+                sram_addr: narrow(r.dst),
+                count: narrow(r.count),
+                rows: narrow(r.rows),
+                dram_stride: narrow(r.src_stride * wb),
+                sram_stride: narrow(r.dst_stride),
+            };
+            let deposit = LoadWPb::from_load(&load, narrow(d.pb), narrow(d.pb_stride));
+            self.e.push(Op::LoadWPb, free_after, deposit);
+            self.dram_refs.push((
+                self.e.commands.len() - 1,
+                Section::TileImage,
+                (r.src * wb) as usize,
+            ));
+            self.weight_bytes += (r.units() * wb) as usize;
+            self.deposited_bytes += (r.units() * wb) as usize;
+        }
+        for r in merge_runs(&from_dram, limits) {
             let load = Dma {
                 dram_addr: 0,
                 sram_addr: narrow(r.dst),
@@ -797,7 +878,19 @@ pub fn compile_subnet_prefix(
     config: &HwConfig,
     outputs: Outputs,
 ) -> Result<Program, CompileError> {
-    let layout = image.as_ref();
+    let (network, source) = subnet_source(net, index, layers, image.as_ref(), pb, config)?;
+    compile_any(&network, config, outputs, Some(&source))
+}
+
+/// SubNet `index`'s network (its first `layers` layers) and where its weights come from.
+fn subnet_source<'a>(
+    net: &SuperNet,
+    index: usize,
+    layers: usize,
+    layout: &'a TileLayout,
+    pb: &'a PbMap,
+    config: &HwConfig,
+) -> Result<(Network, TileSource<'a>), CompileError> {
     check_tiles(layout, pb, config)?;
     let mut network = net
         .network(index)
@@ -807,7 +900,12 @@ pub fn compile_subnet_prefix(
         network = network.prefix(layers);
         boxes.truncate(layers);
     }
-    let source = TileSource { layout, pb, boxes };
+    let source = TileSource {
+        layout,
+        pb,
+        boxes,
+        deposit: None,
+    };
     if source.boxes.len() != network.layers.len() {
         return Err(CompileError::TileImage(format!(
             "SubNet {index} has {} layers, its tile boxes {}",
@@ -815,6 +913,76 @@ pub fn compile_subnet_prefix(
             source.boxes.len()
         )));
     }
+    Ok((network, source))
+}
+
+/// [`compile_subnet`], whose weight loads also deposit the tiles listed in `deposit` into their PB
+/// words (`LOAD_W_PB`, contract `hw/docs/persistent-buffer.md` section 4): a chunk's streamed tiles
+/// that `deposit` lists load in `LOAD_W_PB` runs, the others in plain `LOAD_W` runs, and the cached
+/// ones still come from the PB (`COPY_PB`). After the program has run, the PB holds `pb` with each
+/// deposited tile in its word ([`PbMap::plan_deposits`] plans a list and the map afterwards).
+///
+/// The list is refused ([`DepositError`]) unless every entry is a tile the SubNet streams (it
+/// uses it and `pb` does not cache it), into a word inside the PB that the program does not copy
+/// from (a word holding a tile the SubNet uses), each tile and each word named once: so the
+/// program reads exactly what `pb` says, and no deposit goes unwritten.
+pub fn compile_subnet_depositing(
+    net: &SuperNet,
+    index: usize,
+    image: &impl AsRef<TileLayout>,
+    pb: &PbMap,
+    deposit: &Deposit,
+    config: &HwConfig,
+    outputs: Outputs,
+) -> Result<Program, CompileError> {
+    let (network, mut source) = subnet_source(net, index, usize::MAX, image.as_ref(), pb, config)?;
+    let used: std::collections::HashSet<TileId> = source
+        .boxes
+        .iter()
+        .flatten()
+        .flat_map(TileBox::tiles)
+        .collect();
+    let pb_words = pb.words();
+    let (mut tiles, mut words) = (
+        std::collections::HashSet::new(),
+        std::collections::HashSet::new(),
+    );
+    for &(tile, word) in &deposit.moves {
+        if word >= pb_words {
+            return Err(DepositError::OutsidePb { word, pb_words }.into());
+        }
+        if !tiles.insert(tile) {
+            return Err(DepositError::Repeated {
+                what: "tile",
+                value: tile,
+            }
+            .into());
+        }
+        if !words.insert(word) {
+            return Err(DepositError::Repeated {
+                what: "PB word",
+                value: word,
+            }
+            .into());
+        }
+        let cached = pb.word_of(tile).is_some();
+        if cached || !used.contains(&tile) {
+            return Err(DepositError::NotStreamed {
+                tile,
+                subnet: index,
+                cached,
+            }
+            .into());
+        }
+        if let Some(holds) = pb.tile_at(word)
+            && used.contains(&holds)
+        {
+            return Err(DepositError::Hazard { word, holds, tile }.into());
+        }
+    }
+    // `Deposit::word_of` searches by tile: a list built by hand may come in any order.
+    let sorted = Deposit::new(deposit.moves.clone());
+    source.deposit = Some(&sorted);
     compile_any(&network, config, outputs, Some(&source))
 }
 
@@ -879,6 +1047,7 @@ pub fn compile_refill(
         array,
         weight_bytes: 0,
         pb_bytes: 0,
+        deposited_bytes: 0,
         relocs,
         tile_image: Some(layout.id()),
     })
@@ -914,6 +1083,7 @@ fn compile_mode(
         weight_bytes: 0,
         tiles,
         pb_bytes: 0,
+        deposited_bytes: 0,
     };
     let n_tensors = shapes.len();
     let last = n_tensors - 1;
@@ -949,7 +1119,9 @@ fn compile_mode(
         cx.e.commands
             .iter()
             .map(|c| {
-                let dma = c.op().is_some_and(|o| o.format() == Format::Dma);
+                let dma = c
+                    .op()
+                    .is_some_and(|o| matches!(o.format(), Format::Dma | Format::Deposit));
                 if dma { Reloc::Image } else { Reloc::None }
             })
             .collect();
@@ -988,6 +1160,7 @@ fn compile_mode(
         array,
         weight_bytes: cx.weight_bytes,
         pb_bytes: cx.pb_bytes,
+        deposited_bytes: cx.deposited_bytes,
         relocs,
         tile_image: tiles.map(|t| t.layout.id()),
     })

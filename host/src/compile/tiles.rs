@@ -49,6 +49,9 @@ pub enum PbError {
         /// What is wrong.
         message: String,
     },
+    /// A plan against the PB map would be about another tile layout's tiles.
+    #[error("the PB map holds tiles of another tile layout; invalidate it before planning")]
+    OtherLayout,
 }
 
 /// How a slot's tiles are indexed.

@@ -9,6 +9,8 @@
 //!   at least `Pmin` cycles (CONV `R/C`, DWCONV `C`), plus a fixed pipeline fill and drain;
 //! - DMA: the memory model's read or write latency plus the beats at the rate the port, the DRAM
 //!   bandwidth and the reads in flight allow, plus a fixed cost per command and per row;
+//! - `LOAD_W_PB` (a deposit) as `LOAD_W`: the PB write of each word shares the cycle of its WMEM
+//!   write;
 //! - `COPY_PB`: one word per cycle.
 //!
 //! The fixed costs are measured constants of the RTL ([`Timing`]); `host/tests` and
@@ -187,8 +189,10 @@ impl Port {
 /// DRAM beats a DMA command moves (0 for compute commands and COPY_PB).
 fn dram_beats(c: &Command, config: &HwConfig, port: &Port) -> u64 {
     let (op, fields) = c.decode().expect("a known opcode");
-    let Fields::Dma(dma) = fields else {
-        return 0;
+    let dma = match fields {
+        Fields::Dma(dma) => dma,
+        Fields::Deposit(deposit) => deposit.load(),
+        _ => return 0,
     };
     let (r, col) = (
         u64::from(config.spec.array.rows),
@@ -285,6 +289,12 @@ fn duration(c: &Command, config: &HwConfig, port: &Port, t: &Timing) -> u64 {
         }
         Fields::Add(add) => u64::from(add.vectors).div_ceil(r) * (col + 1) + t.add_overhead,
         Fields::Copy(copy) => u64::from(copy.count) * u64::from(copy.rows) + t.copy_overhead,
+        Fields::Deposit(deposit) => duration(
+            &deposit.load().encode(Op::LoadW, c.wait_count()),
+            config,
+            port,
+            t,
+        ),
         Fields::Dma(dma) => {
             let count = u64::from(dma.count);
             let rows = u64::from(dma.rows).max(1);
@@ -361,7 +371,10 @@ fn fetch_contention(
     let mut extra = vec![0; program.commands.len()];
     for ct in &replayed.commands {
         let op = program.commands[ct.index].op();
-        if matches!(op, Some(Op::LoadAct | Op::LoadW | Op::LoadPb | Op::LoadEpi)) {
+        if matches!(
+            op,
+            Some(Op::LoadAct | Op::LoadW | Op::LoadWPb | Op::LoadPb | Op::LoadEpi)
+        ) {
             // Only while the load's own beats stream: after its first read latency.
             let during = arrivals
                 .iter()

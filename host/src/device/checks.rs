@@ -11,7 +11,7 @@
 
 use sushi_hw::HwConfig;
 use sushi_hw::commands::{
-    self, Add, COMMAND_BYTES, Command, CopyPb, Dma, Engine, Fields, Header, Op,
+    self, Add, COMMAND_BYTES, Command, CopyPb, Dma, Engine, Fields, Header, LoadWPb, Op,
 };
 use sushi_hw::regs::ErrorCode;
 
@@ -147,6 +147,7 @@ pub fn check_command(
     match Fields::decode(op.format(), cmd) {
         Fields::Dma(dma) => check_dma(op, &dma, limits, window),
         Fields::Copy(copy) => check_copy_pb(&copy, limits),
+        Fields::Deposit(deposit) => check_load_w_pb(&deposit, limits, window),
         Fields::Window(win) => check_window_op(op, &win, limits),
         Fields::Add(add) => check_add(&add, limits),
         Fields::Control(_) => Ok(()),
@@ -158,15 +159,45 @@ pub fn check_command(
 /// `DRAM_STRIDE` when `ROWS > 1`), the on-chip extent (`ERR_PB_OVERFLOW` for `LOAD_PB`), then every
 /// row's whole AXI beats inside the DMA window.
 pub fn check_dma(op: Op, dma: &Dma, limits: &Limits, window: Window) -> Result<(), Rejection> {
-    let (dram_addr, sram, count) = (
+    check_rows_and_alignment(op, dma, limits)?;
+    check_extent_and_window(op, dma, limits, window)
+}
+
+/// `LOAD_W_PB`, in the RTL's order: `ROWS` and DRAM alignment as [`check_dma`], then the PB
+/// extent `PB_ADDR + (ROWS - 1) * PB_STRIDE + COUNT` (`ERR_PB_OVERFLOW`, reported ahead of a bad
+/// WMEM extent as for `COPY_PB`), then the WMEM extent and the DMA window as `LOAD_W`'s. A deposit
+/// that fails any check moves nothing: neither WMEM nor the PB is written.
+pub fn check_load_w_pb(
+    deposit: &LoadWPb,
+    limits: &Limits,
+    window: Window,
+) -> Result<(), Rejection> {
+    let load = deposit.load();
+    check_rows_and_alignment(Op::LoadWPb, &load, limits)?;
+    let (pb_addr, pb_stride) = (u64::from(deposit.pb_addr), u64::from(deposit.pb_stride));
+    let (rows, count) = (u64::from(deposit.rows), u64::from(deposit.count));
+    // Fields of at most 24 bits and ROWS of 16: every sum stays far below u64::MAX.
+    let pb_end = pb_addr + (rows - 1) * pb_stride + count;
+    if pb_end > limits.pb_words {
+        return Err(reject(
+            ErrorCode::PbOverflow,
+            format!(
+                "LOAD_W_PB: rows end at PB word {pb_end}, beyond its {} (PB_ADDR {pb_addr}, ROWS {rows}, PB_STRIDE {pb_stride}, COUNT {count})",
+                limits.pb_words
+            ),
+        ));
+    }
+    check_extent_and_window(Op::LoadWPb, &load, limits, window)
+}
+
+/// The checks every DRAM transfer starts with: `ROWS` at least 1 (exactly 1 for `LOAD_ACT`,
+/// `STORE_ACT`, `LOAD_EPI`), `DRAM_ADDR` (and `DRAM_STRIDE` when `ROWS > 1`) a multiple of the
+/// AXI data width.
+fn check_rows_and_alignment(op: Op, dma: &Dma, limits: &Limits) -> Result<(), Rejection> {
+    let (dram_addr, rows, dram_stride) = (
         u64::from(dma.dram_addr),
-        u64::from(dma.sram_addr),
-        u64::from(dma.count),
-    );
-    let (rows, dram_stride, sram_stride) = (
         u64::from(dma.rows),
         u64::from(dma.dram_stride),
-        u64::from(dma.sram_stride),
     );
     let name = op.name();
     let bad = |why: String| reject(ErrorCode::BadCommand, format!("{name}: {why}"));
@@ -187,9 +218,33 @@ pub fn check_dma(op: Op, dma: &Dma, limits: &Limits, window: Window) -> Result<(
             "DRAM_STRIDE {dram_stride} is not a multiple of the AXI data width ({d} bytes)"
         )));
     }
+    Ok(())
+}
+
+/// The on-chip extent of a transfer that passed [`check_rows_and_alignment`] (`ERR_PB_OVERFLOW`
+/// for `LOAD_PB`, `ERR_BAD_COMMAND` otherwise), then every row's whole AXI beats inside the DMA
+/// window.
+fn check_extent_and_window(
+    op: Op,
+    dma: &Dma,
+    limits: &Limits,
+    window: Window,
+) -> Result<(), Rejection> {
+    let (dram_addr, sram, count) = (
+        u64::from(dma.dram_addr),
+        u64::from(dma.sram_addr),
+        u64::from(dma.count),
+    );
+    let (rows, dram_stride, sram_stride) = (
+        u64::from(dma.rows),
+        u64::from(dma.dram_stride),
+        u64::from(dma.sram_stride),
+    );
+    let name = op.name();
+    let d = limits.data_bytes;
     let (memory, unit, capacity) = match op {
         Op::LoadAct | Op::StoreAct => ("ACT", limits.cols, limits.act_vectors),
-        Op::LoadW => ("WMEM", limits.rows * limits.cols, limits.wmem_words),
+        Op::LoadW | Op::LoadWPb => ("WMEM", limits.rows * limits.cols, limits.wmem_words),
         Op::LoadPb => ("PB", limits.rows * limits.cols, limits.pb_words),
         _ => ("EPI", commands::EPI_ENTRY_BYTES as u64, limits.epi_entries),
     };

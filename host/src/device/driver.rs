@@ -461,7 +461,8 @@ pub struct RunReport {
 pub struct Traffic {
     /// MAC slots used on in-bounds positions.
     pub macs: u64,
-    /// DRAM bytes read by LOAD_W: the weights a query streams (PB fills are `pb_fill_bytes`).
+    /// DRAM bytes read by LOAD_W and LOAD_W_PB: the weights a query streams (PB fills are
+    /// `pb_fill_bytes`; a deposit's PB writes read nothing more).
     pub dram_read_weight_bytes: u64,
     /// DRAM bytes read by LOAD_ACT.
     pub dram_read_act_bytes: u64,

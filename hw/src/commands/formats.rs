@@ -25,6 +25,8 @@ pub enum Op {
     LoadEpi = 0x05,
     /// `COPY_PB` (Dma engine, Copy format): Persistent Buffer -> WMEM, one word per cycle: `ROWS` rows of `COUNT` weight words; beyond the PB: ERR_PB_OVERFLOW.
     CopyPb = 0x06,
+    /// `LOAD_W_PB` (Dma engine, Deposit format): DRAM -> WMEM as LOAD_W, each word also written to the Persistent Buffer (a deposit: one DRAM read, two on-chip writes): row i to PB word `PB_ADDR + i*PB_STRIDE` on; beyond the PB: ERR_PB_OVERFLOW.
+    LoadWPb = 0x07,
     /// `CONV` (Compute engine, Window format): standard, pointwise (kernel 1) or fully connected (1 x 1 input) convolution.
     Conv = 0x10,
     /// `DWCONV` (Compute engine, Window format): depthwise convolution.
@@ -46,6 +48,7 @@ impl Op {
             0x04 => Some(Op::LoadPb),
             0x05 => Some(Op::LoadEpi),
             0x06 => Some(Op::CopyPb),
+            0x07 => Some(Op::LoadWPb),
             0x10 => Some(Op::Conv),
             0x11 => Some(Op::Dwconv),
             0x12 => Some(Op::Gap),
@@ -69,6 +72,7 @@ impl Op {
             Op::LoadPb => "LOAD_PB",
             Op::LoadEpi => "LOAD_EPI",
             Op::CopyPb => "COPY_PB",
+            Op::LoadWPb => "LOAD_W_PB",
             Op::Conv => "CONV",
             Op::Dwconv => "DWCONV",
             Op::Gap => "GAP",
@@ -86,6 +90,7 @@ impl Op {
             Op::LoadPb => Engine::Dma,
             Op::LoadEpi => Engine::Dma,
             Op::CopyPb => Engine::Dma,
+            Op::LoadWPb => Engine::Dma,
             Op::Conv => Engine::Compute,
             Op::Dwconv => Engine::Compute,
             Op::Gap => Engine::Compute,
@@ -103,6 +108,7 @@ impl Op {
             Op::LoadPb => Format::Dma,
             Op::LoadEpi => Format::Dma,
             Op::CopyPb => Format::Copy,
+            Op::LoadWPb => Format::Deposit,
             Op::Conv => Format::Window,
             Op::Dwconv => Format::Window,
             Op::Gap => Format::Window,
@@ -287,6 +293,74 @@ impl CopyPb {
     /// [`CopyPb::encode`], or why the command cannot be encoded.
     pub fn try_encode(&self, op: Op, wait: u32) -> Result<Command, EncodeError> {
         let mut c = Command::start(op, Format::Copy, wait)?;
+        self.write(&mut c)?;
+        Ok(c)
+    }
+}
+
+/// The fields of the Deposit format after word 0, taken by `LOAD_W_PB`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadWPb {
+    /// `DRAM_ADDR` (word 1, bits 31:0): DRAM byte address of row 0, a multiple of the AXI data width.
+    pub dram_addr: u32,
+    /// `SRAM_ADDR` (word 2, bits 23:0): first WMEM word of row 0.
+    pub sram_addr: u32,
+    /// `COUNT` (word 3, bits 23:0): words per row.
+    pub count: u32,
+    /// `ROWS` (word 4, bits 15:0): rows to move, at least 1.
+    pub rows: u16,
+    /// `PB_STRIDE` (word 4, bits 31:16): PB words from one row's PB_ADDR to the next.
+    pub pb_stride: u16,
+    /// `DRAM_STRIDE` (word 5, bits 31:0): bytes from one row's DRAM_ADDR to the next, a multiple of the AXI data width.
+    pub dram_stride: u32,
+    /// `SRAM_STRIDE` (word 6, bits 23:0): WMEM words from one row's SRAM_ADDR to the next.
+    pub sram_stride: u32,
+    /// `PB_ADDR` (word 7, bits 23:0): first PB word of row 0 (the word SRAM_ADDR's copy goes to).
+    pub pb_addr: u32,
+}
+
+impl LoadWPb {
+    /// Reads these fields from `c`, whatever its opcode.
+    pub fn decode(c: &Command) -> Self {
+        LoadWPb {
+            dram_addr: c.bits(1, 0, 32),
+            sram_addr: c.bits(2, 0, 24),
+            count: c.bits(3, 0, 24),
+            rows: c.bits(4, 0, 16),
+            pb_stride: c.bits(4, 16, 16),
+            dram_stride: c.bits(5, 0, 32),
+            sram_stride: c.bits(6, 0, 24),
+            pb_addr: c.bits(7, 0, 24),
+        }
+    }
+
+    /// Writes these fields into `c`, leaving its other bits alone, or says which value does not
+    /// fit its field.
+    pub fn write(&self, c: &mut Command) -> Result<(), EncodeError> {
+        c.put("LoadWPb", "DRAM_ADDR", 1, 0, 32, self.dram_addr)?;
+        c.put("LoadWPb", "SRAM_ADDR", 2, 0, 24, self.sram_addr)?;
+        c.put("LoadWPb", "COUNT", 3, 0, 24, self.count)?;
+        c.put("LoadWPb", "ROWS", 4, 0, 16, self.rows)?;
+        c.put("LoadWPb", "PB_STRIDE", 4, 16, 16, self.pb_stride)?;
+        c.put("LoadWPb", "DRAM_STRIDE", 5, 0, 32, self.dram_stride)?;
+        c.put("LoadWPb", "SRAM_STRIDE", 6, 0, 24, self.sram_stride)?;
+        c.put("LoadWPb", "PB_ADDR", 7, 0, 24, self.pb_addr)?;
+        Ok(())
+    }
+
+    /// The command `op` with these fields, waiting for `wait` commands of the other engine.
+    ///
+    /// # Panics
+    ///
+    /// When [`LoadWPb::try_encode`] fails: a value that does not fit its field, or an `op` of
+    /// another format, is a bug in the caller.
+    pub fn encode(&self, op: Op, wait: u32) -> Command {
+        self.try_encode(op, wait).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`LoadWPb::encode`], or why the command cannot be encoded.
+    pub fn try_encode(&self, op: Op, wait: u32) -> Result<Command, EncodeError> {
+        let mut c = Command::start(op, Format::Deposit, wait)?;
         self.write(&mut c)?;
         Ok(c)
     }
@@ -477,6 +551,8 @@ pub enum Fields {
     Dma(Dma),
     /// [`CopyPb`].
     Copy(CopyPb),
+    /// [`LoadWPb`].
+    Deposit(LoadWPb),
     /// [`Window`].
     Window(Window),
     /// [`Add`].
@@ -490,6 +566,7 @@ impl Fields {
             Format::Control => Fields::Control(Control::decode(c)),
             Format::Dma => Fields::Dma(Dma::decode(c)),
             Format::Copy => Fields::Copy(CopyPb::decode(c)),
+            Format::Deposit => Fields::Deposit(LoadWPb::decode(c)),
             Format::Window => Fields::Window(Window::decode(c)),
             Format::Add => Fields::Add(Add::decode(c)),
         }
@@ -502,6 +579,7 @@ impl Fields {
             Fields::Control(f) => f.write(c),
             Fields::Dma(f) => f.write(c),
             Fields::Copy(f) => f.write(c),
+            Fields::Deposit(f) => f.write(c),
             Fields::Window(f) => f.write(c),
             Fields::Add(f) => f.write(c),
         }
@@ -523,6 +601,7 @@ impl Fields {
             Fields::Control(f) => f.try_encode(op, wait),
             Fields::Dma(f) => f.try_encode(op, wait),
             Fields::Copy(f) => f.try_encode(op, wait),
+            Fields::Deposit(f) => f.try_encode(op, wait),
             Fields::Window(f) => f.try_encode(op, wait),
             Fields::Add(f) => f.try_encode(op, wait),
         }
@@ -544,6 +623,12 @@ impl From<Dma> for Fields {
 impl From<CopyPb> for Fields {
     fn from(f: CopyPb) -> Self {
         Fields::Copy(f)
+    }
+}
+
+impl From<LoadWPb> for Fields {
+    fn from(f: LoadWPb) -> Self {
+        Fields::Deposit(f)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The DMA engine's commands: loads and stores between DRAM and on-chip memories (rows of a 2-D
-//! move, each checked against the DMA window before anything moves), and `COPY_PB`.
-use sushi_hw::commands::{self, CopyPb, Dma, Op};
+//! move, each checked against the DMA window before anything moves), the deposit `LOAD_W_PB`, and
+//! `COPY_PB`.
+use sushi_hw::commands::{self, CopyPb, Dma, LoadWPb, Op};
 use sushi_hw::regs;
 
 use super::races::row_accesses;
@@ -17,6 +18,41 @@ impl ModelAccel {
     /// `ERR_PB_OVERFLOW` and one `PB_OVERFLOWS`), then the DMA window over every row's whole
     /// beats, then the DRAM region (the AXI error a real slave would answer).
     pub(super) fn dma(&mut self, op: Op, dma: &Dma) -> Result<Vec<Access>, Fault> {
+        self.checked(crate::device::checks::check_dma(
+            op,
+            dma,
+            &self.limits(),
+            self.dma_window(),
+        ))?;
+        self.transfer(op, dma, None)
+    }
+
+    /// `LOAD_W_PB`: the `LOAD_W` of its words 1-6, each row's words also written to the PB from
+    /// `PB_ADDR + i * PB_STRIDE`, from the same DRAM bytes (one read: `DRAM_READ_WEIGHT_BYTES`
+    /// counts them once, `PB_FILL_BYTES` not at all).
+    ///
+    /// Checks, all before anything moves ([`crate::device::checks::check_load_w_pb`]): `ROWS` and
+    /// DRAM alignment (`ERR_BAD_COMMAND`), the PB extent (`ERR_PB_OVERFLOW` and one
+    /// `PB_OVERFLOWS`), the WMEM extent (`ERR_BAD_COMMAND`), the DMA window, the DRAM region.
+    pub(super) fn load_w_pb(&mut self, deposit: &LoadWPb) -> Result<Vec<Access>, Fault> {
+        self.checked(crate::device::checks::check_load_w_pb(
+            deposit,
+            &self.limits(),
+            self.dma_window(),
+        ))?;
+        let pb = (deposit.pb_addr as usize, usize::from(deposit.pb_stride));
+        self.transfer(Op::LoadWPb, &deposit.load(), Some(pb))
+    }
+
+    /// The moves of a DRAM transfer that passed its checks; `deposit` (first PB word, PB stride)
+    /// also writes each row of a weight load to the PB. Nothing moves when a row lies outside
+    /// the DRAM region.
+    fn transfer(
+        &mut self,
+        op: Op,
+        dma: &Dma,
+        deposit: Option<(usize, usize)>,
+    ) -> Result<Vec<Access>, Fault> {
         let (dram_addr, sram, count) = (
             u64::from(dma.dram_addr),
             u64::from(dma.sram_addr),
@@ -27,17 +63,11 @@ impl ModelAccel {
             u64::from(dma.dram_stride),
             u64::from(dma.sram_stride),
         );
-        self.checked(crate::device::checks::check_dma(
-            op,
-            dma,
-            &self.limits(),
-            self.dma_window(),
-        ))?;
         let d = u64::from(self.config.spec.axi.data_bytes);
         let word = self.array.word_bytes();
         let (mem, unit) = match op {
             Op::LoadAct | Op::StoreAct => (Mem::Act, self.array.cols),
-            Op::LoadW => (Mem::Wmem, word),
+            Op::LoadW | Op::LoadWPb => (Mem::Wmem, word),
             Op::LoadPb => (Mem::Pb, word),
             _ => (Mem::Epi, commands::EPI_ENTRY_BYTES),
         };
@@ -67,6 +97,10 @@ impl ModelAccel {
         for (i, range) in dram_rows.into_iter().enumerate() {
             let s = sram + i * sram_stride;
             let on_chip = s * unit..(s + count) * unit;
+            if let Some((pb_addr, pb_stride)) = deposit {
+                let p = pb_addr + i * pb_stride;
+                self.pb[p * unit..(p + count) * unit].copy_from_slice(&self.dram[range.clone()]);
+            }
             match mem {
                 Mem::Act if store => self.dram[range].copy_from_slice(&self.act[on_chip]),
                 Mem::Act => self.act[on_chip].copy_from_slice(&self.dram[range]),
@@ -98,14 +132,18 @@ impl ModelAccel {
             },
             bytes,
         );
-        Ok(row_accesses(
-            mem,
-            sram,
-            count,
-            rows as usize,
-            sram_stride,
-            !store,
-        ))
+        let mut accesses = row_accesses(mem, sram, count, rows as usize, sram_stride, !store);
+        if let Some((pb_addr, pb_stride)) = deposit {
+            accesses.extend(row_accesses(
+                Mem::Pb,
+                pb_addr,
+                count,
+                rows as usize,
+                pb_stride,
+                true,
+            ));
+        }
+        Ok(accesses)
     }
 
     /// `COPY_PB`: `ROWS` rows of `COUNT` words from `PB_ADDR + i * PB_STRIDE` to

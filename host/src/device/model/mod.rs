@@ -145,6 +145,12 @@ impl ModelAccel {
         &self.config
     }
 
+    /// The Persistent Buffer's bytes (word `w` at `w * R * C`): what the host's PB map is held to.
+    /// The RTL has no such window; there the PB is observed through `COPY_PB` and compute.
+    pub fn pb(&self) -> &[u8] {
+        &self.pb
+    }
+
     fn count(&mut self, lo_offset: u32, n: u64) {
         *self.counters.entry(lo_offset).or_insert(0) += n;
     }

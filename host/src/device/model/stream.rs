@@ -95,6 +95,7 @@ impl ModelAccel {
             let result = match fields {
                 Fields::Dma(dma) => self.dma(op, &dma),
                 Fields::Copy(copy) => self.copy_pb(&copy),
+                Fields::Deposit(deposit) => self.load_w_pb(&deposit),
                 Fields::Window(win) => self.window(op, &win),
                 Fields::Add(add) => self.add(&add),
                 Fields::Control(_) => unreachable!("{op} runs on no engine"),

@@ -6,7 +6,7 @@ use super::races::{check_races, row_accesses};
 use super::*;
 use sushi_hw::Bus;
 use sushi_hw::bus::read_counter;
-use sushi_hw::commands::{self, Command, CopyPb, Dma, Op};
+use sushi_hw::commands::{self, Command, CopyPb, Dma, LoadWPb, Op};
 use sushi_hw::regs::ErrorCode;
 
 /// Painted where nothing may be written.
@@ -59,6 +59,31 @@ fn copy_pb(pb: u32, wmem: u32, count: u32, rows: u16, pb_stride: u32, wmem_strid
         wmem_stride,
     }
     .encode(Op::CopyPb, 0)
+}
+
+/// A LOAD_W_PB: the LOAD_W `dma(Op::LoadW, ...)` gives, each row also to PB words from
+/// `pb + i * pb_stride`.
+#[allow(clippy::too_many_arguments)]
+fn deposit(
+    dram: u64,
+    wmem: u32,
+    count: u32,
+    rows: u16,
+    dram_stride: u32,
+    wmem_stride: u32,
+    pb: u32,
+    pb_stride: u16,
+) -> Command {
+    let load = Dma::decode(&dma(
+        Op::LoadW,
+        dram,
+        wmem,
+        count,
+        rows,
+        dram_stride,
+        wmem_stride,
+    ));
+    LoadWPb::from_load(&load, pb, pb_stride).encode(Op::LoadWPb, 0)
 }
 
 /// Writes `cmds` and an END at `at`, runs them, and returns STATUS.ERROR_CODE
@@ -250,6 +275,62 @@ fn on_chip_extent_is_addr_plus_rows_minus_1_strides_plus_count() {
         0,
         "WMEM is not the PB"
     );
+}
+
+#[test]
+fn a_deposit_writes_each_row_to_wmem_as_load_w_and_to_the_pb_at_its_own_stride_from_one_read() {
+    let mut m = tiny();
+    let src = base() + 0x1000;
+    let data = fill(&mut m, src, 0x200);
+    // 4 rows of 3 words; DRAM rows 40 bytes apart, WMEM rows 7 words apart, PB rows 5 apart.
+    let code = run(&mut m, &[deposit(src, 10, 3, 4, 40, 7, 900, 5)]);
+    assert_eq!(code, ErrorCode::None);
+    let (mut wmem, mut pb) = (vec![0u8; m.wmem.len()], vec![0u8; m.pb.len()]);
+    for i in 0..4 {
+        let (w, p, d) = ((10 + 7 * i) * WORD, (900 + 5 * i) * WORD, 40 * i);
+        wmem[w..w + 3 * WORD].copy_from_slice(&data[d..d + 3 * WORD]);
+        pb[p..p + 3 * WORD].copy_from_slice(&data[d..d + 3 * WORD]);
+    }
+    assert_eq!(m.wmem, wmem, "WMEM as LOAD_W leaves it");
+    assert_eq!(m.pb, pb, "the same words at the PB's rows, gaps untouched");
+    // One DRAM read: weight bytes once, no PB fill bytes.
+    assert_eq!(counter(&mut m, regs::DRAM_READ_WEIGHT_BYTES_LO), 4 * 3 * 8);
+    assert_eq!(counter(&mut m, regs::PB_FILL_BYTES_LO), 0);
+    // And a later COPY_PB of the deposited words gives WMEM what the load gave it.
+    m.wmem.iter_mut().for_each(|b| *b = 0);
+    assert_eq!(
+        run(&mut m, &[copy_pb(900, 10, 3, 4, 5, 7)]),
+        ErrorCode::None
+    );
+    assert_eq!(m.wmem, wmem);
+}
+
+#[test]
+fn a_deposit_beyond_the_pb_is_a_pb_overflow_before_a_bad_wmem_extent_and_moves_nothing() {
+    let mut m = tiny();
+    let src = base() + 0x1000;
+    fill(&mut m, src, 0x400);
+    m.pb.iter_mut()
+        .enumerate()
+        .for_each(|(i, b)| *b = i as u8 | 1);
+    m.wmem.iter_mut().for_each(|b| *b = 0x5a);
+    let (pb, wmem) = (m.pb.clone(), m.wmem.clone());
+    // PB rows at 1020, 1022, 1024: the last leaves the 1024-word PB.
+    let code = run(&mut m, &[deposit(src, 0, 2, 3, 16, 2, 1020, 2)]);
+    assert_eq!(code, ErrorCode::PbOverflow);
+    assert_eq!((&m.pb, &m.wmem), (&pb, &wmem), "neither memory was written");
+    assert_eq!(counter(&mut m, regs::PB_OVERFLOWS_LO), 1);
+    assert_eq!(counter(&mut m, regs::DRAM_READ_WEIGHT_BYTES_LO), 0);
+    // Beyond both: the PB's overflow is the one reported (the RTL's order, as for COPY_PB).
+    let code = run(&mut m, &[deposit(src, 255, 2, 1, 0, 0, 1023, 0)]);
+    assert_eq!(code, ErrorCode::PbOverflow);
+    // Inside the PB, beyond WMEM: a bad command, no overflow counted.
+    let code = run(&mut m, &[deposit(src, 255, 2, 1, 0, 0, 0, 0)]);
+    assert_eq!(code, ErrorCode::BadCommand);
+    assert_eq!(counter(&mut m, regs::PB_OVERFLOWS_LO), 2);
+    // One stride shorter ends exactly at the PB's end.
+    let code = run(&mut m, &[deposit(src, 0, 2, 2, 16, 2, 1020, 2)]);
+    assert_eq!(code, ErrorCode::None);
 }
 
 #[test]
