@@ -9,8 +9,10 @@
 #   supernet    The SuperNet          `supernet info --json` (front, table coverage)
 #   pb          The Persistent Buffer `pb report --json` per config (RTL)
 #   abs         The Persistent Buffer `abs check --json` per config (RTL)
-#   demo        Serving               `sushi demo --json` (RTL and model backends)
-#   traces      Serving               the six 5,000-query traces served by every policy
+#   demo        Serving               `sushi demo --json`, both modes (RTL and model backends)
+#   traces      Serving               eight 5,000-query traces served by every policy
+#   slack-sweep Serving               rewrites host/docs/results/slack-sweep/ (accuracy against latency)
+#   pb-configs  Serving               rewrites host/docs/results/pb-configs/ (PB what-ifs on every config)
 #   fault       Serving               a 10-query trace on the RTL with an R SLVERR
 #   crosscheck  Benchmarking          `bench --rtl-sample 4` (RTL)
 #   bench       Benchmarking          1,000,000 queries x 6 policies x 5 PB sizes, wall time and peak RSS
@@ -57,6 +59,8 @@ run_demo() {
   step demo
   /usr/bin/time -f "%e s" -o "$out/time.txt" "$sushi" demo >"$out/demo.txt"
   "$sushi" demo --json >"$out/demo.json"
+  "$sushi" demo --mode accuracy >"$out/demo-accuracy.txt"
+  "$sushi" demo --mode accuracy --json >"$out/demo-accuracy.json"
 }
 
 run_traces() {
@@ -68,7 +72,9 @@ run_traces() {
     "iid-0.5-latency|--load 0.5 --locality iid|"
     "iid-0.5-accuracy|--load 0.5 --locality iid|--mode accuracy"
     "phases-0.9-latency|--load 0.9|"
-    "phases-1.1-accuracy|--load 1.1|--mode accuracy"
+    "phases-0.9-accuracy|--load 0.9|--mode accuracy"
+    "iid-0.9-latency|--load 0.9 --locality iid|"
+    "iid-0.9-accuracy|--load 0.9 --locality iid|--mode accuracy"
   )
   local row name gen serve
   for row in "${rows[@]}"; do
@@ -110,6 +116,21 @@ run_pb_sweep() {
     --json >"$out/bench.json" 2>"$out/bench.err"
 }
 
+run_slack_sweep() {
+  step slack-sweep
+  "$sushi" bench --queries 5000 --traces phases,iid --latency-slack 1.1,1.25,1.5,2,3 \
+    --mode latency,accuracy --out host/docs/results/slack-sweep \
+    --json >"$out/bench.json" 2>"$out/bench.err"
+}
+
+run_pb_configs() {
+  step pb-configs
+  "$sushi" bench --configs zynq7020,tiny,tangnano9k --pb-kib 16,32,64,128,256,512,1024,2048 \
+    --policies sushi,sushi-subgraph,no-cache,cache-unaware,lru,w-tinylfu --traces phases,iid \
+    --mode accuracy --queries 5000 --out host/docs/results/pb-configs \
+    --json >"$out/bench.json" 2>"$out/bench.err"
+}
+
 run_load_sweep() {
   step load-sweep
   "$sushi" bench --queries 100000 --traces bursty:4 --loads 0.5,0.6,0.7,0.8,0.9,1.0,1.1,1.2 \
@@ -122,14 +143,16 @@ run_load_sweep() {
 }
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(supernet pb abs demo traces fault crosscheck bench pb-sweep load-sweep)
+[ ${#steps[@]} -gt 0 ] || steps=(supernet pb abs demo traces slack-sweep pb-configs fault crosscheck bench pb-sweep load-sweep)
 for s in "${steps[@]}"; do
   case "$s" in
     supernet | pb | abs | demo | traces | fault | crosscheck | bench) "run_$s" ;;
     pb-sweep) run_pb_sweep ;;
+    slack-sweep) run_slack_sweep ;;
+    pb-configs) run_pb_configs ;;
     load-sweep) run_load_sweep ;;
     *)
-      echo "readme-figures.sh: unknown step '$s' (steps: supernet pb abs demo traces fault crosscheck bench pb-sweep load-sweep)" >&2
+      echo "readme-figures.sh: unknown step '$s' (steps: supernet pb abs demo traces slack-sweep pb-configs fault crosscheck bench pb-sweep load-sweep)" >&2
       exit 2
       ;;
   esac

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::table::{LatencyTable, RunCost};
-use crate::compile::tiles::TileSet;
+use crate::compile::tiles::{TileId, TileSet};
 use crate::workload::trace::Query;
 
 /// Prices runs under tile sets the latency table has no column for (tile-level policies).
@@ -13,6 +13,54 @@ pub trait TilePricer {
     fn price(&mut self, table: &LatencyTable, candidate: usize, held: &TileSet) -> RunCost;
     /// Bytes and cycles of the refill from `from` to `to` (only the tiles `to` adds move).
     fn refill(&mut self, from: &TileSet, to: &TileSet) -> (u64, u64);
+    /// What candidate `candidate`'s run with `held` in the PB leaves there when its weight loads
+    /// deposit (`LOAD_W_PB`) the tiles of `target` it streams: `target`'s tiles already held stay,
+    /// those the run streams are written on the way, the rest of `held` goes.
+    fn deposit(
+        &mut self,
+        table: &LatencyTable,
+        candidate: usize,
+        held: &TileSet,
+        target: &TileSet,
+    ) -> Deposited;
+}
+
+/// The PB after a run that deposited tiles on the way ([`TilePricer::deposit`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deposited {
+    /// What the PB holds after the run (and after the refill below).
+    pub after: Arc<TileSet>,
+    /// Bytes written into the PB on the way (read from DRAM once, by the run's loads).
+    pub deposited_bytes: u64,
+    /// Tiles of `after` the run streamed but could not deposit (every PB word it could write was
+    /// taken): a refill after the run, its bytes and cycles.
+    pub refill_bytes: u64,
+    /// Cycles of that refill.
+    pub refill_cycles: u64,
+}
+
+/// What the PB holds after a run of a SubNet that reads `subnet` (ascending), with `held` in the
+/// PB, whose loads deposit the tiles of `target` they stream, in a PB of `capacity` words: the
+/// tiles of `target` that were held or streamed, then held tiles outside `target` while words
+/// remain (lowest ids first), so a deposit drops no held tile whose word it does not need.
+/// Tiles of `target` neither held nor streamed wait for a refill.
+pub fn after_run(held: &TileSet, subnet: &[TileId], target: &TileSet, capacity: usize) -> TileSet {
+    let (h, s) = (held.tiles(), subnet);
+    let reached: Vec<TileId> = target
+        .tiles()
+        .iter()
+        .copied()
+        .filter(|t| h.binary_search(t).is_ok() || s.binary_search(t).is_ok())
+        .collect();
+    let room = capacity.saturating_sub(reached.len());
+    let kept = h
+        .iter()
+        .copied()
+        .filter(|t| target.tiles().binary_search(t).is_err())
+        .take(room);
+    let mut tiles = reached;
+    tiles.extend(kept);
+    TileSet::new(tiles)
 }
 
 /// What the Persistent Buffer holds while a query runs.
@@ -84,6 +132,19 @@ pub trait Policy {
     /// sharing, only the model the PB holds does; any other runs from DRAM alone).
     fn uses_pb(&self, _held: &PbContent, _candidate: usize) -> bool {
         true
+    }
+    /// The tiles the PB should hold after candidate `candidate` has served query `now.i` with
+    /// `held`, asked after [`Policy::served`]: the run's weight loads deposit those of them it
+    /// streams into the PB on the way (one DRAM read feeds the datapath and the cache). None (the
+    /// default): the PB does not change during a run; changes wait for the next refill.
+    fn deposit_target(
+        &mut self,
+        _table: &LatencyTable,
+        _now: &Now<'_>,
+        _held: &PbContent,
+        _candidate: usize,
+    ) -> Option<Arc<TileSet>> {
+        None
     }
 }
 

@@ -20,9 +20,10 @@ pub struct Served {
     /// Service cycles.
     pub service_cycles: u64,
     /// Refill cycles run before it, from the previous query's completion (they delay it only
-    /// when they end after it arrived).
+    /// when they end after it arrived), plus those of a refill right after it of tiles it
+    /// streamed but could not deposit (they delay the next query).
     pub refill_cycles: u64,
-    /// Bytes the refill before it moved into the PB.
+    /// Bytes those refills moved into the PB.
     pub refill_bytes: u64,
     /// DRAM weight bytes the run streamed (`LOAD_W`).
     pub dram_weight_bytes: u64,
@@ -30,6 +31,9 @@ pub struct Served {
     pub dram_bytes: u64,
     /// Weight bytes the run read from the PB.
     pub pb_read_bytes: u64,
+    /// Bytes the run's weight loads also wrote into the PB (`LOAD_W_PB`): fills that rode on the
+    /// stream, at no DRAM cost beyond `dram_weight_bytes`.
+    pub deposited_bytes: u64,
     /// Arrival to completion.
     pub end_to_end_cycles: u64,
     /// Met both targets.
@@ -106,24 +110,40 @@ pub fn serve_table(
                 .price(table, s, t),
         };
         let end = now.cycle + cost.cycles;
+        // Fills that ride on the run's stream; what could not ride is refilled after it.
+        let (mut after_bytes, mut after_cycles, mut deposited_bytes) = (0, 0, 0);
+        if let Some(target) = policy.deposit_target(table, &now, &held, s) {
+            let from = match &held {
+                PbContent::Tiles(t) => t.as_ref(),
+                PbContent::SubGraph(_) => &empty,
+            };
+            let d = pricer
+                .as_deref_mut()
+                .expect("a depositing policy needs a TilePricer")
+                .deposit(table, s, from, &target);
+            (after_bytes, after_cycles, deposited_bytes) =
+                (d.refill_bytes, d.refill_cycles, d.deposited_bytes);
+            held = PbContent::Tiles(d.after);
+        }
         out.push(Served {
             id: q.id,
             candidate: s,
             subgraph: if uses_pb { held.subgraph() } else { Some(0) },
             start_cycle: now.cycle,
             service_cycles: cost.cycles,
-            refill_cycles: refill,
-            refill_bytes,
+            refill_cycles: refill + after_cycles,
+            refill_bytes: refill_bytes + after_bytes,
             dram_weight_bytes: cost.dram_weight_bytes,
             dram_bytes: cost.dram_bytes,
             pb_read_bytes: cost.pb_read_bytes,
+            deposited_bytes,
             end_to_end_cycles: end - q.arrival_cycle,
             slo_met: end - q.arrival_cycle <= q.latency_target_cycles
                 && table.candidates[s].accuracy >= q.accuracy_target,
             latency_met: end - q.arrival_cycle <= q.latency_target_cycles,
             failed: false,
         });
-        free = end;
+        free = end + after_cycles;
     }
     out
 }
@@ -167,8 +187,11 @@ pub struct ServeSummary {
     pub dram_weight_bytes_bound_per_query: Option<f64>,
     /// Weight bytes served from the PB over all weight bytes used.
     pub pb_hit_ratio: f64,
-    /// Bytes moved into the PB over the run.
+    /// Bytes moved into the PB over the run by refills (`LOAD_PB`, a DRAM read of their own).
     pub refill_bytes: u64,
+    /// Bytes written into the PB over the run by weight loads on their way to the datapath
+    /// (`LOAD_W_PB`: fills that cost no DRAM read of their own).
+    pub deposited_bytes: u64,
     /// DRAM bytes x the config's pJ per byte, in µJ.
     pub offchip_energy_uj: f64,
     /// Queries whose outputs were checked against the golden model (0: costs only).
@@ -257,6 +280,7 @@ pub fn summarize(
             from_pb as f64 / (from_pb + streamed) as f64
         },
         refill_bytes,
+        deposited_bytes: sum(|s| s.deposited_bytes),
         offchip_energy_uj: dram as f64 * config.spec.dram.energy_pj_per_byte / 1e6,
         outputs_verified: 0,
         device_faults: served.iter().filter(|s| s.failed).count(),

@@ -12,7 +12,10 @@ use sushi_hw::{Bus, HwConfig};
 
 use crate::compile::layout::Array;
 use crate::compile::pb_map::PbMap;
-use crate::compile::program::{CompileError, Outputs, compile_refill, compile_subnet};
+use crate::compile::pb_map::Refill;
+use crate::compile::program::{
+    CompileError, Outputs, compile_refill, compile_subnet, compile_subnet_depositing,
+};
 use crate::compile::tiles::{PbError, TileImage, TileSet};
 use crate::device::driver::{Accel, DriverError, watchdog_cycles};
 use crate::device::model::ModelAccel;
@@ -20,10 +23,12 @@ use crate::net::dataset::Split;
 use std::collections::HashMap;
 
 use crate::net::supernet::SuperNet;
+use crate::sched::policy::{Deposited, after_run};
 use crate::sched::{
     LatencyTable, Now, PbContent, Policy, RunCost, ServeSummary, Served, TilePricer,
 };
 use crate::workload::trace::Query;
+use std::sync::Arc;
 
 /// Why serving stopped.
 #[derive(Debug, thiserror::Error)]
@@ -83,12 +88,17 @@ pub struct Executed {
     pub pb_read_bytes: u64,
     /// Bytes the refill moved.
     pub refill_bytes: u64,
+    /// Bytes the run's weight loads also wrote into the PB (`LOAD_W_PB`).
+    pub deposited_bytes: u64,
+    /// The refill right after the run of deposit-target tiles that found no PB word the run
+    /// could write (usually nothing).
+    pub after_refill: Refilled,
     /// What failed on the device, and how it was recovered (None: it ran).
     pub fault: Option<String>,
 }
 
 /// What making the PB hold a policy's content cost.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Refilled {
     /// Cycles (the RTL's counters on the RTL; SushiAbs's elsewhere).
     pub cycles: u64,
@@ -221,10 +231,15 @@ impl<'a, B: Bus> Executor<'a, B> {
             self.map.invalidate();
             return Ok(none);
         };
+        self.run_refill(&refill)
+    }
+
+    /// Runs the refill job `refill` (nothing when it moves nothing).
+    fn run_refill(&mut self, refill: &Refill) -> Result<Refilled, ServeError> {
         if refill.moves.is_empty() {
-            return Ok(none);
+            return Ok(Refilled::default());
         }
-        let p = compile_refill(&refill, &self.image, self.config)?;
+        let p = compile_refill(refill, &self.image, self.config)?;
         let predicted = crate::cycle_model::abs::predict(&p, self.config).cycles;
         let bytes = refill.bytes() as u64;
         let cycles = match &mut self.target {
@@ -247,7 +262,10 @@ impl<'a, B: Bus> Executor<'a, B> {
     }
 
     /// Runs `q` on candidate `c` of `table` with what the PB holds (`use_pb` false: as if it held
-    /// nothing); `refilled`: what the [`Executor::hold`] before it cost.
+    /// nothing); `refilled`: what the [`Executor::hold`] before it cost. With `deposit`, the
+    /// run's weight loads write the tiles of that target they stream into the PB on the way
+    /// ([`crate::sched::policy::after_run`] says what the PB holds afterwards).
+    #[allow(clippy::too_many_arguments)]
     pub fn run(
         &mut self,
         table: &LatencyTable,
@@ -256,6 +274,7 @@ impl<'a, B: Bus> Executor<'a, B> {
         c: usize,
         refilled: Refilled,
         use_pb: bool,
+        deposit: Option<&TileSet>,
     ) -> Result<Executed, ServeError> {
         if q.input >= split.len() {
             return Err(ServeError::Input {
@@ -266,14 +285,39 @@ impl<'a, B: Bus> Executor<'a, B> {
         }
         let s = table.candidates[c].subnet;
         let nothing = PbMap::for_config(self.config);
-        let mut p = compile_subnet(
-            self.net,
-            s,
-            &self.image,
-            if use_pb { &self.map } else { &nothing },
-            self.config,
-            Outputs::Last,
-        )?;
+        let (mut p, after) = match deposit {
+            Some(target) if use_pb => {
+                let held = TileSet::new(self.map.contents().map(|(t, _)| t).collect());
+                let subnet_tiles = self.image.tiles(&self.net.subnets[s].config)?;
+                let after = after_run(&held, &subnet_tiles, target, self.map.words() as usize);
+                let before = self.map.clone();
+                let plan = self
+                    .map
+                    .plan_deposits(&self.image, &subnet_tiles, after.tiles())?;
+                let p = compile_subnet_depositing(
+                    self.net,
+                    s,
+                    &self.image,
+                    &before,
+                    &plan.deposit,
+                    self.config,
+                    Outputs::Last,
+                )?;
+                self.held = PbContent::Tiles(Arc::new(after));
+                (p, Some(plan))
+            }
+            _ => (
+                compile_subnet(
+                    self.net,
+                    s,
+                    &self.image,
+                    if use_pb { &self.map } else { &nothing },
+                    self.config,
+                    Outputs::Last,
+                )?,
+                None,
+            ),
+        };
         let input = split.input(q.input);
         p.set_input(&input);
         let predicted = crate::cycle_model::abs::predict(&p, self.config);
@@ -327,6 +371,13 @@ impl<'a, B: Bus> Executor<'a, B> {
                 )
             }
         };
+        let (deposited_bytes, after_refill) = match after {
+            Some(plan) => (
+                (plan.deposit.len() * self.image.layout().array().word_bytes()) as u64,
+                self.run_refill(&plan.refill)?,
+            ),
+            None => (0, Refilled::default()),
+        };
         Ok(Executed {
             class,
             label,
@@ -338,6 +389,8 @@ impl<'a, B: Bus> Executor<'a, B> {
             dram_weight_bytes,
             pb_read_bytes,
             refill_bytes: refilled.bytes,
+            deposited_bytes,
+            after_refill,
             fault: None,
         })
     }
@@ -407,8 +460,9 @@ pub fn serve_exec<B: Bus>(
         let c = policy.select(table, &now, &held);
         policy.served(table, &now, c);
         let use_pb = policy.uses_pb(&held, c);
+        let target = policy.deposit_target(table, &now, &held, c);
         let ran = match fault {
-            None => match exec.run(table, split, q, c, refilled, use_pb) {
+            None => match exec.run(table, split, q, c, refilled, use_pb, target.as_deref()) {
                 Ok(e) => Some(e),
                 Err(err) => {
                     fault = Some(exec.absorb(err)?);
@@ -432,12 +486,14 @@ pub fn serve_exec<B: Bus>(
                     dram_weight_bytes: 0,
                     pb_read_bytes: 0,
                     refill_bytes: refilled.bytes,
+                    deposited_bytes: 0,
+                    after_refill: Refilled::default(),
                     fault: Some(what),
                 }
             }
         };
         let failed = e.fault.is_some();
-        predicted_free = now.cycle + e.predicted_cycles;
+        predicted_free = now.cycle + e.predicted_cycles + e.after_refill.predicted_cycles;
         let start = (cache_at(free) + e.refill_cycles).max(q.arrival_cycle);
         let end = start + e.cycles;
         served.push(Served {
@@ -446,11 +502,12 @@ pub fn serve_exec<B: Bus>(
             subgraph: if use_pb { held.subgraph() } else { Some(0) },
             start_cycle: start,
             service_cycles: e.cycles,
-            refill_cycles: e.refill_cycles,
-            refill_bytes: e.refill_bytes,
+            refill_cycles: e.refill_cycles + e.after_refill.cycles,
+            refill_bytes: e.refill_bytes + e.after_refill.bytes,
             dram_weight_bytes: e.dram_weight_bytes,
             dram_bytes: e.dram_bytes,
             pb_read_bytes: e.pb_read_bytes,
+            deposited_bytes: e.deposited_bytes,
             end_to_end_cycles: end - q.arrival_cycle,
             slo_met: !failed
                 && end - q.arrival_cycle <= q.latency_target_cycles
@@ -458,8 +515,12 @@ pub fn serve_exec<B: Bus>(
             latency_met: !failed && end - q.arrival_cycle <= q.latency_target_cycles,
             failed,
         });
+        free = end + e.after_refill.cycles;
+        // A run that deposited changed what the PB holds.
+        if e.fault.is_none() && target.is_some() && use_pb {
+            held = exec.held.clone();
+        }
         runs.push(e);
-        free = end;
         progress(i + 1);
     }
     Ok((served, runs))
@@ -499,6 +560,7 @@ pub struct AbsPricer<'a> {
     image: Option<TileImage>,
     memo: HashMap<(u64, usize), RunCost>,
     refills: HashMap<(u64, u64), (u64, u64)>,
+    deposits: HashMap<(u64, usize, u64), Deposited>,
 }
 
 impl<'a> AbsPricer<'a> {
@@ -513,7 +575,13 @@ impl<'a> AbsPricer<'a> {
             image: None,
             memo: HashMap::new(),
             refills: HashMap::new(),
+            deposits: HashMap::new(),
         }
+    }
+
+    /// PB words of the config.
+    fn capacity_tiles(&self) -> usize {
+        PbMap::for_config(self.config).words() as usize
     }
 }
 
@@ -563,6 +631,54 @@ impl TilePricer for AbsPricer<'_> {
         }
         self.memo.insert(key, cost);
         cost
+    }
+
+    fn deposit(
+        &mut self,
+        table: &LatencyTable,
+        candidate: usize,
+        held: &TileSet,
+        target: &TileSet,
+    ) -> Deposited {
+        let key = (held.fingerprint(), candidate, target.fingerprint());
+        if let Some(d) = self.deposits.get(&key) {
+            return d.clone();
+        }
+        let (net, config) = (self.net, self.config);
+        let subnet = table.candidates[candidate].subnet;
+        let capacity = self.capacity_tiles();
+        let (image, mut map) = self.holding(held);
+        let subnet_tiles = image
+            .tiles(&net.subnets[subnet].config)
+            .expect("a table candidate has a tile box");
+        let after = after_run(held, &subnet_tiles, target, capacity);
+        // As the executor does it: the run deposits what it streams of `after`, a refill after
+        // it brings what found no word.
+        let plan = map
+            .plan_deposits(image, &subnet_tiles, after.tiles())
+            .expect("a deposit target fits the PB it was sized for");
+        let word_bytes = image.layout().array().word_bytes() as u64;
+        let (refill_bytes, refill_cycles) = if plan.refill.moves.is_empty() {
+            (0, 0)
+        } else {
+            let p = compile_refill(&plan.refill, image, config)
+                .expect("a refill within the PB compiles");
+            (
+                plan.refill.bytes() as u64,
+                crate::cycle_model::abs::predict(&p, config).cycles,
+            )
+        };
+        let d = Deposited {
+            after: Arc::new(after),
+            deposited_bytes: plan.deposit.len() as u64 * word_bytes,
+            refill_bytes,
+            refill_cycles,
+        };
+        if self.deposits.len() >= Self::MAX_ENTRIES {
+            self.deposits.clear();
+        }
+        self.deposits.insert(key, d.clone());
+        d
     }
 
     fn refill(&mut self, from: &TileSet, to: &TileSet) -> (u64, u64) {

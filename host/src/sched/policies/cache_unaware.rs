@@ -34,4 +34,13 @@ impl Policy for CacheUnaware {
             now.waited_cycles(),
         )
     }
+    fn deposit_target(
+        &mut self,
+        _: &LatencyTable,
+        _: &Now<'_>,
+        held: &PbContent,
+        _: usize,
+    ) -> Option<std::sync::Arc<crate::compile::tiles::TileSet>> {
+        self.inner.deposit_target_for(held)
+    }
 }

@@ -12,11 +12,10 @@ use super::tile_cache::{candidate_tiles, tile_bitmaps};
 /// A classical cache over weight tiles: after each query the PB holds the `capacity` most recently
 /// used tiles, the served SubNet's tiles being used in the order the accelerator reads them.
 ///
-/// On this accelerator a miss is streamed from DRAM into WMEM by `LOAD_W` and cannot be kept on
-/// the way, so the fill is a separate refill (`LOAD_PB`) before the next query: LRU pays each
-/// miss it keeps twice, which a fill-on-miss datapath would halve. The PB does not change during
-/// a query, so a SubNet larger than the PB keeps its last `capacity` tiles instead of thrashing
-/// to nothing as a demand-filled LRU would on a cyclic scan. A cache knows nothing of SubNets:
+/// A miss it keeps is written into the PB on its way from DRAM to WMEM (`LOAD_W_PB`, through
+/// [`Policy::deposit_target`]), so it is read from DRAM once. The PB serves a query as it was when
+/// the query started, so a SubNet larger than the PB keeps its last `capacity` tiles instead of
+/// thrashing to nothing as a demand-filled LRU would on a cyclic scan. A cache knows nothing of SubNets:
 /// selection reads the empty-PB column `L[S][empty]`, like [`CacheUnaware`]'s.
 ///
 /// The state is the held tiles in recency order; states and transitions are memoised (a state
@@ -129,6 +128,15 @@ impl Policy for Lru {
             self.mode,
             now.waited_cycles(),
         )
+    }
+    fn deposit_target(
+        &mut self,
+        _: &LatencyTable,
+        _: &Now<'_>,
+        _: &PbContent,
+        _: usize,
+    ) -> Option<Arc<TileSet>> {
+        Some(self.states[self.current as usize].set.clone())
     }
     fn served(&mut self, _: &LatencyTable, _: &Now<'_>, candidate: usize) {
         let key = (self.current, candidate as u32);

@@ -24,4 +24,13 @@ impl Policy for Oracle {
     fn select(&mut self, table: &LatencyTable, now: &Now<'_>, held: &PbContent) -> usize {
         self.inner.select(table, now, held)
     }
+    fn deposit_target(
+        &mut self,
+        _: &LatencyTable,
+        _: &Now<'_>,
+        held: &PbContent,
+        _: usize,
+    ) -> Option<std::sync::Arc<crate::compile::tiles::TileSet>> {
+        self.inner.deposit_target_for(held)
+    }
 }

@@ -44,6 +44,9 @@ struct TileState {
     held_bits: Vec<u64>,
     /// The model's cycles of every candidate with `held` in the PB (empty until first synced).
     cycles: Vec<u64>,
+    /// The content the last plan would hold if refills were free: what the next runs deposit
+    /// as they stream it.
+    target: Option<Arc<TileSet>>,
 }
 
 impl TileState {
@@ -84,6 +87,7 @@ impl Sushi {
                 held: None,
                 held_bits: Vec::new(),
                 cycles: Vec::new(),
+                target: None,
             })),
         }
     }
@@ -95,6 +99,18 @@ impl Sushi {
             period,
             window,
             planning: Planning::SubGraphs,
+        }
+    }
+
+    /// The tiles the runs until the next plan deposit as they stream them (tile plans only).
+    pub(crate) fn deposit_target_for(&self, held: &PbContent) -> Option<Arc<TileSet>> {
+        let Planning::Tiles(state) = &self.planning else {
+            return None;
+        };
+        let target = state.target.as_ref()?;
+        match held {
+            PbContent::Tiles(t) if t.as_ref() == target.as_ref() => None,
+            _ => Some(target.clone()),
         }
     }
 
@@ -146,6 +162,20 @@ impl Sushi {
                     .take_while(|q| q.arrival_cycle <= now.cycle)
                     .count() as u64;
                 let held: &[TileId] = state.held.as_deref().map_or(&[], |t| t.tiles());
+                // What the next runs should leave in the PB, their loads depositing it as they
+                // stream it: the plan as if refills cost nothing, since these cost nothing.
+                state.target = state
+                    .model
+                    .plan(
+                        &mut state.scratch,
+                        &demand,
+                        held,
+                        &state.held_bits,
+                        u64::MAX,
+                        1,
+                    )
+                    .map(|p| Arc::new(TileSet::new(p.tiles)));
+                // What pays for a refill now, before the next query.
                 match state.model.plan(
                     &mut state.scratch,
                     &demand,
@@ -195,5 +225,14 @@ impl Policy for Sushi {
     }
     fn select(&mut self, table: &LatencyTable, now: &Now<'_>, held: &PbContent) -> usize {
         self.select_for(table, now, held)
+    }
+    fn deposit_target(
+        &mut self,
+        _: &LatencyTable,
+        _: &Now<'_>,
+        held: &PbContent,
+        _: usize,
+    ) -> Option<Arc<TileSet>> {
+        self.deposit_target_for(held)
     }
 }

@@ -231,9 +231,9 @@ impl Lists {
 /// algorithm `R` holds once the served SubNet's tiles were requested from it in the order the
 /// accelerator reads them.
 ///
-/// As for [`Lru`](super::Lru): a miss is streamed by `LOAD_W` and what the algorithm admits is
-/// filled by a separate refill (`LOAD_PB`) before the next query, so the PB does not change
-/// during a query and a SubNet larger than the PB leaves the algorithm's choice of its tiles
+/// As for [`Lru`](super::Lru): what the algorithm admits from a query's misses is written into
+/// the PB by the loads that stream them (`LOAD_W_PB`); the PB serves a query as it was when the
+/// query started, so a SubNet larger than the PB leaves the algorithm's choice of its tiles
 /// behind instead of thrashing the PB to nothing. A cache knows nothing of SubNets: selection
 /// reads the empty-PB column `L[S][empty]`. The held set is rebuilt only when a query changed it.
 ///
@@ -354,6 +354,16 @@ impl<R: Replacement> Policy for TileCache<R> {
             self.mode,
             now.waited_cycles(),
         )
+    }
+    fn deposit_target(
+        &mut self,
+        _: &LatencyTable,
+        _: &Now<'_>,
+        _: &PbContent,
+        _: usize,
+    ) -> Option<Arc<TileSet>> {
+        // What the algorithm admitted from this query's requests rides on its loads.
+        Some(self.held.clone())
     }
     fn served(&mut self, _: &LatencyTable, _: &Now<'_>, candidate: usize) {
         // A SubNet served again after a query of it that hit on every tile: for the algorithms
