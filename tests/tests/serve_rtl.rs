@@ -129,7 +129,7 @@ fn a_trace_served_on_the_rtl_is_verified_and_decided_as_on_the_model() {
 }
 
 #[test]
-fn lru_tile_sets_refill_in_place_on_the_rtl_and_cost_what_sushiabs_predicts() {
+fn lru_tile_sets_fill_on_the_stream_on_the_rtl_and_cost_what_sushiabs_predicts() {
     let seed = seed("LRU on the RTL", 13);
     let (cfg, table, trace, split) = setup(seed);
     let net = sushi_tests::shipped_supernet();
@@ -164,23 +164,30 @@ fn lru_tile_sets_refill_in_place_on_the_rtl_and_cost_what_sushiabs_predicts() {
         rtl_served.iter().all(|s| s.subgraph.is_none()),
         "LRU holds tile sets"
     );
-    let refilled: u64 = rtl_runs.iter().map(|r| r.refill_bytes).sum();
+    // What LRU keeps rides on the loads that stream it (LOAD_W_PB): no refill reads it again.
+    let deposited: u64 = rtl_runs.iter().map(|r| r.deposited_bytes).sum();
+    let refilled: u64 = rtl_runs
+        .iter()
+        .map(|r| r.refill_bytes + r.after_refill.bytes)
+        .sum();
     let hits: u64 = rtl_runs.iter().map(|r| r.pb_read_bytes).sum();
     assert!(
-        refilled > 0 && hits > 0,
-        "refilled {refilled} B, read {hits} B from the PB"
+        deposited > 0 && hits > 0 && refilled == 0,
+        "deposited {deposited} B, refilled {refilled} B, read {hits} B from the PB"
     );
     for (r, a) in rtl_runs.iter().zip(&abs_runs) {
         // Bytes are exact; cycles within SushiAbs's 2%.
         assert_eq!(
             (
                 r.refill_bytes,
+                r.deposited_bytes,
                 r.pb_read_bytes,
                 r.dram_weight_bytes,
                 r.dram_bytes
             ),
             (
                 a.refill_bytes,
+                a.deposited_bytes,
                 a.pb_read_bytes,
                 a.dram_weight_bytes,
                 a.dram_bytes
