@@ -427,6 +427,48 @@ fn the_demo_serves_on_the_rtl_and_prints_its_report_fields() {
 }
 
 #[test]
+fn demo_and_bench_refuse_values_out_of_range_with_the_range() {
+    for (args, expect) in [
+        (
+            &["demo", "--period", "0"][..],
+            "--period and --window must be at least 1",
+        ),
+        (
+            &["demo", "--window", "0"],
+            "--period and --window must be at least 1",
+        ),
+        (
+            &["demo", "--load", "0"],
+            "--load 0: a positive offered load",
+        ),
+        (&["demo", "--latency-slack", "nan"], "--latency-slack NaN"),
+        (&["demo", "--queries", "1000000"], "at most 100000"),
+        (
+            &["demo", "--mode", "fastest"],
+            "possible values: latency, accuracy",
+        ),
+        (
+            &["bench", "--pb-kib", "99999999999"],
+            "beyond what zynq7020's commands can address",
+        ),
+        (
+            &["bench", "--pb-kib", "18446744073709551615"],
+            "--pb-kib 18446744073709551615: too large",
+        ),
+        (
+            &["bench", "--latency-slack", "1.5,0"],
+            "--latency-slack 0: a latency slack is a positive",
+        ),
+        (
+            &["bench", "--policies", "sushi junk"],
+            "unknown policy `sushi junk`",
+        ),
+    ] {
+        assert_clean_error(&sushi(args), &[expect]);
+    }
+}
+
+#[test]
 fn bench_json_prints_its_report_fields_and_writes_its_files() {
     let out_dir = std::env::temp_dir().join(format!("sushi-cli-bench-{}", std::process::id()));
     let out = sushi(&[

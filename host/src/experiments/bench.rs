@@ -429,6 +429,24 @@ pub fn run(
             "--pb-kib: {pb} bytes is below 1 KiB; give PB sizes in KiB"
         )));
     }
+    // A PB what-if must be addressable: commands name PB words in a field of `PB_ADDR`'s width.
+    let pb_addr_bits = sushi_hw::commands::COPY_FIELDS
+        .iter()
+        .find(|f| f.name == "PB_ADDR")
+        .map_or(24, |f| f.bits);
+    for cfg in &configs {
+        let word_bytes = crate::compile::layout::Array::of(cfg).word_bytes() as u64;
+        let max_bytes = (1u64 << pb_addr_bits) * word_bytes;
+        if let Some(&pb) = sweep.pb_bytes.iter().find(|&&b| b > max_bytes) {
+            return Err(BenchError::Spec(format!(
+                "--pb-kib {}: beyond what {}'s commands can address ({} words of {word_bytes} bytes: at most {} KiB)",
+                pb / 1024,
+                cfg.name,
+                1u64 << pb_addr_bits,
+                max_bytes / 1024
+            )));
+        }
+    }
     let keys: Vec<PointKey> = sweep
         .points(&configs)
         .into_iter()

@@ -81,6 +81,48 @@ impl Default for DemoSpec {
     }
 }
 
+impl DemoSpec {
+    /// Queries the demo serves at most: each runs on the RTL, at a fraction of a second each.
+    pub const MAX_QUERIES: u64 = 100_000;
+
+    /// Checks every value against its range before any work.
+    pub fn validate(&self) -> Result<(), DemoError> {
+        let bad = |m: String| Err(DemoError::Spec(m));
+        if self.queries == 0 {
+            return Err(DemoError::NoQueries);
+        }
+        if self.queries > Self::MAX_QUERIES {
+            return bad(format!(
+                "--queries {}: the demo serves at most {} (use `sushi serve --backend abs` for long traces)",
+                self.queries,
+                Self::MAX_QUERIES
+            ));
+        }
+        if !(self.load > 0.0 && self.load.is_finite()) {
+            return bad(format!("--load {}: a positive offered load", self.load));
+        }
+        if !(self.latency_slack > 0.0 && self.latency_slack.is_finite()) {
+            return bad(format!(
+                "--latency-slack {}: a positive multiple of the aimed SubNet's cycles",
+                self.latency_slack
+            ));
+        }
+        if self.phase_queries == 0 {
+            return bad("--phase-queries must be at least 1".into());
+        }
+        if self.period == 0 || self.window == 0 {
+            return bad("--period and --window must be at least 1".into());
+        }
+        if self.window as u64 > Self::MAX_QUERIES || self.period as u64 > Self::MAX_QUERIES {
+            return bad(format!(
+                "--period and --window: at most {} queries",
+                Self::MAX_QUERIES
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The demo's result (`sushi demo --json`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DemoReport {
@@ -108,6 +150,9 @@ pub enum DemoError {
     /// An empty trace.
     #[error("--queries must be at least 1")]
     NoQueries,
+    /// A value out of its range.
+    #[error("{0}")]
+    Spec(String),
     /// The config did not load.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -160,6 +205,7 @@ impl Demo {
         if spec.queries == 0 {
             return Err(DemoError::NoQueries);
         }
+        spec.validate()?;
         let config = HwConfig::load(&spec.config)?;
         backend::open(BackendKind::Rtl, &config, &OpenOptions::default())?;
         let started = Instant::now();

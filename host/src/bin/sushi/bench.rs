@@ -111,7 +111,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     let sweep = SweepSpec {
         configs: args.configs.clone(),
-        pb_bytes: args.pb_kib.iter().map(|k| k * 1024).collect(),
+        pb_bytes: args
+            .pb_kib
+            .iter()
+            .map(|&k| {
+                k.checked_mul(1024)
+                    .ok_or_else(|| anyhow::anyhow!("--pb-kib {k}: too large"))
+            })
+            .collect::<Result<_>>()?,
         traces: args.traces.clone(),
         loads: args.loads.clone(),
         periods: args.periods.clone(),
