@@ -445,7 +445,7 @@ fn demo_and_bench_refuse_values_out_of_range_with_the_range() {
         (&["demo", "--queries", "1000000"], "at most 100000"),
         (
             &["demo", "--mode", "fastest"],
-            "possible values: latency, accuracy",
+            "--mode fastest: use latency or accuracy",
         ),
         (
             &["bench", "--pb-kib", "99999999999"],
