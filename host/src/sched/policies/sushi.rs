@@ -162,29 +162,40 @@ impl Sushi {
                     .take_while(|q| q.arrival_cycle <= now.cycle)
                     .count() as u64;
                 let held: &[TileId] = state.held.as_deref().map_or(&[], |t| t.tiles());
-                // What the next runs should leave in the PB, their loads depositing it as they
-                // stream it: the plan as if refills cost nothing, since these cost nothing.
-                state.target = state
+                // What pays for a refill now, before the next query.
+                let now_plan = state
                     .model
                     .plan(
                         &mut state.scratch,
                         &demand,
                         held,
                         &state.held_bits,
-                        u64::MAX,
-                        1,
+                        idle_cycles,
+                        queued.max(1),
                     )
                     .map(|p| Arc::new(TileSet::new(p.tiles)));
-                // What pays for a refill now, before the next query.
-                match state.model.plan(
-                    &mut state.scratch,
-                    &demand,
-                    held,
-                    &state.held_bits,
-                    idle_cycles,
-                    queued.max(1),
-                ) {
-                    Some(p) => PbContent::Tiles(Arc::new(TileSet::new(p.tiles))),
+                // What the next runs should leave in the PB, their loads depositing it as they
+                // stream it: the plan as if refills cost nothing, since these cost nothing. When
+                // the wait covers a refill of the whole PB, that is the plan above.
+                let refill_free =
+                    state.model.refill_cycles(state.model.capacity_tiles()) <= idle_cycles;
+                state.target = if refill_free {
+                    now_plan.clone()
+                } else {
+                    state
+                        .model
+                        .plan(
+                            &mut state.scratch,
+                            &demand,
+                            held,
+                            &state.held_bits,
+                            u64::MAX,
+                            1,
+                        )
+                        .map(|p| Arc::new(TileSet::new(p.tiles)))
+                };
+                match now_plan {
+                    Some(t) => PbContent::Tiles(t),
                     None => current.clone(),
                 }
             }
