@@ -110,7 +110,7 @@ run_bench() {
 
 run_pb_sweep() {
   step pb-sweep
-  "$sushi" bench --queries 1000000 --pb-kib 64,128,256,512,1024 \
+  "$sushi" bench --queries 20000 --pb-kib 64,128,256,512,1024 \
     --policies sushi,no-cache,static-cache,static-subnet,cache-unaware,lru,slack,oracle \
     --traces phases,iid --periods 4,8,16,32 --out host/docs/results/pb-sweep \
     --json >"$out/bench.json" 2>"$out/bench.err"
